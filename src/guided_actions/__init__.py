@@ -1,0 +1,84 @@
+"""guided_actions: which next actions should this sales rep take, given everything the CRM knows?
+
+Build a :class:`Snapshot` of CRM records, then call :func:`evaluate` with an instant and a user::
+
+    from guided_actions import Snapshot, evaluate
+
+    snapshot = Snapshot.from_dict(data)
+    for action in evaluate(snapshot, now, "u1"):
+        print(action.title, action.subjects, action.reasons)
+
+The rule classes live in :mod:`guided_actions.rules`, the shared criteria in
+:mod:`guided_actions.criteria`, the errors in :mod:`guided_actions.errors` and the contract between
+the engine and a rule in :mod:`guided_actions.typing`.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
+from ._actions import Action, Result, RuleFailure
+from ._config import Config
+from ._context import RuleContext
+from ._engine import evaluate
+from ._records import (
+    Call,
+    Company,
+    Contact,
+    Dashboard,
+    Deal,
+    Dismissal,
+    Email,
+    EngagementEvent,
+    Feedback,
+    IssuedAction,
+    Lead,
+    Meeting,
+    Note,
+    Pipeline,
+    Sequence,
+    Stage,
+    Task,
+    User,
+)
+from ._rule import Proposal, Rule, threshold
+from ._snapshot import DEFAULT_LIFECYCLE_STAGES, Snapshot
+
+__all__ = [
+    "DEFAULT_LIFECYCLE_STAGES",
+    "Action",
+    "Call",
+    "Company",
+    "Config",
+    "Contact",
+    "Dashboard",
+    "Deal",
+    "Dismissal",
+    "Email",
+    "EngagementEvent",
+    "Feedback",
+    "IssuedAction",
+    "Lead",
+    "Meeting",
+    "Note",
+    "Pipeline",
+    "Proposal",
+    "Result",
+    "Rule",
+    "RuleContext",
+    "RuleFailure",
+    "Sequence",
+    "Snapshot",
+    "Stage",
+    "Task",
+    "User",
+    "__version__",
+    "evaluate",
+    "threshold",
+]
+
+try:
+    __version__ = _version("guided-actions")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"

@@ -1,0 +1,121 @@
+"""Evaluation settings: thresholds, grouping, counted engagement kinds, disabled rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from ._records import ENGAGEMENT_KINDS
+from ._rule import Rule
+from .errors import InvalidConfigError
+
+__all__ = ["Config"]
+
+
+def _freeze_nested(value: Mapping[str, Mapping[str, timedelta]]) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InvalidConfigError(
+            f"thresholds must be a mapping of rule id to mapping, got {value!r}"
+        )
+    frozen: dict[str, Mapping[str, timedelta]] = {}
+    for rule_id, values in value.items():
+        if not isinstance(values, Mapping):
+            raise InvalidConfigError(
+                f"thresholds[{rule_id!r}] must be a mapping of threshold name to timedelta"
+            )
+        frozen[rule_id] = MappingProxyType(dict(values))
+    return MappingProxyType(frozen)
+
+
+def _freeze(value: Mapping[str, bool]) -> Mapping[str, bool]:
+    if not isinstance(value, Mapping):
+        raise InvalidConfigError(f"grouping must be a mapping of rule id to bool, got {value!r}")
+    for rule_id, on in value.items():
+        if not isinstance(on, bool):
+            raise InvalidConfigError(f"grouping[{rule_id!r}] must be true or false, got {on!r}")
+    return MappingProxyType(dict(value))
+
+
+def _kinds(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):
+        raise InvalidConfigError("engagement_kinds must be a collection of kinds, not a string")
+    kinds = frozenset(value)
+    unknown = sorted(k for k in kinds if k not in ENGAGEMENT_KINDS)
+    if unknown:
+        raise InvalidConfigError(
+            f"unknown engagement kind(s) {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(ENGAGEMENT_KINDS)}"
+        )
+    return kinds
+
+
+def _ids(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):
+        raise InvalidConfigError("disabled_rules must be a collection of rule ids, not a string")
+    return frozenset(value)
+
+
+@attrs.frozen(kw_only=True)
+class Config:
+    """How to evaluate: every field is optional and defaults to SPEC §5's values.
+
+    - ``thresholds``: ``{rule_id: {threshold_name: timedelta}}``, e.g.
+      ``{"email_replies": {"lifetime": timedelta(days=10)}}``;
+    - ``grouping``: ``{rule_id: bool}`` turns a rule's grouping into cards on or off;
+    - ``engagement_kinds``: the engagement kinds that count as "the contact engaged";
+    - ``disabled_rules``: rule ids not to run.
+
+    Names are checked against the rules actually evaluated: an unknown rule id or threshold is an
+    :class:`~guided_actions.errors.InvalidConfigError`.
+    """
+
+    thresholds: Mapping[str, Mapping[str, timedelta]] = attrs.field(
+        factory=dict, converter=_freeze_nested
+    )
+    grouping: Mapping[str, bool] = attrs.field(factory=dict, converter=_freeze)
+    engagement_kinds: frozenset[str] = attrs.field(
+        default=frozenset(ENGAGEMENT_KINDS), converter=_kinds
+    )
+    disabled_rules: frozenset[str] = attrs.field(factory=frozenset, converter=_ids)
+
+    def apply(self, rules: Iterable[Rule]) -> list[Rule]:
+        """The rules to run: disabled ones removed, thresholds applied. Checks every name."""
+        rules = list(rules)
+        known = {r.id for r in rules}
+        for section, names in (
+            ("thresholds", self.thresholds),
+            ("grouping", self.grouping),
+            ("disabled_rules", self.disabled_rules),
+        ):
+            unknown = sorted(set(names) - known)
+            if unknown:
+                raise InvalidConfigError(
+                    f"{section} names unknown rule(s) {', '.join(map(repr, unknown))}"
+                )
+        out: list[Rule] = []
+        for rule in rules:
+            if rule.id in self.disabled_rules:
+                continue
+            overrides = self.thresholds.get(rule.id)
+            if overrides:
+                declared = rule.thresholds()
+                unknown = sorted(set(overrides) - set(declared))
+                if unknown:
+                    raise InvalidConfigError(
+                        f"rule {rule.id!r} has no threshold {', '.join(map(repr, unknown))}; "
+                        f"its thresholds: {', '.join(declared) or 'none'}"
+                    )
+                try:
+                    rule = attrs.evolve(rule, **overrides)
+                except (TypeError, ValueError) as exc:
+                    raise InvalidConfigError(f"rule {rule.id!r}: {exc}") from exc
+            out.append(rule)
+        return out
+
+    def grouped(self, rule: Rule) -> bool:
+        """Whether the rule's actions are merged into cards."""
+        return self.grouping.get(rule.id, rule.grouped)

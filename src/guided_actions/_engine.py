@@ -1,0 +1,343 @@
+"""``evaluate``: run the rules for one user at one instant and shape their proposals into actions.
+
+The engine is where the shared mechanics live, so that no rule repeats them: the time window
+(``created_at <= now < expires_at``), keys, associations (and their freezing by
+``issued_actions``), grouping into cards, per-user dismissals, the viewer check and meeting
+privacy, ordering, and isolation of failing rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+import attrs
+
+from ._actions import Action, Result, RuleFailure
+from ._config import Config
+from ._context import RuleContext
+from ._records import User
+from ._rule import Proposal, Rule
+from ._time import is_aware, utc_iso
+from .errors import (
+    InvalidConfigError,
+    RuleError,
+    UnknownUserError,
+    ViewerPermissionError,
+)
+from .typing import SnapshotReader, Subject
+
+__all__ = ["action_key", "associations_of", "evaluate", "resolve_viewer"]
+
+_SUBJECT_KINDS = frozenset(
+    ("contact", "lead", "deal", "company", "email", "call", "meeting", "task")
+)
+
+
+def action_key(
+    rule_id: str,
+    user_id: str,
+    *,
+    subject: Subject | None = None,
+    created_at: datetime | None = None,
+    group: str | None = None,
+) -> str:
+    """The stable key of an action: ``"<rule id>:<digest>"``.
+
+    An ungrouped action's digest covers the user, the subject and ``created_at`` in UTC; a
+    card's covers the user and the group, so the card keeps its key while members change.
+    """
+    if group is not None:
+        payload: list[object] = [user_id, "group", group]
+    else:
+        assert subject is not None
+        assert created_at is not None
+        payload = [user_id, subject[0], subject[1], utc_iso(created_at)]
+    digest = hashlib.blake2b(
+        json.dumps(payload, separators=(",", ":")).encode(), digest_size=10
+    ).hexdigest()
+    return f"{rule_id}:{digest}"
+
+
+def associations_of(
+    snapshot: SnapshotReader, subject: Subject
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``(contact_ids, company_ids)`` of an action's primary record (SPEC §6), each sorted."""
+    kind, rid = subject
+    contacts: set[str] = set()
+    companies: set[str] = set()
+
+    def add_contacts(ids: Iterable[str]) -> None:
+        for cid in ids:
+            contacts.add(cid)
+            contact = snapshot.contact(cid)
+            if contact is not None:
+                companies.update(contact.company_ids)
+
+    if kind == "contact":
+        add_contacts([rid])
+    elif kind == "lead":
+        lead = snapshot.lead(rid)
+        if lead is not None:
+            add_contacts([lead.contact_id])
+    elif kind == "deal":
+        deal = snapshot.deal(rid)
+        if deal is not None:
+            contacts.update(deal.contact_ids)
+            companies.update(deal.company_ids)
+    elif kind == "meeting":
+        meeting = snapshot.meeting(rid)
+        if meeting is not None:
+            contacts.update(meeting.contact_ids)
+            companies.update(meeting.company_ids)
+    elif kind == "call":
+        call = snapshot.call(rid)
+        if call is not None:
+            contacts.update(call.contact_ids)
+            companies.update(call.company_ids)
+    elif kind == "task":
+        task = snapshot.task(rid)
+        if task is not None:
+            add_contacts(task.contact_ids)
+    elif kind == "company":
+        companies.add(rid)
+    elif kind == "email":
+        email = snapshot.email(rid)
+        if email is not None:
+            add_contacts(email.contact_ids)
+    return tuple(sorted(contacts)), tuple(sorted(companies))
+
+
+def _resolve_user(snapshot: SnapshotReader, user: str | User, role: str) -> User:
+    user_id = user.id if isinstance(user, User) else user
+    if not isinstance(user_id, str):
+        raise TypeError(f"{role} must be a user id or a User record, got {user!r}")
+    found = snapshot.user(user_id)
+    if found is None:
+        raise UnknownUserError(user_id, role)
+    return found
+
+
+def resolve_viewer(
+    snapshot: SnapshotReader, user: str | User, viewer: str | User | None
+) -> tuple[User, User, bool]:
+    """``(user, viewer, private_meetings)``; raises when the viewer may not look (SPEC §7)."""
+    target = _resolve_user(snapshot, user, "user")
+    if viewer is None:
+        return target, target, False
+    looker = _resolve_user(snapshot, viewer, "viewer")
+    if looker.id == target.id:
+        return target, looker, False
+    if not looker.super_admin:
+        raise ViewerPermissionError(looker.id, target.id)
+    return target, looker, True
+
+
+def _check_now(now: object) -> datetime:
+    if not isinstance(now, datetime):
+        raise TypeError(f"now must be a timezone-aware datetime, got {now!r}")
+    if not is_aware(now):
+        raise InvalidConfigError(
+            f"now is a naive datetime ({now.isoformat()}): pass a timezone-aware instant"
+        )
+    return now.astimezone(UTC)
+
+
+def _validate(rule: Rule, proposal: object) -> str | None:
+    """What is wrong with a proposal, or ``None``."""
+    if not isinstance(proposal, Proposal):
+        return f"returned {type(proposal).__name__} {proposal!r}, not a Proposal"
+    subject = proposal.subject
+    if (
+        not isinstance(subject, tuple)
+        or len(subject) != 2
+        or subject[0] not in _SUBJECT_KINDS
+        or not isinstance(subject[1], str)
+    ):
+        return f"proposal has an invalid subject {subject!r}"
+    for name in ("created_at", "expires_at"):
+        value = getattr(proposal, name)
+        if value is None and name == "expires_at":
+            continue
+        if not isinstance(value, datetime) or not is_aware(value):
+            return f"proposal {name} must be a timezone-aware datetime, got {value!r}"
+    if not proposal.reasons or not all(isinstance(r, str) for r in proposal.reasons):
+        return "proposal needs at least one reason, as text"
+    return None
+
+
+def _run_rule(
+    rule: Rule, ctx: RuleContext, strict: bool
+) -> tuple[list[Proposal], RuleFailure | None]:
+    try:
+        proposals = list(rule.propose(ctx))
+        for proposal in proposals:
+            problem = _validate(rule, proposal)
+            if problem is not None:
+                raise RuleError(rule.id, problem)
+    except RuleError as exc:
+        if strict:
+            raise
+        return [], RuleFailure(rule_id=rule.id, message=exc.message, exception=exc)
+    except Exception as exc:
+        if strict:
+            raise RuleError(rule.id, f"{type(exc).__name__}: {exc}") from exc
+        return [], RuleFailure(
+            rule_id=rule.id, message=f"{type(exc).__name__}: {exc}", exception=exc
+        )
+    return proposals, None
+
+
+def _union(values: Iterable[Iterable[str]]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for group in values:
+        for v in group:
+            seen.setdefault(v, None)
+    return tuple(seen)
+
+
+def _actions_of_rule(
+    rule: Rule,
+    proposals: Sequence[Proposal],
+    ctx: RuleContext,
+    grouped: bool,
+) -> list[Action]:
+    snapshot, now, user_id = ctx.snapshot, ctx.now, ctx.user.id
+    singles: list[Action] = []
+    for p in proposals:
+        created = p.created_at.astimezone(UTC)
+        expires = p.expires_at.astimezone(UTC) if p.expires_at is not None else None
+        if not (created <= now and (expires is None or now < expires)):
+            continue
+        if ctx.private_meetings and p.subject[0] == "meeting":
+            contact_ids: tuple[str, ...] = ()
+            company_ids: tuple[str, ...] = ()
+        else:
+            contact_ids, company_ids = associations_of(snapshot, p.subject)
+        singles.append(
+            Action(
+                key=action_key(rule.id, user_id, subject=p.subject, created_at=created),
+                rule=rule.id,
+                title=rule.title,
+                category=rule.category,
+                priority=rule.priority,
+                user_id=user_id,
+                subjects=(p.subject,),
+                created_at=created,
+                expires_at=expires,
+                contact_ids=contact_ids,
+                company_ids=company_ids,
+                reasons=p.reasons,
+                group=p.group if p.group is not None else "all",
+            )
+        )
+    if not grouped:
+        out = []
+        for a in singles:
+            issued = snapshot.issued_action(a.key)
+            if issued is not None and not (ctx.private_meetings and a.subjects[0][0] == "meeting"):
+                a = attrs.evolve(
+                    a,
+                    contact_ids=tuple(sorted(issued.contact_ids)),
+                    company_ids=tuple(sorted(issued.company_ids)),
+                )
+            out.append(attrs.evolve(a, group=None))
+        return out
+    cards: dict[str, list[Action]] = defaultdict(list)
+    for a in singles:
+        assert a.group is not None
+        cards[a.group].append(a)
+    result = []
+    for group, members in cards.items():
+        members.sort(key=lambda m: (m.created_at, m.subjects[0][1], m.subjects[0][0]))
+        expiries = [m.expires_at for m in members]
+        result.append(
+            Action(
+                key=action_key(rule.id, user_id, group=group),
+                rule=rule.id,
+                title=rule.title,
+                category=rule.category,
+                priority=rule.priority,
+                user_id=user_id,
+                subjects=tuple(m.subjects[0] for m in members),
+                created_at=members[0].created_at,
+                expires_at=None
+                if any(e is None for e in expiries)
+                else max(e for e in expiries if e is not None),
+                contact_ids=tuple(sorted(set().union(*(m.contact_ids for m in members)))),
+                company_ids=tuple(sorted(set().union(*(m.company_ids for m in members)))),
+                reasons=_union(m.reasons for m in members),
+                group=group,
+                members=tuple(attrs.evolve(m, group=None) for m in members),
+            )
+        )
+    return result
+
+
+def _dismissed(ctx: RuleContext) -> set[str]:
+    return {
+        d.action_key
+        for d in ctx.snapshot.dismissals_of(ctx.user.id)
+        if d.until is None or ctx.now < d.until
+    }
+
+
+def default_rules() -> tuple[Rule, ...]:
+    """The 18 built-in rules with their default thresholds."""
+    from .rules import BUILTIN_RULES
+
+    return tuple(cls() for cls in BUILTIN_RULES)
+
+
+def evaluate(
+    snapshot: SnapshotReader,
+    now: datetime,
+    user: str | User,
+    *,
+    viewer: str | User | None = None,
+    config: Config | None = None,
+    rules: Iterable[Rule | type[Rule]] | None = None,
+    strict: bool = False,
+) -> Result:
+    """The guided actions of ``user`` at ``now``, in SPEC §6 order.
+
+    - ``now`` must be timezone-aware; the library never reads the clock.
+    - ``viewer``: who is looking; the user themself (the default) or a super admin, who sees
+      meetings as private. Anyone else: :class:`~guided_actions.errors.ViewerPermissionError`.
+    - ``config``: thresholds, grouping, engagement kinds, disabled rules (:class:`Config`).
+    - ``rules``: the rules to run (instances or classes); the 18 built-ins by default.
+    - ``strict``: re-raise a failing rule's error instead of reporting it on ``result.errors``.
+    """
+    now_utc = _check_now(now)
+    target, _looker, private = resolve_viewer(snapshot, user, viewer)
+    config = config if config is not None else Config()
+    chosen = (
+        default_rules()
+        if rules is None
+        else tuple(r() if isinstance(r, type) else r for r in rules)
+    )
+    for r in chosen:
+        if not isinstance(r, Rule):
+            raise TypeError(f"rules must be Rule instances or classes, got {r!r}")
+    active_rules = config.apply(chosen)
+    ctx = RuleContext(
+        snapshot=snapshot,
+        now=now_utc,
+        user=target,
+        engagement_kinds=config.engagement_kinds,
+        private_meetings=private,
+    )
+    actions: list[Action] = []
+    failures: list[RuleFailure] = []
+    for rule in active_rules:
+        proposals, failure = _run_rule(rule, ctx, strict)
+        if failure is not None:
+            failures.append(failure)
+            continue
+        actions.extend(_actions_of_rule(rule, proposals, ctx, config.grouped(rule)))
+    dismissed = _dismissed(ctx)
+    kept = sorted((a for a in actions if a.key not in dismissed), key=Action.sort_key)
+    return Result(user_id=target.id, now=now_utc, actions=tuple(kept), errors=tuple(failures))

@@ -1,0 +1,272 @@
+"""The JSON interchange format ``guided-actions/1``: load (with every problem reported) and dump.
+
+The loader never stops at the first problem: it checks every record, then every reference, and
+raises one :class:`~guided_actions.errors.InvalidSnapshotError` listing them all. Nothing of the
+input is mutated, and no snapshot exists unless the whole document is valid.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from ._records import Record, Stage, check_type, describe_type, field_types
+from ._snapshot import _ID_FIELD, RECORD_LISTS, Snapshot
+from ._time import is_aware, parse_instant, utc_iso
+from .errors import InvalidRecordError, InvalidSnapshotError, Problem
+
+SCHEMA = "guided-actions/1"
+_TOP_LEVEL = {"schema", "lifecycle_stages", *RECORD_LISTS}
+_MISSING = object()
+
+
+def _is_instant_type(tp: Any) -> bool:
+    return tp is datetime or (
+        typing.get_origin(tp) in (typing.Union, __import__("types").UnionType)
+        and datetime in typing.get_args(tp)
+    )
+
+
+def _is_tuple_type(tp: Any) -> bool:
+    if typing.get_origin(tp) is tuple:
+        return True
+    return any(typing.get_origin(a) is tuple for a in typing.get_args(tp))
+
+
+class _RecordLoader:
+    """Turns one raw JSON object into a record, or into the problems that prevent it."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+
+    def load(self, key: str, cls: type[Record], raw: object, label: str) -> Record | None:
+        if not isinstance(raw, dict):
+            self.problems.append(Problem(key, label, None, raw, "expected a JSON object"))
+            return None
+        fields = {f.name: f for f in attrs.fields(typing.cast(Any, cls))}
+        types_ = field_types(cls)
+        before = len(self.problems)
+        for name in raw:
+            if name not in fields:
+                self.problems.append(Problem(key, label, str(name), raw[name], "unknown field"))
+        kwargs: dict[str, Any] = {}
+        for name, field in fields.items():
+            value = raw.get(name, _MISSING)
+            required = field.default is attrs.NOTHING
+            if value is _MISSING or value is None:
+                if required:
+                    self.problems.append(
+                        Problem(
+                            key,
+                            label,
+                            name,
+                            value if value is None else None,
+                            "missing required field",
+                        )
+                    )
+                continue
+            converted = self._convert(key, label, name, types_[name], value)
+            if converted is not _MISSING:
+                kwargs[name] = converted
+        if len(self.problems) > before:
+            # Report type problems of the fields that did convert, then give up on the record.
+            for name, value in kwargs.items():
+                message = check_type(value, types_[name])
+                if message is not None:
+                    self.problems.append(Problem(key, label, name, value, message))
+            return None
+        try:
+            return cls(**kwargs)
+        except InvalidRecordError as exc:
+            self.problems.extend(attrs.evolve(p, kind=key) for p in exc.problems)
+            return None
+
+    def _convert(self, key: str, label: str, name: str, tp: Any, value: Any) -> Any:
+        if _is_instant_type(tp):
+            if not isinstance(value, str):
+                self.problems.append(
+                    Problem(key, label, name, value, "expected an ISO-8601 instant string")
+                )
+                return _MISSING
+            try:
+                parsed = parse_instant(value)
+            except ValueError:
+                self.problems.append(Problem(key, label, name, value, "not an ISO-8601 instant"))
+                return _MISSING
+            if not is_aware(parsed):
+                self.problems.append(
+                    Problem(
+                        key, label, name, value, "naive instant: add an offset such as Z or +02:00"
+                    )
+                )
+                return _MISSING
+            return parsed
+        if key == "pipelines" and name == "stages":
+            return self._stages(label, value)
+        if _is_tuple_type(tp):
+            if isinstance(value, list):
+                return tuple(value)
+            if isinstance(value, str) and typing.get_origin(tp) is not tuple:
+                return value  # e.g. Dashboard.access = "everyone"
+            self.problems.append(Problem(key, label, name, value, f"expected {describe_type(tp)}"))
+            return _MISSING
+        return value
+
+    def _stages(self, label: str, value: Any) -> Any:
+        if not isinstance(value, list):
+            self.problems.append(
+                Problem("pipelines", label, "stages", value, "expected a list of stage objects")
+            )
+            return _MISSING
+        stages: list[Stage] = []
+        ok = True
+        for i, raw in enumerate(value):
+            inner: list[Problem] = []
+            stage_label = raw.get("id") if isinstance(raw, dict) else None
+            stage = _RecordLoader(inner).load(
+                "pipelines", Stage, raw, stage_label if isinstance(stage_label, str) else f"#{i}"
+            )
+            for p in inner:
+                self.problems.append(
+                    Problem(
+                        "pipelines",
+                        label,
+                        f"stages[{i}]" + (f".{p.field}" if p.field else ""),
+                        p.value,
+                        p.message,
+                    )
+                )
+            if stage is None:
+                ok = False
+            else:
+                stages.append(typing.cast(Stage, stage))
+        return tuple(stages) if ok else _MISSING
+
+
+def _label(raw: object, index: int, id_field: str | None) -> str:
+    if id_field is not None and isinstance(raw, dict):
+        rid = raw.get(id_field)
+        if isinstance(rid, str) and rid:
+            return rid
+    return f"#{index}"
+
+
+def load(data: object) -> Snapshot:
+    """Build a :class:`Snapshot` from a parsed interchange document, or raise with every problem."""
+    problems: list[Problem] = []
+    if not isinstance(data, Mapping):
+        raise InvalidSnapshotError(
+            [Problem("snapshot", None, None, data, "expected a JSON object at the top level")]
+        )
+    schema = data.get("schema", _MISSING)
+    if schema is _MISSING:
+        problems.append(
+            Problem(
+                "snapshot", None, "schema", None, f"missing required field; expected {SCHEMA!r}"
+            )
+        )
+    elif schema != SCHEMA:
+        problems.append(
+            Problem("snapshot", None, "schema", schema, f"unsupported schema; expected {SCHEMA!r}")
+        )
+    for name in data:
+        if name not in _TOP_LEVEL:
+            problems.append(
+                Problem("snapshot", None, str(name), data[name], "unknown top-level key")
+            )
+
+    loader = _RecordLoader(problems)
+    given: dict[str, list[Record]] = {}
+    known_ids: dict[str, set[str]] = {}
+    for key, cls in RECORD_LISTS.items():
+        raw_list = data.get(key)
+        records: list[Record] = []
+        given[key] = records
+        if raw_list is None:
+            continue
+        if not isinstance(raw_list, list):
+            problems.append(Problem("snapshot", None, key, raw_list, "expected a list"))
+            continue
+        id_field = _ID_FIELD.get(key)
+        ids = known_ids.setdefault(key, set())
+        for index, raw in enumerate(raw_list):
+            label = _label(raw, index, id_field)
+            if id_field is not None and label != f"#{index}":
+                if label in ids:
+                    problems.append(
+                        Problem(
+                            key, label, id_field, label, f"duplicate {id_field}: ids are unique"
+                        )
+                    )
+                ids.add(label)
+            record = loader.load(key, cls, raw, label)
+            if record is not None:
+                records.append(record)
+
+    lifecycle = data.get("lifecycle_stages")
+    stages_given = list(lifecycle) if isinstance(lifecycle, list) else lifecycle
+    snapshot: Snapshot | None = None
+    try:
+        snapshot = Snapshot.__new__(Snapshot)
+        snapshot._init(given, stages_given, known_ids)
+    except InvalidSnapshotError as exc:
+        problems.extend(exc.problems)
+        snapshot = None
+    if problems:
+        raise InvalidSnapshotError(_dedupe(problems))
+    assert snapshot is not None
+    return snapshot
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[str, str | None, str | None, str]] = set()
+    out: list[Problem] = []
+    for p in problems:
+        marker = (p.kind, p.record_id, p.field, p.message)
+        if marker not in seen:
+            seen.add(marker)
+            out.append(p)
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return utc_iso(value)
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Record):
+        return record_to_dict(value)
+    return value
+
+
+def record_to_dict(record: Record) -> dict[str, Any]:
+    """One record as its interchange object (defaults and nulls left out)."""
+    out: dict[str, Any] = {}
+    for field in attrs.fields(typing.cast(Any, type(record))):
+        value = getattr(record, field.name)
+        default = field.default
+        factory = getattr(default, "factory", None)
+        if callable(factory):  # attrs.Factory: the empty list fields
+            default = factory()
+        if value is None or (default is not attrs.NOTHING and value == default):
+            if field.default is attrs.NOTHING:
+                out[field.name] = _jsonable(value)
+            continue
+        out[field.name] = _jsonable(value)
+    return out
+
+
+def dump(snapshot: Snapshot) -> dict[str, Any]:
+    """The snapshot as an interchange document; ``load(dump(s))`` gives an equal snapshot."""
+    doc: dict[str, Any] = {"schema": SCHEMA}
+    if snapshot.custom_lifecycle_stages:
+        doc["lifecycle_stages"] = list(snapshot.lifecycle_stages)
+    for key in RECORD_LISTS:
+        records = snapshot.records(key)
+        if records:
+            doc[key] = [record_to_dict(r) for r in records]
+    return doc

@@ -1,0 +1,82 @@
+"""Buyer follow-up: a buyer opened your email a week ago and has not written back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import attrs
+
+from .._context import RuleContext, email_is_from, email_is_to
+from .._records import Contact, Email
+from .._rule import Proposal, Rule, threshold
+from ..criteria import Check, all_met, deal_is_open, latest_email, owned_by_you
+
+
+@attrs.frozen
+class BuyerFollowUp(Rule):
+    """An email you sent about an open deal of yours was opened, and no buyer has written since.
+
+    **Fires** for an open deal you own and an email you sent, listing the deal or to one of its
+    contacts, that was opened (by ``now``), when no contact of the deal has emailed you since it
+    was sent; the latest such email.
+
+    **Created at** that email's ``sent_at`` + 7 days. **Expires** 7 days later, or when a contact
+    of the deal emails you.
+    """
+
+    id = "buyer_follow_up"
+    title = "Buyer follow-up"
+    category = "deal"
+    priority = "normal"
+    subject_kind = "deal"
+    created_at_doc = "that email's `sent_at` + 7 days"
+    expires_doc = "lives 7 days; a contact of the deal emailed you"
+
+    wait: timedelta = threshold(timedelta(days=7), "time without a reply before it fires")
+    lifetime: timedelta = threshold(timedelta(days=7), "how long the action lives")
+
+    def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
+        mailbox = ctx.mailbox()
+        for deal in ctx.deals_owned():
+            contacts: list[Contact] = [
+                c for cid in deal.contact_ids if (c := ctx.contact(cid)) is not None
+            ]
+            received = [e for e in mailbox if any(email_is_from(e, c) for c in contacts)]
+            qualifying: list[Email] = []
+            for email in mailbox:
+                if email.direction != "outbound":
+                    continue
+                if deal.id not in email.deal_ids and not any(
+                    email_is_to(email, c) for c in contacts
+                ):
+                    continue
+                if email.opened_at is None or email.opened_at > ctx.now:
+                    continue
+                if any(r.sent_at >= email.sent_at for r in received):
+                    continue
+                qualifying.append(email)
+            chosen = latest_email(qualifying)
+            if chosen is None:
+                continue
+            met = all_met(
+                lambda: owned_by_you(ctx, deal, "deal"),
+                lambda: deal_is_open(ctx, deal),
+                lambda: Check(
+                    "a buyer opened your email",
+                    True,
+                    f"email {chosen.id} sent at {ctx.fmt(chosen.sent_at)}, opened at "
+                    f"{ctx.fmt(chosen.opened_at or chosen.sent_at)}",
+                ),
+                lambda: Check(
+                    "no contact of the deal has emailed you since",
+                    True,
+                    f"no reply from the deal's contacts since {ctx.fmt(chosen.sent_at)}",
+                ),
+            )
+            if met is None:
+                continue
+            created = chosen.sent_at + self.wait
+            yield self.proposal(
+                deal.id, created_at=created, expires_at=created + self.lifetime, reasons=met
+            )

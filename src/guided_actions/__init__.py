@@ -22,6 +22,7 @@ from ._actions import Action, Result, RuleFailure
 from ._config import Config
 from ._context import RuleContext
 from ._engine import evaluate
+from ._plugins import RuleSet, load_rules
 from ._records import (
     Call,
     Company,
@@ -44,6 +45,7 @@ from ._records import (
 )
 from ._rule import Proposal, Rule, threshold
 from ._snapshot import DEFAULT_LIFECYCLE_STAGES, Snapshot
+from .hookspecs import hookimpl
 
 __all__ = [
     "DEFAULT_LIFECYCLE_STAGES",
@@ -68,6 +70,7 @@ __all__ = [
     "Rule",
     "RuleContext",
     "RuleFailure",
+    "RuleSet",
     "Sequence",
     "Snapshot",
     "Stage",
@@ -75,6 +78,8 @@ __all__ = [
     "User",
     "__version__",
     "evaluate",
+    "hookimpl",
+    "load_rules",
     "threshold",
 ]
 

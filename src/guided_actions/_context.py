@@ -115,6 +115,14 @@ class RuleContext:
         """An activity stamped after ``now`` has not happened yet."""
         return activity_happened_at(activity) <= self.now
 
+    def happened_at(self, activity: Activity) -> datetime:
+        """When an activity happened (SPEC §4): email sent, call or meeting start, creation."""
+        return activity_happened_at(activity)
+
+    def ended_at(self, activity: Activity) -> datetime | None:
+        """When an activity ended (SPEC §4); ``None`` for a task not completed."""
+        return activity_end(activity)
+
     def task_is_open(self, task: Task) -> bool:
         """Open: not completed, or completed at a stamp after ``now`` (not happened yet)."""
         if task.status != "completed":

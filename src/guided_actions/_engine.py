@@ -8,10 +8,11 @@ privacy, ordering, and isolation of failing rules.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 import attrs
@@ -19,6 +20,7 @@ import attrs
 from ._actions import Action, Result, RuleFailure
 from ._config import Config
 from ._context import RuleContext
+from ._plugins import RuleSet
 from ._records import User
 from ._rule import Proposal, Rule
 from ._time import is_aware, utc_iso
@@ -146,7 +148,7 @@ def _check_now(now: object) -> datetime:
     return now.astimezone(UTC)
 
 
-def _validate(rule: Rule, proposal: object) -> str | None:
+def _validate(rule: Rule, proposal: object, snapshot: SnapshotReader) -> str | None:
     """What is wrong with a proposal, or ``None``."""
     if not isinstance(proposal, Proposal):
         return f"returned {type(proposal).__name__} {proposal!r}, not a Proposal"
@@ -166,27 +168,30 @@ def _validate(rule: Rule, proposal: object) -> str | None:
             return f"proposal {name} must be a timezone-aware datetime, got {value!r}"
     if not proposal.reasons or not all(isinstance(r, str) for r in proposal.reasons):
         return "proposal needs at least one reason, as text"
+    # Every subject kind names a lookup of SnapshotReader: snapshot.deal(id), .contact(id)…
+    if getattr(snapshot, subject[0])(subject[1]) is None:
+        return f"proposal is about {subject[0]} {subject[1]!r}, which the snapshot does not hold"
     return None
 
 
 def _run_rule(
-    rule: Rule, ctx: RuleContext, strict: bool
+    rule: Rule, ctx: RuleContext, strict: bool, plugin: str | None = None
 ) -> tuple[list[Proposal], RuleFailure | None]:
     try:
         proposals = list(rule.propose(ctx))
         for proposal in proposals:
-            problem = _validate(rule, proposal)
+            problem = _validate(rule, proposal, ctx.snapshot)
             if problem is not None:
-                raise RuleError(rule.id, problem)
+                raise RuleError(rule.id, problem, plugin)
     except RuleError as exc:
         if strict:
             raise
-        return [], RuleFailure(rule_id=rule.id, message=exc.message, exception=exc)
+        return [], RuleFailure(rule_id=rule.id, message=exc.message, exception=exc, plugin=plugin)
     except Exception as exc:
         if strict:
-            raise RuleError(rule.id, f"{type(exc).__name__}: {exc}") from exc
+            raise RuleError(rule.id, f"{type(exc).__name__}: {exc}", plugin) from exc
         return [], RuleFailure(
-            rule_id=rule.id, message=f"{type(exc).__name__}: {exc}", exception=exc
+            rule_id=rule.id, message=f"{type(exc).__name__}: {exc}", exception=exc, plugin=plugin
         )
     return proposals, None
 
@@ -285,11 +290,16 @@ def _dismissed(ctx: RuleContext) -> set[str]:
     }
 
 
-def default_rules() -> tuple[Rule, ...]:
-    """The 18 built-in rules with their default thresholds."""
-    from .rules import BUILTIN_RULES
+@functools.cache
+def default_rules() -> RuleSet:
+    """The built-in rules with their default thresholds, loaded through the plugin hook.
 
-    return tuple(cls() for cls in BUILTIN_RULES)
+    Installed plugins are not discovered here (that reads package metadata): pass
+    ``rules=load_rules()`` to ``evaluate`` for them.
+    """
+    from ._plugins import load_rules
+
+    return load_rules(entry_points=False)
 
 
 def evaluate(
@@ -299,7 +309,7 @@ def evaluate(
     *,
     viewer: str | User | None = None,
     config: Config | None = None,
-    rules: Iterable[Rule | type[Rule]] | None = None,
+    rules: RuleSet | Iterable[Rule | type[Rule]] | None = None,
     strict: bool = False,
 ) -> Result:
     """The guided actions of ``user`` at ``now``, in SPEC §6 order.
@@ -308,17 +318,24 @@ def evaluate(
     - ``viewer``: who is looking; the user themself (the default) or a super admin, who sees
       meetings as private. Anyone else: :class:`~guided_actions.errors.ViewerPermissionError`.
     - ``config``: thresholds, grouping, engagement kinds, disabled rules (:class:`Config`).
-    - ``rules``: the rules to run (instances or classes); the 18 built-ins by default.
+    - ``rules``: the rules to run: a :class:`RuleSet` from :func:`load_rules` (built-ins and
+      plugins; its ``config`` applies unless ``config`` is given), or rule instances or classes.
+      The 18 built-ins by default.
     - ``strict``: re-raise a failing rule's error instead of reporting it on ``result.errors``.
     """
     now_utc = _check_now(now)
     target, _looker, private = resolve_viewer(snapshot, user, viewer)
+    if rules is None:
+        rules = default_rules()
+    if isinstance(rules, RuleSet):
+        origins: Mapping[str, str] = rules.origins
+        if config is None:
+            config = rules.config
+        chosen: tuple[Rule, ...] = rules.rules
+    else:
+        origins = {}
+        chosen = tuple(r() if isinstance(r, type) else r for r in rules)
     config = config if config is not None else Config()
-    chosen = (
-        default_rules()
-        if rules is None
-        else tuple(r() if isinstance(r, type) else r for r in rules)
-    )
     for r in chosen:
         if not isinstance(r, Rule):
             raise TypeError(f"rules must be Rule instances or classes, got {r!r}")
@@ -333,7 +350,7 @@ def evaluate(
     actions: list[Action] = []
     failures: list[RuleFailure] = []
     for rule in active_rules:
-        proposals, failure = _run_rule(rule, ctx, strict)
+        proposals, failure = _run_rule(rule, ctx, strict, origins.get(rule.id))
         if failure is not None:
             failures.append(failure)
             continue

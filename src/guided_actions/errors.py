@@ -9,7 +9,9 @@ also subclasses the built-in exception a caller would naturally catch::
     ├── InvalidConfigError (ValueError)        an unknown rule, threshold or engagement kind
     ├── UnknownUserError (LookupError)         a user or viewer id not in the snapshot
     ├── ViewerPermissionError (PermissionError) a viewer who may not look at this user
-    └── RuleError                              a rule raised or returned garbage (strict mode)
+    ├── RuleError                              a rule raised or returned garbage (strict mode)
+    └── PluginError                            a plugin could not be loaded or broke its hook
+        └── PluginConflictError                two plugins claim the same rule id
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ __all__ = [
     "InvalidConfigError",
     "InvalidRecordError",
     "InvalidSnapshotError",
+    "PluginConflictError",
+    "PluginError",
     "Problem",
     "RuleError",
     "UnknownUserError",
@@ -118,3 +122,28 @@ class RuleError(GuidedActionsError):
         self.message = message
         origin = f" (plugin {plugin!r})" if plugin else ""
         super().__init__(f"rule {rule_id!r}{origin}: {message}")
+
+
+class PluginError(GuidedActionsError):
+    """A plugin could not be loaded, or returned something that is not what its hook promises."""
+
+    def __init__(self, plugin: str, message: str) -> None:
+        self.plugin = plugin
+        self.message = message
+        super().__init__(f"plugin {plugin!r}: {message}")
+
+
+class PluginConflictError(PluginError):
+    """Two plugins claim the same rule id."""
+
+    def __init__(self, rule_id: str, plugins: tuple[str, str]) -> None:
+        self.rule_id = rule_id
+        self.plugins = plugins
+        first, second = plugins
+        GuidedActionsError.__init__(
+            self,
+            f"plugins {first!r} and {second!r} both provide a rule with id {rule_id!r}: "
+            "uninstall one, or disable one plugin's rule",
+        )
+        self.plugin = second
+        self.message = str(self)

@@ -1,0 +1,56 @@
+"""A guided_actions plugin adding the rule ``stale_deals``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import timedelta
+
+import attrs
+
+import guided_actions
+from guided_actions import Proposal, Rule, RuleContext, threshold
+from guided_actions.criteria import Check, all_met, deal_is_open, owned_by_you
+
+
+@attrs.frozen
+class StaleDeals(Rule):
+    """An open deal you own on which nothing has happened for 14 days.
+
+    **Fires** for an open deal you own whose latest activity (anyone's email, call, meeting,
+    note or task listing it, by ``now``), or else its creation, is at least 14 days old.
+    **Created at** that instant + 14 days.
+    **Expires** when an activity lists the deal, or when the deal closes.
+    """
+
+    id = "stale_deals"
+    title = "Stale deals"
+    category = "deal"
+    priority = "normal"
+    subject_kind = "deal"
+    created_at_doc = "the latest activity on the deal (else its creation) + 14 days"
+    expires_doc = "an activity lists the deal; the deal closed"
+
+    idle: timedelta = threshold(timedelta(days=14), "time without activity before it fires")
+
+    def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
+        for deal in ctx.deals_owned():
+            activities = ctx.activities_listing("deal", deal.id)
+            last = max((ctx.happened_at(a) for a in activities), default=deal.created_at)
+            met = all_met(
+                lambda: owned_by_you(ctx, deal, "deal"),
+                lambda: deal_is_open(ctx, deal),
+                lambda: Check(
+                    "nothing happened for 14 days",
+                    last + self.idle <= ctx.now,
+                    f"last activity on deal {deal.id} at {ctx.fmt(last)}",
+                ),
+            )
+            if met is not None:
+                yield self.proposal(
+                    deal.id, created_at=last + self.idle, expires_at=None, reasons=met
+                )
+
+
+@guided_actions.hookimpl
+def guided_actions_rules() -> Sequence[type[Rule]]:
+    return [StaleDeals]

@@ -1,0 +1,52 @@
+"""Tests of the stale_deals rule, written with guided_actions.testing."""
+
+from datetime import timedelta
+
+import pytest
+from stale_deals import StaleDeals
+
+from guided_actions.testing import NOW, at, build, deal, note, run_rule
+
+CREATED = at(days=-20)
+
+
+def test_fires_for_an_idle_open_deal():
+    """A deal untouched for 14 days gets an action created 14 days after its creation."""
+    [action] = run_rule(StaleDeals, build(deal("d1", created_at=CREATED)))
+    assert action.subjects == (("deal", "d1"),)
+    assert action.created_at == CREATED + timedelta(days=14)
+    assert action.expires_at is None
+
+
+@pytest.mark.parametrize(
+    ("offset", "fires"),
+    [(timedelta(0), True), (timedelta(microseconds=-1), False)],
+)
+def test_boundary_at_fourteen_days(offset, fires):
+    """At exactly 14 days without activity it fires; a microsecond before, it does not."""
+    now = CREATED + timedelta(days=14) + offset
+    assert bool(run_rule(StaleDeals, build(deal("d1", created_at=CREATED)), now)) is fires
+
+
+def test_an_activity_resets_the_clock():
+    """A note on the deal 3 days ago means it is not stale."""
+    snapshot = build(
+        deal("d1", created_at=CREATED), note("n1", created_at=at(days=-3), deal_ids=["d1"])
+    )
+    assert run_rule(StaleDeals, snapshot) == []
+
+
+def test_closed_deal_and_other_owner_do_not_fire():
+    """Closed deals and deals of other reps are left alone."""
+    snapshot = build(
+        deal("d1", created_at=CREATED, stage_id="lost"),
+        deal("d2", created_at=CREATED, owner_id="u2"),
+    )
+    assert run_rule(StaleDeals, snapshot, NOW) == []
+
+
+def test_threshold_is_configurable():
+    """With idle=30 days, a 20-day-old deal is not stale yet."""
+    assert (
+        run_rule(StaleDeals, build(deal("d1", created_at=CREATED)), idle=timedelta(days=30)) == []
+    )

@@ -1,0 +1,180 @@
+"""Loading rules from plugins: the edge where installed packages are discovered.
+
+:func:`load_rules` builds a :class:`RuleSet`: the rule instances to run, where each came from, and
+the configuration the plugins adjusted. Pass it to ``evaluate(..., rules=ruleset)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from importlib.metadata import entry_points
+from types import MappingProxyType, ModuleType
+
+import attrs
+import pluggy
+
+from . import _builtin, hookspecs
+from ._config import Config
+from ._rule import Rule
+from .errors import InvalidConfigError, PluginConflictError, PluginError
+
+__all__ = ["ENTRY_POINT_GROUP", "RuleSet", "load_rules", "plugin_manager"]
+
+ENTRY_POINT_GROUP = "guided_actions"
+
+
+def _frozen_mapping(value: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen(kw_only=True)
+class RuleSet:
+    """The rules to evaluate, the plugin each came from, and the plugins' configuration.
+
+    Iterating gives the rule instances, built-in order first, then plugin rules by plugin.
+    """
+
+    rules: tuple[Rule, ...]
+    origins: Mapping[str, str] = attrs.field(converter=_frozen_mapping)
+    config: Config = attrs.field(factory=Config)
+    plugins: tuple[str, ...] = ()
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def plugin_of(self, rule_id: str) -> str | None:
+        """The name of the plugin that provided the rule."""
+        return self.origins.get(rule_id)
+
+    def get(self, rule_id: str) -> Rule | None:
+        """The rule with that id."""
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+def _plugin_name(plugin: object) -> str:
+    if isinstance(plugin, ModuleType):
+        return plugin.__name__
+    name = getattr(plugin, "__name__", None)
+    return name if isinstance(name, str) else type(plugin).__name__
+
+
+def plugin_manager(
+    plugins: Iterable[object] = (), *, entry_points_group: str | None = ENTRY_POINT_GROUP
+) -> pluggy.PluginManager:
+    """A plugin manager with the built-in rules, the installed plugins and ``plugins``.
+
+    ``entry_points_group=None`` skips discovery of installed packages.
+    """
+    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    pm.add_hookspecs(hookspecs)
+    pm.register(_builtin, name=_builtin.NAME)
+    if entry_points_group is not None:
+        for ep in sorted(entry_points(group=entry_points_group), key=lambda e: e.name):
+            if pm.has_plugin(ep.name):
+                continue
+            try:
+                plugin = ep.load()
+            except Exception as exc:
+                raise PluginError(
+                    ep.name, f"could not load entry point {ep.value!r}: {type(exc).__name__}: {exc}"
+                ) from exc
+            _register(pm, plugin, ep.name)
+    for plugin in plugins:
+        _register(pm, plugin, _plugin_name(plugin))
+    return pm
+
+
+def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
+    try:
+        pm.register(plugin, name=name)
+    except (ValueError, pluggy.PluginValidationError) as exc:
+        raise PluginError(name, str(exc)) from exc
+
+
+def _ordered_impls(pm: pluggy.PluginManager, hook: str) -> list[pluggy.HookImpl]:
+    order = [name for name, _ in pm.list_name_plugin()]
+    impls = getattr(pm.hook, hook).get_hookimpls()
+    # Built-in first, then in registration order (entry points by name, then explicit plugins).
+    return sorted(impls, key=lambda impl: order.index(impl.plugin_name))
+
+
+def load_rules(
+    plugins: Iterable[object] = (),
+    *,
+    entry_points: bool = True,
+    config: Config | None = None,
+) -> RuleSet:
+    """Collect the rules of the built-in plugin, installed plugins and ``plugins``.
+
+    - ``plugins``: extra plugin objects or modules (handy in tests and notebooks);
+    - ``entry_points``: discover installed packages of the ``guided_actions`` entry-point group;
+    - ``config``: the starting configuration the plugins' ``guided_actions_configure`` adjust.
+
+    Raises :class:`~guided_actions.errors.PluginConflictError` when two plugins claim one rule
+    id, :class:`~guided_actions.errors.PluginError` when a plugin cannot be loaded or returns
+    something that is not a rule class.
+    """
+    pm = plugin_manager(plugins, entry_points_group=ENTRY_POINT_GROUP if entry_points else None)
+    classes: dict[str, type[Rule]] = {}
+    origins: dict[str, str] = {}
+    for impl in _ordered_impls(pm, "guided_actions_rules"):
+        name = impl.plugin_name
+        try:
+            returned: object = impl.function()
+        except Exception as exc:
+            raise PluginError(
+                name, f"guided_actions_rules raised {type(exc).__name__}: {exc}"
+            ) from exc
+        if returned is None:
+            continue
+        if not isinstance(returned, Iterable) or isinstance(returned, str | bytes):
+            raise PluginError(name, f"guided_actions_rules returned {returned!r}, not a list")
+        for cls in returned:
+            if not (isinstance(cls, type) and issubclass(cls, Rule)):
+                raise PluginError(
+                    name, f"guided_actions_rules returned {cls!r}, not a Rule subclass"
+                )
+            rule_id = getattr(cls, "id", None)
+            if not isinstance(rule_id, str) or not rule_id:
+                raise PluginError(name, f"rule class {cls.__name__} declares no string id")
+            previous = origins.get(rule_id)
+            if previous is not None and previous != _builtin.NAME:
+                raise PluginConflictError(rule_id, (previous, name))
+            classes[rule_id] = cls
+            origins[rule_id] = name
+    instances: list[Rule] = []
+    for rule_id, cls in classes.items():
+        try:
+            instances.append(cls())
+        except Exception as exc:
+            raise PluginError(
+                origins[rule_id], f"rule {rule_id!r} cannot be built with its defaults: {exc}"
+            ) from exc
+    cfg = config if config is not None else Config()
+    for impl in _ordered_impls(pm, "guided_actions_configure"):
+        try:
+            adjusted = impl.function(config=cfg)
+        except InvalidConfigError:
+            raise
+        except Exception as exc:
+            raise PluginError(
+                impl.plugin_name, f"guided_actions_configure raised {type(exc).__name__}: {exc}"
+            ) from exc
+        if adjusted is None:
+            continue
+        if not isinstance(adjusted, Config):
+            raise PluginError(
+                impl.plugin_name,
+                f"guided_actions_configure returned {adjusted!r}, not a Config or None",
+            )
+        cfg = adjusted
+    cfg.apply(instances)  # check every name now, at load time
+    return RuleSet(
+        rules=tuple(instances),
+        origins=origins,
+        config=cfg,
+        plugins=tuple(name for name, _ in pm.list_name_plugin()),
+    )

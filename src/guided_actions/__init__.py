@@ -45,6 +45,15 @@ from ._records import (
 )
 from ._rule import Proposal, Rule, threshold
 from ._snapshot import DEFAULT_LIFECYCLE_STAGES, Snapshot
+from ._workspace import (
+    FeedbackSummary,
+    FeedEntry,
+    SequenceCard,
+    Summary,
+    feedback_summary,
+    summarize,
+    visible_dashboards,
+)
 from .hookspecs import hookimpl
 
 __all__ = [
@@ -59,7 +68,9 @@ __all__ = [
     "Dismissal",
     "Email",
     "EngagementEvent",
+    "FeedEntry",
     "Feedback",
+    "FeedbackSummary",
     "IssuedAction",
     "Lead",
     "Meeting",
@@ -72,14 +83,19 @@ __all__ = [
     "RuleFailure",
     "RuleSet",
     "Sequence",
+    "SequenceCard",
     "Snapshot",
     "Stage",
+    "Summary",
     "Task",
     "User",
     "__version__",
     "evaluate",
+    "feedback_summary",
     "hookimpl",
     "load_rules",
+    "summarize",
+    "visible_dashboards",
     "threshold",
 ]
 

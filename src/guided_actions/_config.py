@@ -59,6 +59,16 @@ def _ids(value: Iterable[str]) -> frozenset[str]:
     return frozenset(value)
 
 
+def _positive_int(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InvalidConfigError(f"{attribute.name} must be a positive integer, got {value!r}")
+
+
+def _positive_delta(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, timedelta) or value <= timedelta(0):
+        raise InvalidConfigError(f"{attribute.name} must be a positive timedelta, got {value!r}")
+
+
 @attrs.frozen(kw_only=True)
 class Config:
     """How to evaluate: every field is optional and defaults to SPEC §5's values.
@@ -67,7 +77,9 @@ class Config:
       ``{"email_replies": {"lifetime": timedelta(days=10)}}``;
     - ``grouping``: ``{rule_id: bool}`` turns a rule's grouping into cards on or off;
     - ``engagement_kinds``: the engagement kinds that count as "the contact engaged";
-    - ``disabled_rules``: rule ids not to run.
+    - ``disabled_rules``: rule ids not to run;
+    - ``feed_limit`` and ``feed_window``: how many entries, and how far back, the workspace feed
+      shows (50 entries of the last 7 days by default).
 
     Names are checked against the rules actually evaluated: an unknown rule id or threshold is an
     :class:`~guided_actions.errors.InvalidConfigError`.
@@ -81,6 +93,8 @@ class Config:
         default=frozenset(ENGAGEMENT_KINDS), converter=_kinds
     )
     disabled_rules: frozenset[str] = attrs.field(factory=frozenset, converter=_ids)
+    feed_limit: int = attrs.field(default=50, validator=_positive_int)
+    feed_window: timedelta = attrs.field(default=timedelta(days=7), validator=_positive_delta)
 
     def apply(self, rules: Iterable[Rule]) -> list[Rule]:
         """The rules to run: disabled ones removed, thresholds applied. Checks every name."""

@@ -1,0 +1,326 @@
+"""The rest of the sales workspace (SPEC §7): tasks, sequence cards, schedule, insights, feed.
+
+Every view is a pure function of the snapshot, ``now`` and the user, read with the same time
+semantics as the rules (a record created after ``now`` does not exist; an event stamped after
+``now`` has not happened; "today" is the user's calendar day).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import attrs
+
+from ._config import Config
+from ._context import RuleContext
+from ._engine import evaluate, resolve_viewer
+from ._records import Dashboard, Email, Meeting, Task, User
+from ._snapshot import Snapshot
+from ._time import day_bounds, utc_iso
+from .typing import SnapshotReader
+
+__all__ = [
+    "FeedEntry",
+    "FeedbackSummary",
+    "SequenceCard",
+    "Summary",
+    "feedback_summary",
+    "summarize",
+    "visible_dashboards",
+]
+
+_PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2, "none": 3}
+
+
+_NO_DUE_DATE = datetime.max.replace(tzinfo=UTC)
+
+
+def queue_order(task: Task) -> tuple[datetime, int, str]:
+    """A work queue: earliest due first (no due date last), then priority high → none, then id."""
+    return (task.due_at or _NO_DUE_DATE, _PRIORITY_RANK[task.priority], task.id)
+
+
+def _sort_queue(tasks: Iterable[Task]) -> list[Task]:
+    return sorted(tasks, key=queue_order)
+
+
+@attrs.frozen(kw_only=True)
+class SequenceCard:
+    """One sequence with open tasks of the user: its steps and all its tasks, in queue order."""
+
+    sequence_id: str
+    name: str | None
+    steps: tuple[tuple[int, tuple[str, ...]], ...]
+    task_ids: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sequence_id": self.sequence_id,
+            "name": self.name,
+            "steps": [{"step": step, "task_ids": list(ids)} for step, ids in self.steps],
+            "task_ids": list(self.task_ids),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class FeedEntry:
+    """One item of the activity feed."""
+
+    kind: str
+    id: str
+    at: datetime
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "at": utc_iso(self.at), "text": self.text}
+
+
+@attrs.frozen(kw_only=True)
+class Summary:
+    """The workspace of one user at one instant, as a viewer sees it. ``to_dict()`` is pinned."""
+
+    user_id: str
+    viewer_id: str
+    now: datetime
+    due_today: tuple[str, ...]
+    overdue: tuple[str, ...]
+    due_tomorrow: tuple[str, ...]
+    sequences: tuple[SequenceCard, ...]
+    schedule: tuple[Mapping[str, Any], ...]
+    meetings_today: tuple[str, ...]
+    tasks_completed_today: tuple[str, ...]
+    feed: tuple[FeedEntry, ...]
+    actions: tuple[Mapping[str, Any], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        def count(ids: Sequence[str]) -> dict[str, Any]:
+            return {"count": len(ids), "ids": list(ids)}
+
+        return {
+            "tasks": {
+                "due_today": list(self.due_today),
+                "overdue": list(self.overdue),
+                "due_tomorrow": list(self.due_tomorrow),
+            },
+            "sequences": [card.to_dict() for card in self.sequences],
+            "schedule": [dict(entry) for entry in self.schedule],
+            "insights": {
+                "meetings_today": count(self.meetings_today),
+                "tasks_due_today": count(self.due_today),
+                "overdue_tasks": count(self.overdue),
+                "tasks_completed_today": count(self.tasks_completed_today),
+            },
+            "feed": [entry.to_dict() for entry in self.feed],
+            "actions": [dict(a) for a in self.actions],
+        }
+
+
+def _sequence_cards(ctx: RuleContext, open_tasks: Sequence[Task]) -> tuple[SequenceCard, ...]:
+    by_sequence: dict[str, list[Task]] = defaultdict(list)
+    for task in open_tasks:
+        if task.sequence_id is not None:
+            by_sequence[task.sequence_id].append(task)
+    cards = []
+    for sequence_id, tasks in by_sequence.items():
+        queue = _sort_queue(tasks)
+        steps: dict[int, list[str]] = defaultdict(list)
+        for task in queue:
+            if task.sequence_step is not None:
+                steps[task.sequence_step].append(task.id)
+        sequence = ctx.snapshot.sequence(sequence_id)
+        cards.append(
+            SequenceCard(
+                sequence_id=sequence_id,
+                name=sequence.name if sequence is not None else None,
+                steps=tuple((step, tuple(ids)) for step, ids in sorted(steps.items())),
+                task_ids=tuple(t.id for t in queue),
+            )
+        )
+    cards.sort(key=lambda c: (c.name or "", c.sequence_id))
+    return tuple(cards)
+
+
+def _meeting_text(meeting: Meeting, private: bool) -> str:
+    if private:
+        return "Meeting (Busy)"
+    return f"Meeting {meeting.title!r}" if meeting.title else "Meeting"
+
+
+def _email_text(email: Email) -> str:
+    if email.direction == "outbound":
+        return "Email sent to " + (", ".join(email.to) or "no recipient")
+    return "Email received from " + (email.from_address or "unknown sender")
+
+
+def _feed(ctx: RuleContext, limit: int, window: timedelta) -> tuple[FeedEntry, ...]:
+    now, since = ctx.now, ctx.now - window
+    snap, uid = ctx.snapshot, ctx.user.id
+    entries: list[FeedEntry] = []
+
+    def add(kind: str, rid: str, at: datetime | None, text: str) -> None:
+        if at is not None and since < at <= now:
+            entries.append(FeedEntry(kind=kind, id=rid, at=at, text=text))
+
+    for email in snap.emails_in_mailbox(uid):
+        add("email", email.id, email.sent_at, _email_text(email))
+    for call in snap.calls_owned_by(uid):
+        add("call", call.id, call.started_at, f"Call ({call.status or 'no status'})")
+    for meeting in snap.meetings_owned_by(uid):
+        add(
+            "meeting",
+            meeting.id,
+            meeting.start,
+            _meeting_text(meeting, ctx.private_meetings) + " started",
+        )
+    for task in snap.tasks_owned_by(uid):
+        if task.status == "completed" and task.completed_at is not None:
+            label = f"Task {task.title!r}" if task.title else "Task"
+            add("task", task.id, task.completed_at, f"{label} completed")
+    for contact in snap.contacts_owned_by(uid):
+        for event in ctx.engagements(contact.id):
+            who = contact.email or contact.id
+            add("engagement_event", event.id, event.occurred_at, f"{who}: {event.kind}")
+    entries.sort(key=lambda e: (-e.at.timestamp(), e.kind, e.id))
+    return tuple(entries[:limit])
+
+
+def summarize(
+    snapshot: SnapshotReader,
+    now: datetime,
+    user: str | User,
+    *,
+    viewer: str | User | None = None,
+    config: Config | None = None,
+) -> Summary:
+    """The sales workspace of ``user`` at ``now``, as ``viewer`` sees it (SPEC §7).
+
+    A user may view their own workspace; only a super admin may view another user's, and then
+    every meeting is private (only its id, times and "Busy"). Anyone else gets
+    :class:`~guided_actions.errors.ViewerPermissionError`.
+    """
+    result = evaluate(snapshot, now, user, viewer=viewer, config=config)
+    target, looker, private = resolve_viewer(snapshot, user, viewer)
+    config = config if config is not None else Config()
+    ctx = RuleContext(
+        snapshot=snapshot,
+        now=result.now,
+        user=target,
+        engagement_kinds=config.engagement_kinds,
+        private_meetings=private,
+    )
+    today_start, tomorrow_start = ctx.today()
+    _, day_after = day_bounds(tomorrow_start, ctx.zone)
+
+    mine = [t for t in snapshot.tasks_owned_by(target.id) if ctx.exists(t)]
+    open_tasks = _sort_queue(t for t in mine if ctx.task_is_open(t))
+
+    def due_between(start: datetime | None, end: datetime) -> tuple[str, ...]:
+        return tuple(
+            t.id
+            for t in open_tasks
+            if t.due_at is not None and (start is None or start <= t.due_at) and t.due_at < end
+        )
+
+    completed_today = sorted(
+        (
+            t
+            for t in mine
+            if not ctx.task_is_open(t)
+            and t.completed_at is not None
+            and today_start <= t.completed_at <= ctx.now
+        ),
+        key=lambda t: (t.completed_at, t.id),
+    )
+    meetings = sorted(
+        (
+            m
+            for m in snapshot.meetings_owned_by(target.id)
+            if today_start <= m.start < tomorrow_start
+        ),
+        key=lambda m: (m.start, m.id),
+    )
+    schedule = tuple(
+        {
+            "meeting_id": m.id,
+            "start": utc_iso(m.start),
+            "end": utc_iso(m.end),
+            "title": "Busy" if private else m.title,
+        }
+        for m in meetings
+    )
+    return Summary(
+        user_id=target.id,
+        viewer_id=looker.id,
+        now=result.now,
+        due_today=due_between(today_start, tomorrow_start),
+        overdue=due_between(None, today_start),
+        due_tomorrow=due_between(tomorrow_start, day_after),
+        sequences=_sequence_cards(ctx, open_tasks),
+        schedule=schedule,
+        meetings_today=tuple(m.id for m in meetings),
+        tasks_completed_today=tuple(t.id for t in completed_today),
+        feed=_feed(ctx, config.feed_limit, config.feed_window),
+        actions=tuple(result.to_dicts()),
+    )
+
+
+def visible_dashboards(dashboards: Iterable[Dashboard], user: User) -> list[Dashboard]:
+    """The dashboards ``user`` sees: confirmed ones, for everyone or for one of the user's teams.
+
+    An unconfirmed dashboard (``view_access_confirmed`` false) is shown to nobody.
+    """
+    teams = set(user.team_ids)
+    return [
+        d
+        for d in dashboards
+        if d.view_access_confirmed and (d.access == "everyone" or teams.intersection(d.access))
+    ]
+
+
+@attrs.frozen(kw_only=True)
+class FeedbackSummary:
+    """Counts of ``yes`` / ``not_really`` verdicts per rule, and per user and rule."""
+
+    by_rule: Mapping[str, Mapping[str, int]]
+    by_user: Mapping[str, Mapping[str, Mapping[str, int]]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "by_rule": {rule: dict(counts) for rule, counts in self.by_rule.items()},
+            "by_user": {
+                user: {rule: dict(c) for rule, c in rules.items()}
+                for user, rules in self.by_user.items()
+            },
+        }
+
+
+def _rule_of(action_key: str) -> str:
+    return action_key.split(":", 1)[0]
+
+
+def feedback_summary(snapshot: Snapshot) -> FeedbackSummary:
+    """How useful reps found each rule: counts of each verdict per rule and per user.
+
+    Feedback never hides an action; this is for admins tuning rules. The rule is read from the
+    action key's prefix (``rule_id:…``). Rules and users are sorted; both verdicts always appear.
+    """
+    per_rule: dict[str, Counter[str]] = defaultdict(Counter)
+    per_user: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    for fb in snapshot.feedback:
+        rule = _rule_of(fb.action_key)
+        per_rule[rule][fb.verdict] += 1
+        per_user[fb.user_id][rule][fb.verdict] += 1
+
+    def counts(c: Counter[str]) -> dict[str, int]:
+        return {"yes": c["yes"], "not_really": c["not_really"]}
+
+    return FeedbackSummary(
+        by_rule={rule: counts(per_rule[rule]) for rule in sorted(per_rule)},
+        by_user={
+            user: {rule: counts(per_user[user][rule]) for rule in sorted(per_user[user])}
+            for user in sorted(per_user)
+        },
+    )

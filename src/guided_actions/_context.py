@@ -82,6 +82,30 @@ def email_is_to(email: Email, contact: Contact) -> bool:
     )
 
 
+class _Mailbox:
+    """The user's mailbox indexed by listed contact and by address, so that "you emailed them"
+    and "they emailed you" cost a lookup instead of a scan of the whole mailbox."""
+
+    def __init__(self, emails: Iterable[Email]) -> None:
+        self.emails = sorted(emails, key=lambda e: (e.sent_at, e.id))
+        self._by_contact: dict[tuple[str, str], list[Email]] = {}
+        self._by_address: dict[tuple[str, str], list[Email]] = {}
+        for e in self.emails:
+            for cid in e.contact_ids:
+                self._by_contact.setdefault((e.direction, cid), []).append(e)
+            addresses = (e.from_address,) if e.direction == "inbound" else (*e.to, *e.cc)
+            for addr in {a.casefold() for a in addresses if a}:
+                self._by_address.setdefault((e.direction, addr), []).append(e)
+
+    def matching(self, contact: Contact, direction: str) -> list[Email]:
+        """Emails of that direction listing the contact or addressed from/to its email."""
+        found = {e.id: e for e in self._by_contact.get((direction, contact.id), ())}
+        if contact.email:
+            for e in self._by_address.get((direction, contact.email.casefold()), ()):
+                found.setdefault(e.id, e)
+        return sorted(found.values(), key=lambda e: (e.sent_at, e.id))
+
+
 @attrs.frozen(kw_only=True)
 class RuleContext:
     """The snapshot as one user sees it at ``now``; what every rule's ``propose`` receives.
@@ -95,6 +119,8 @@ class RuleContext:
     user: User
     engagement_kinds: frozenset[str]
     private_meetings: bool = False
+    #: Per-evaluation indexes (the user's mailbox by contact and address), built on first use.
+    _cache: dict[str, object] = attrs.field(factory=dict, eq=False, repr=False, alias="_cache")
 
     # -- time -------------------------------------------------------------------------
 
@@ -165,21 +191,25 @@ class RuleContext:
         return c if c is not None and self.exists(c) else None
 
     def mailbox(self) -> list[Email]:
-        """Emails in the user's mailbox sent by ``now``."""
-        return [e for e in self.snapshot.emails_in_mailbox(self.user.id) if e.sent_at <= self.now]
+        """Emails in the user's mailbox sent by ``now``, oldest first."""
+        return self._mail().emails
+
+    def _mail(self) -> _Mailbox:
+        mail = self._cache.get("mailbox")
+        if not isinstance(mail, _Mailbox):
+            mail = _Mailbox(
+                e for e in self.snapshot.emails_in_mailbox(self.user.id) if e.sent_at <= self.now
+            )
+            self._cache["mailbox"] = mail
+        return mail
 
     def emails_sent_to(self, contact: Contact) -> list[Email]:
         """Outbound emails in your mailbox to the contact ("you emailed them"), oldest first."""
-        return sorted(
-            (e for e in self.mailbox() if email_is_to(e, contact)), key=lambda e: (e.sent_at, e.id)
-        )
+        return self._mail().matching(contact, "outbound")
 
     def emails_received_from(self, contact: Contact) -> list[Email]:
         """Inbound emails in your mailbox from the contact ("they emailed you"), oldest first."""
-        return sorted(
-            (e for e in self.mailbox() if email_is_from(e, contact)),
-            key=lambda e: (e.sent_at, e.id),
-        )
+        return self._mail().matching(contact, "inbound")
 
     def engagements(self, contact_id: str) -> list[EngagementEvent]:
         """The contact's engagements of the counted kinds that happened by ``now``, oldest first."""

@@ -37,6 +37,29 @@ def _is_tuple_type(tp: Any) -> bool:
     return any(typing.get_origin(a) is tuple for a in typing.get_args(tp))
 
 
+_Plan = tuple[tuple[str, bool, Any, bool, bool], ...]
+_PLANS: dict[type, _Plan] = {}
+
+
+def _plan(cls: type[Record]) -> _Plan:
+    """Per field of a record class: name, required, annotation, is an instant, is a list."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        types_ = field_types(cls)
+        plan = tuple(
+            (
+                f.name,
+                f.default is attrs.NOTHING,
+                types_[f.name],
+                _is_instant_type(types_[f.name]),
+                _is_tuple_type(types_[f.name]),
+            )
+            for f in attrs.fields(typing.cast(Any, cls))
+        )
+        _PLANS[cls] = plan
+    return plan
+
+
 class _RecordLoader:
     """Turns one raw JSON object into a record, or into the problems that prevent it."""
 
@@ -47,16 +70,15 @@ class _RecordLoader:
         if not isinstance(raw, dict):
             self.problems.append(Problem(key, label, None, raw, "expected a JSON object"))
             return None
-        fields = {f.name: f for f in attrs.fields(typing.cast(Any, cls))}
-        types_ = field_types(cls)
+        plan = _plan(cls)
+        types_ = {name: tp for name, _required, tp, _i, _t in plan}
         before = len(self.problems)
         for name in raw:
-            if name not in fields:
+            if name not in types_:
                 self.problems.append(Problem(key, label, str(name), raw[name], "unknown field"))
         kwargs: dict[str, Any] = {}
-        for name, field in fields.items():
+        for name, required, tp, is_instant, is_tuple in plan:
             value = raw.get(name, _MISSING)
-            required = field.default is attrs.NOTHING
             if value is _MISSING or value is None:
                 if required:
                     self.problems.append(
@@ -69,20 +91,29 @@ class _RecordLoader:
                         )
                     )
                 continue
-            converted = self._convert(key, label, name, types_[name], value)
-            if converted is not _MISSING:
-                kwargs[name] = converted
+            if is_instant or is_tuple or type(value) is not str:
+                converted = self._convert(key, label, name, tp, value)
+                if converted is not _MISSING:
+                    kwargs[name] = converted
+            else:
+                kwargs[name] = value
         if len(self.problems) > before:
             # Report type problems of the fields that did convert, then give up on the record.
             for name, value in kwargs.items():
                 message = check_type(value, types_[name])
                 if message is not None:
-                    self.problems.append(Problem(key, label, name, value, message))
+                    self.problems.append(Problem(key, label, name, raw[name], message))
             return None
         try:
             return cls(**kwargs)
         except InvalidRecordError as exc:
-            self.problems.extend(attrs.evolve(p, kind=key) for p in exc.problems)
+            for p in exc.problems:
+                # Show the value as the document wrote it (a list, an instant string), not as
+                # converted, unless the problem is about one item of it.
+                value = p.value
+                if p.field in kwargs and p.field in raw and _same(kwargs[p.field], value):
+                    value = raw[p.field]
+                self.problems.append(attrs.evolve(p, kind=key, record_id=label, value=value))
             return None
 
     def _convert(self, key: str, label: str, name: str, tp: Any, value: Any) -> Any:
@@ -145,6 +176,13 @@ class _RecordLoader:
             else:
                 stages.append(typing.cast(Stage, stage))
         return tuple(stages) if ok else _MISSING
+
+
+def _same(converted: Any, value: object) -> bool:
+    """True when ``value`` is the converted field value itself (an aware instant in UTC)."""
+    if isinstance(converted, datetime) and isinstance(value, datetime):
+        return converted == value
+    return converted is value or (type(converted) is type(value) and converted == value)
 
 
 def _label(raw: object, index: int, id_field: str | None) -> str:

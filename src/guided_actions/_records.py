@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -85,13 +85,14 @@ class Record:
         return None
 
     def _problems(self) -> Iterable[Problem]:
-        rid = self._record_id()
-        for name, tp in field_types(type(self)).items():
+        rid: str | None = None
+        for name, check in field_checks(type(self)):
             value = getattr(self, name)
-            message = check_type(value, tp)
+            message = check(value)
             if message is not None:
+                rid = rid or self._record_id()
                 yield Problem(self.record_kind, rid, name, value, message)
-        yield from self._extra_problems(rid)
+        yield from self._extra_problems(rid or self._record_id())
 
     def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
         return ()
@@ -108,6 +109,48 @@ def field_types(cls: type) -> dict[str, Any]:
         cached = {f.name: hints[f.name] for f in attrs.fields(cls)}
         _FIELD_TYPES[cls] = cached
     return cached
+
+
+Check = Callable[[Any], "str | None"]
+_FIELD_CHECKS: dict[type, tuple[tuple[str, Check], ...]] = {}
+
+
+def field_checks(cls: type) -> tuple[tuple[str, Check], ...]:
+    """One compiled check per field of a record class (built once per class)."""
+    cached = _FIELD_CHECKS.get(cls)
+    if cached is None:
+        cached = tuple((name, compile_check(tp)) for name, tp in field_types(cls).items())
+        _FIELD_CHECKS[cls] = cached
+    return cached
+
+
+def _aware(value: Any) -> str | None:
+    if type(value) is datetime and value.tzinfo is not None:
+        return None  # the common case, stored in UTC by the converter
+    return check_type(value, datetime)
+
+
+def compile_check(tp: Any) -> Check:
+    """A fast check for one annotation; same answers as :func:`check_type`."""
+    if tp is str:
+        return lambda v: None if type(v) is str else check_type(v, str)
+    if tp is bool:
+        return lambda v: None if type(v) is bool else "expected a boolean"
+    if tp is datetime:
+        return _aware
+    if _is_union(tp) and type(None) in typing.get_args(tp):
+        inner = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(inner) == 1:
+            check = compile_check(inner[0])
+            return lambda v: None if v is None else check(v)
+    if typing.get_origin(tp) is tuple and typing.get_args(tp)[0] is str:
+        return lambda v: (
+            None if type(v) is tuple and all(type(i) is str for i in v) else check_type(v, tp)
+        )
+    if typing.get_origin(tp) is Literal:
+        allowed = frozenset(typing.get_args(tp))
+        return lambda v: None if type(v) is str and v in allowed else check_type(v, tp)
+    return lambda v: check_type(v, tp)
 
 
 def _is_union(tp: Any) -> bool:
@@ -259,11 +302,15 @@ class Pipeline(Record):
                     self.record_kind, rid, "stages", self.stages, "a pipeline needs a stage"
                 )
             seen: set[str] = set()
-            for stage in self.stages:
+            for index, stage in enumerate(self.stages):
                 if isinstance(stage, Stage):
                     if stage.id in seen:
                         yield Problem(
-                            self.record_kind, rid, "stages", stage.id, "duplicate stage id"
+                            self.record_kind,
+                            rid,
+                            f"stages[{index}].id",
+                            stage.id,
+                            "duplicate stage id",
                         )
                     seen.add(stage.id)
 
@@ -518,6 +565,9 @@ class Feedback(Record):
     verdict: Verdict
     at: datetime = instant()
 
+    def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
+        yield from _nonempty_ids(self, rid, "user_id", "action_key")
+
 
 @attrs.frozen(kw_only=True)
 class Dismissal(Record):
@@ -528,6 +578,9 @@ class Dismissal(Record):
     action_key: str
     until: datetime | None = optional_instant()
 
+    def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
+        yield from _nonempty_ids(self, rid, "user_id", "action_key")
+
 
 @attrs.frozen(kw_only=True)
 class IssuedAction(Record):
@@ -537,6 +590,9 @@ class IssuedAction(Record):
     key: str
     contact_ids: tuple[str, ...] = id_list()
     company_ids: tuple[str, ...] = id_list()
+
+    def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
+        yield from _nonempty_ids(self, rid, "key", "contact_ids", "company_ids")
 
 
 def _access(value: Any) -> Any:

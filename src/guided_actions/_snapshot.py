@@ -139,10 +139,13 @@ def _record_label(record: Record, index: int, id_field: str | None) -> str:
 
 def consistency_problems(
     lists: Mapping[str, Sequence[Record]],
-    lifecycle_stages: Sequence[str],
+    lifecycle_stages: Sequence[str] | None,
     known_ids: Mapping[str, set[str]] | None = None,
 ) -> list[Problem]:
     """Every cross-record problem: duplicate ids, dangling references, stages, lifecycle.
+
+    ``lifecycle_stages`` ``None`` leaves the contacts' lifecycle stages unchecked (used when the
+    list itself is invalid).
 
     ``known_ids`` (by list key) are ids present in the input even if their record was invalid,
     so that one bad record does not make every reference to it look dangling too.
@@ -165,7 +168,7 @@ def consistency_problems(
         ids[key] |= seen
 
     pipelines = {p.id: p for p in lists.get("pipelines", ()) if isinstance(p, Pipeline)}
-    stages = set(lifecycle_stages)
+    stages = set(lifecycle_stages) if lifecycle_stages is not None else None
     for key, refs in REFERENCES.items():
         for index, record in enumerate(lists.get(key, ())):
             rid = _record_label(record, index, _ID_FIELD.get(key))
@@ -181,6 +184,8 @@ def consistency_problems(
                 problems.extend(_stage_problems(key, rid, record, pipelines))
             if (
                 isinstance(record, Contact)
+                and lifecycle_stages is not None
+                and stages is not None
                 and record.lifecycle_stage is not None
                 and record.lifecycle_stage not in stages
             ):
@@ -328,15 +333,18 @@ class Snapshot:
                     )
             lists[key] = records
         custom = lifecycle_stages is not None
-        if lifecycle_stages is not None:
-            problems.extend(_lifecycle_problems(lifecycle_stages))
+        records_ok = not problems
+        lifecycle = _lifecycle_problems(lifecycle_stages) if lifecycle_stages is not None else []
+        problems.extend(lifecycle)
         stages = (
             tuple(lifecycle_stages)
-            if lifecycle_stages is not None and not problems
+            if lifecycle_stages is not None and not lifecycle
             else DEFAULT_LIFECYCLE_STAGES
         )
-        if not problems:
-            problems.extend(consistency_problems(lists, stages, known_ids))
+        if records_ok:
+            # A bad lifecycle list must not hide the other problems: check everything else,
+            # leaving out only the contacts' lifecycle stages, which cannot be judged.
+            problems.extend(consistency_problems(lists, None if lifecycle else stages, known_ids))
         if problems:
             raise InvalidSnapshotError(problems)
         self._lists = lists

@@ -16,6 +16,12 @@ def is_aware(value: datetime) -> bool:
 def parse_instant(text: str) -> datetime:
     """Parse an ISO-8601 instant (may be naive: the caller checks). Raises ``ValueError``."""
     try:
+        # The stdlib parser is fast and reads the common forms; dateutil reads the rest of
+        # ISO-8601 (week dates, ordinal dates, …).
+        return datetime.fromisoformat(text)
+    except (ValueError, TypeError):
+        pass
+    try:
         return isoparse(text)
     except (OverflowError, TypeError) as exc:  # dateutil lets a few of these through
         raise ValueError(str(exc)) from exc

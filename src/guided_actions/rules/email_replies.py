@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import attrs
 
-from .._context import RuleContext, email_is_from
+from .._context import RuleContext
 from .._records import Email
 from .._rule import Proposal, Rule, threshold
 from ..criteria import Check, all_met, latest_email, owned_by_you
@@ -36,11 +36,10 @@ class EmailReplies(Rule):
     lifetime: timedelta = threshold(timedelta(days=14), "how long the action lives")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        mailbox = ctx.mailbox()
-        sent_by_you = {e.id for e in mailbox if e.direction == "outbound"}
+        sent_by_you = {e.id for e in ctx.mailbox() if e.direction == "outbound"}
         for contact in ctx.contacts_owned():
             replies: list[Email] = [
-                e for e in mailbox if e.in_reply_to in sent_by_you and email_is_from(e, contact)
+                e for e in ctx.emails_received_from(contact) if e.in_reply_to in sent_by_you
             ]
             reply = latest_email(replies)
             if reply is None:

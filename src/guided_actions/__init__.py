@@ -21,7 +21,7 @@ from importlib.metadata import version as _version
 from ._actions import Action, Result, RuleFailure
 from ._config import Config
 from ._context import RuleContext
-from ._engine import evaluate
+from ._engine import evaluate, evaluate_all
 from ._plugins import RuleSet, load_rules
 from ._records import (
     Call,
@@ -91,6 +91,7 @@ __all__ = [
     "User",
     "__version__",
     "evaluate",
+    "evaluate_all",
     "feedback_summary",
     "hookimpl",
     "load_rules",

@@ -32,7 +32,7 @@ from .errors import (
 )
 from .typing import SnapshotReader, Subject
 
-__all__ = ["action_key", "associations_of", "evaluate", "resolve_viewer"]
+__all__ = ["action_key", "associations_of", "evaluate", "evaluate_all", "resolve_viewer"]
 
 _SUBJECT_KINDS = frozenset(
     ("contact", "lead", "deal", "company", "email", "call", "meeting", "task")
@@ -325,6 +325,21 @@ def evaluate(
     """
     now_utc = _check_now(now)
     target, _looker, private = resolve_viewer(snapshot, user, viewer)
+    return _evaluate_user(snapshot, now_utc, target, private, _prepare(rules, config), strict)
+
+
+@attrs.frozen
+class _Prepared:
+    """What does not depend on the user: the configured rules and where each came from."""
+
+    rules: tuple[Rule, ...]
+    config: Config
+    origins: Mapping[str, str]
+
+
+def _prepare(
+    rules: RuleSet | Iterable[Rule | type[Rule]] | None, config: Config | None
+) -> _Prepared:
     if rules is None:
         rules = default_rules()
     if isinstance(rules, RuleSet):
@@ -339,7 +354,18 @@ def evaluate(
     for r in chosen:
         if not isinstance(r, Rule):
             raise TypeError(f"rules must be Rule instances or classes, got {r!r}")
-    active_rules = config.apply(chosen)
+    return _Prepared(rules=tuple(config.apply(chosen)), config=config, origins=origins)
+
+
+def _evaluate_user(
+    snapshot: SnapshotReader,
+    now_utc: datetime,
+    target: User,
+    private: bool,
+    prepared: _Prepared,
+    strict: bool,
+) -> Result:
+    config = prepared.config
     ctx = RuleContext(
         snapshot=snapshot,
         now=now_utc,
@@ -349,8 +375,8 @@ def evaluate(
     )
     actions: list[Action] = []
     failures: list[RuleFailure] = []
-    for rule in active_rules:
-        proposals, failure = _run_rule(rule, ctx, strict, origins.get(rule.id))
+    for rule in prepared.rules:
+        proposals, failure = _run_rule(rule, ctx, strict, prepared.origins.get(rule.id))
         if failure is not None:
             failures.append(failure)
             continue
@@ -358,3 +384,28 @@ def evaluate(
     dismissed = _dismissed(ctx)
     kept = sorted((a for a in actions if a.key not in dismissed), key=Action.sort_key)
     return Result(user_id=target.id, now=now_utc, actions=tuple(kept), errors=tuple(failures))
+
+
+def evaluate_all(
+    snapshot: SnapshotReader,
+    now: datetime,
+    *,
+    config: Config | None = None,
+    rules: RuleSet | Iterable[Rule | type[Rule]] | None = None,
+    strict: bool = False,
+    users: Iterable[str | User] | None = None,
+) -> dict[str, Result]:
+    """Every user's result at ``now`` in one pass: ``{user_id: Result}``, in snapshot order.
+
+    Equal to calling :func:`evaluate` for each user (each user viewing their own actions), but
+    the rules, their configuration and the checks of ``now`` are prepared once. ``users``
+    restricts the pass to some users.
+    """
+    now_utc = _check_now(now)
+    prepared = _prepare(rules, config)
+    targets = (
+        list(snapshot.users())
+        if users is None
+        else [_resolve_user(snapshot, u, "user") for u in users]
+    )
+    return {u.id: _evaluate_user(snapshot, now_utc, u, False, prepared, strict) for u in targets}

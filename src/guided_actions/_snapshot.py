@@ -349,7 +349,8 @@ class Snapshot:
             raise InvalidSnapshotError(problems)
         self._lists = lists
         self._lifecycle_stages = stages
-        self._custom_lifecycle = custom
+        # A list equal to the default one is the default: customer and evangelist stay excluded.
+        self._custom_lifecycle = custom and stages != DEFAULT_LIFECYCLE_STAGES
         self._build_indexes()
 
     # -- construction -------------------------------------------------------------------

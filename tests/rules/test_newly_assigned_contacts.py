@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from guided_actions import Action
+from guided_actions import DEFAULT_LIFECYCLE_STAGES, Action
 from guided_actions.rules import NewlyAssignedContacts
 from guided_actions.testing import (
     NOW,
@@ -110,6 +110,17 @@ class TestCriteria:
         """With a custom list only its last stage is excluded (even ``customer`` is not)."""
         c = contact("c1", owner_assigned_at=ASSIGNED, lifecycle_stage=stage)
         assert fires(c, lifecycle_stages=["cold", "customer", "partner"]) is expected
+
+    @pytest.mark.parametrize(
+        ("stage", "expected"),
+        [("opportunity", True), ("customer", False), ("evangelist", False)],
+    )
+    def test_the_default_list_given_explicitly_is_the_default(
+        self, stage: str, expected: bool
+    ) -> None:
+        """Spelling out the default lifecycle list keeps customer and evangelist excluded."""
+        c = contact("c1", owner_assigned_at=ASSIGNED, lifecycle_stage=stage)
+        assert fires(c, lifecycle_stages=list(DEFAULT_LIFECYCLE_STAGES)) is expected
 
     @pytest.mark.parametrize(
         ("deal_fields", "expected"),

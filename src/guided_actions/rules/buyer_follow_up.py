@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import attrs
 
-from .._context import RuleContext, email_is_from, email_is_to
+from .._context import RuleContext
 from .._records import Contact, Email
 from .._rule import Proposal, Rule, threshold
 from ..criteria import Check, all_met, deal_is_open, latest_email, owned_by_you
@@ -37,25 +37,28 @@ class BuyerFollowUp(Rule):
     lifetime: timedelta = threshold(timedelta(days=7), "how long the action lives")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        mailbox = ctx.mailbox()
         for deal in ctx.deals_owned():
             contacts: list[Contact] = [
                 c for cid in deal.contact_ids if (c := ctx.contact(cid)) is not None
             ]
-            received = [e for e in mailbox if any(email_is_from(e, c) for c in contacts)]
-            qualifying: list[Email] = []
-            for email in mailbox:
-                if email.direction != "outbound":
-                    continue
-                if deal.id not in email.deal_ids and not any(
-                    email_is_to(email, c) for c in contacts
-                ):
-                    continue
-                if email.opened_at is None or email.opened_at > ctx.now:
-                    continue
-                if any(r.sent_at >= email.sent_at for r in received):
-                    continue
-                qualifying.append(email)
+            # Emails you sent listing the deal or to one of its contacts, in your mailbox by now.
+            sent: dict[str, Email] = {
+                e.id: e
+                for e in ctx.activities_listing("deal", deal.id)
+                if isinstance(e, Email) and e.owner_id == ctx.user.id and e.direction == "outbound"
+            }
+            for c in contacts:
+                sent.update((e.id, e) for e in ctx.emails_sent_to(c))
+            last_heard = max(
+                (e.sent_at for c in contacts for e in ctx.emails_received_from(c)), default=None
+            )
+            qualifying: list[Email] = [
+                e
+                for e in sent.values()
+                if e.opened_at is not None
+                and e.opened_at <= ctx.now
+                and (last_heard is None or last_heard < e.sent_at)
+            ]
             chosen = latest_email(qualifying)
             if chosen is None:
                 continue

@@ -1,0 +1,148 @@
+"""MkDocs hook: one reference page per built-in rule, generated from the rule's declared data.
+
+Nothing about a rule is written by hand in the docs: the title, id, category, priority, subject
+kind, grouping, ``created_at`` and expiry columns, the thresholds (defaults read from the class's
+attrs defaults, descriptions from ``threshold_docs()``) and the specification (the class
+docstring) all come from ``guided_actions.rules.BUILTIN_RULES``. A rule that changes changes its
+page.
+
+``on_config`` adds the generated pages to the ``Reference > Rules`` section of the nav;
+``on_files`` adds them to the build as virtual files (``File.generated``, MkDocs 1.6+).
+"""
+
+from __future__ import annotations
+
+import inspect
+from datetime import timedelta
+from typing import Any
+
+from guided_actions.rules import BUILTIN_RULES, Rule
+
+RULES_DIR = "reference/rules"
+RULES_SECTION = "Rules"
+
+
+def page_path(cls: type[Rule]) -> str:
+    return f"{RULES_DIR}/{cls.id}.md"
+
+
+def format_timedelta(value: timedelta) -> str:
+    """``timedelta(days=7)`` -> ``"7 days"``; ``timedelta(minutes=10)`` -> ``"10 minutes"``."""
+    seconds = int(value.total_seconds())
+    if value != timedelta(seconds=seconds):
+        return str(value)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return str(value)  # pragma: no cover - the loop always ends at seconds
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_rule(cls: type[Rule]) -> str:
+    """The Markdown page of one rule."""
+    defaults = cls().thresholds()
+    docs = cls.threshold_docs()
+    grouping = (
+        f"grouped by default: {cls.grouping}"
+        if cls.grouped
+        else f"not grouped by default ({cls.grouping})"
+    )
+    lines = [
+        f"# {cls.title}",
+        "",
+        "<!-- Generated from the rule class by docs/hooks/rule_pages.py: edit the class. -->",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| id | `{cls.id}` |",
+        f"| class | `guided_actions.rules.{cls.__name__}` |",
+        f"| category | `{cls.category}` |",
+        f"| priority | `{cls.priority}` |",
+        f"| subject kind | `{cls.subject_kind}` |",
+        f"| grouping | {_cell(grouping)} |",
+        f"| `created_at` | {_cell(cls.created_at_doc)} |",
+        f"| expires | {_cell(cls.expires_doc)} |",
+        "",
+        "## Thresholds",
+        "",
+    ]
+    if defaults:
+        lines += ["| name | default | description |", "|---|---|---|"]
+        lines += [
+            f"| `{name}` | {format_timedelta(value)} | {_cell(docs.get(name, ''))} |"
+            for name, value in defaults.items()
+        ]
+        lines += [
+            "",
+            "Change them with `Config(thresholds={"
+            f'"{cls.id}": {{"{next(iter(defaults))}": timedelta(...)}}}})`.',
+        ]
+    else:
+        lines.append("This rule has no thresholds.")
+    lines += ["", "## Specification", "", inspect.getdoc(cls) or "", ""]
+    return "\n".join(lines)
+
+
+def render_index() -> str:
+    """The rules catalogue: one row per rule, in the order of the rule table."""
+    lines = [
+        "# Rules",
+        "",
+        "<!-- Generated from guided_actions.rules.BUILTIN_RULES by docs/hooks/rule_pages.py. -->",
+        "",
+        f"The {len(BUILTIN_RULES)} built-in rules, in the order of the product's rule table. "
+        "Each page is generated from the rule class itself: its declared data and its docstring.",
+        "",
+        "| rule | id | category | priority | subject | grouped | thresholds |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for cls in BUILTIN_RULES:
+        thresholds = ", ".join(
+            f"`{name}` {format_timedelta(value)}" for name, value in cls().thresholds().items()
+        )
+        lines.append(
+            f"| [{cls.title}]({cls.id}.md) | `{cls.id}` | {cls.category} | {cls.priority} "
+            f"| {cls.subject_kind} | {'yes' if cls.grouped else 'no'} | {thresholds or '—'} |"
+        )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def generated_pages() -> dict[str, str]:
+    """Every generated page, by its path under ``docs/``."""
+    pages = {f"{RULES_DIR}/index.md": render_index()}
+    pages.update({page_path(cls): render_rule(cls) for cls in BUILTIN_RULES})
+    return pages
+
+
+def _rules_section(nav: list[Any]) -> list[Any] | None:
+    for item in nav:
+        if isinstance(item, dict):
+            for title, value in item.items():
+                if title == RULES_SECTION and isinstance(value, list):
+                    return value
+                if isinstance(value, list):
+                    found = _rules_section(value)
+                    if found is not None:
+                        return found
+    return None
+
+
+def on_config(config: Any) -> Any:
+    section = _rules_section(config["nav"] or [])
+    if section is None:
+        raise ValueError(f"mkdocs.yml nav needs a {RULES_SECTION!r} section for the rule pages")
+    section[:] = [f"{RULES_DIR}/index.md"] + [{cls.title: page_path(cls)} for cls in BUILTIN_RULES]
+    return config
+
+
+def on_files(files: Any, config: Any) -> Any:
+    from mkdocs.structure.files import File
+
+    for path, content in generated_pages().items():
+        files.append(File.generated(config, path, content=content))
+    return files

@@ -24,6 +24,7 @@ from ._plugins import RuleSet
 from ._records import User
 from ._rule import Proposal, Rule
 from ._time import is_aware, utc_iso
+from .criteria import Check
 from .errors import (
     InvalidConfigError,
     RuleError,
@@ -166,8 +167,8 @@ def _validate(rule: Rule, proposal: object, snapshot: SnapshotReader) -> str | N
             continue
         if not isinstance(value, datetime) or not is_aware(value):
             return f"proposal {name} must be a timezone-aware datetime, got {value!r}"
-    if not proposal.reasons or not all(isinstance(r, str) for r in proposal.reasons):
-        return "proposal needs at least one reason, as text"
+    if not proposal.reasons or not all(isinstance(r, str | Check) for r in proposal.reasons):
+        return "proposal needs at least one reason, as text or a criteria.Check"
     # Every subject kind names a lookup of SnapshotReader: snapshot.deal(id), .contact(id)…
     if getattr(snapshot, subject[0])(subject[1]) is None:
         return f"proposal is about {subject[0]} {subject[1]!r}, which the snapshot does not hold"
@@ -210,51 +211,46 @@ def _actions_of_rule(
     ctx: RuleContext,
     grouped: bool,
 ) -> list[Action]:
+    """Keep the proposals active at ``now`` and shape them into actions (or cards)."""
     snapshot, now, user_id = ctx.snapshot, ctx.now, ctx.user.id
-    singles: list[Action] = []
+    singles: list[tuple[str, Action]] = []
     for p in proposals:
         created = p.created_at.astimezone(UTC)
         expires = p.expires_at.astimezone(UTC) if p.expires_at is not None else None
         if not (created <= now and (expires is None or now < expires)):
             continue
-        if ctx.private_meetings and p.subject[0] == "meeting":
+        key = action_key(rule.id, user_id, subject=p.subject, created_at=created)
+        private = ctx.private_meetings and p.subject[0] == "meeting"
+        issued = None if grouped or private else snapshot.issued_action(key)
+        if private:
             contact_ids: tuple[str, ...] = ()
             company_ids: tuple[str, ...] = ()
+        elif issued is not None:
+            # Shown before: the associations frozen then win (SPEC §6).
+            contact_ids = tuple(sorted(issued.contact_ids))
+            company_ids = tuple(sorted(issued.company_ids))
         else:
             contact_ids, company_ids = associations_of(snapshot, p.subject)
-        singles.append(
-            Action(
-                key=action_key(rule.id, user_id, subject=p.subject, created_at=created),
-                rule=rule.id,
-                title=rule.title,
-                category=rule.category,
-                priority=rule.priority,
-                user_id=user_id,
-                subjects=(p.subject,),
-                created_at=created,
-                expires_at=expires,
-                contact_ids=contact_ids,
-                company_ids=company_ids,
-                reasons=p.reasons,
-                group=p.group if p.group is not None else "all",
-            )
+        action = Action(
+            key=key,
+            rule=rule.id,
+            title=rule.title,
+            category=rule.category,
+            priority=rule.priority,
+            user_id=user_id,
+            subjects=(p.subject,),
+            created_at=created,
+            expires_at=expires,
+            contact_ids=contact_ids,
+            company_ids=company_ids,
+            reasons=tuple(str(r) for r in p.reasons),
         )
+        singles.append((p.group if p.group is not None else "all", action))
     if not grouped:
-        out = []
-        for a in singles:
-            issued = snapshot.issued_action(a.key)
-            if issued is not None and not (ctx.private_meetings and a.subjects[0][0] == "meeting"):
-                a = attrs.evolve(
-                    a,
-                    contact_ids=tuple(sorted(issued.contact_ids)),
-                    company_ids=tuple(sorted(issued.company_ids)),
-                )
-            out.append(attrs.evolve(a, group=None))
-        return out
+        return [action for _group, action in singles]
     cards: dict[str, list[Action]] = defaultdict(list)
-    for a in singles:
-        assert a.group is not None
-        cards[a.group].append(a)
+    for group, action in singles:
+        cards[group].append(action)
     result = []
     for group, members in cards.items():
         members.sort(key=lambda m: (m.created_at, m.subjects[0][1], m.subjects[0][0]))
@@ -276,7 +272,7 @@ def _actions_of_rule(
                 company_ids=tuple(sorted(set().union(*(m.company_ids for m in members)))),
                 reasons=_union(m.reasons for m in members),
                 group=group,
-                members=tuple(attrs.evolve(m, group=None) for m in members),
+                members=tuple(members),
             )
         )
     return result

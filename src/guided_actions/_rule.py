@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import attrs
 
 from ._context import RuleContext
+from .criteria import Check
 from .typing import Category, Priority, Subject, SubjectKind
 
 __all__ = ["Proposal", "Rule", "threshold"]
@@ -27,13 +28,15 @@ class Proposal:
     """One candidate action proposed by a rule, before the engine keeps, groups and orders it.
 
     ``group`` names the card the proposal joins when its rule groups (``None``: the rule's single
-    card). ``reasons`` says, criterion by criterion, why the rule fired; at least one.
+    card). ``reasons`` says, criterion by criterion, why the rule fired; at least one, each a
+    string or a :class:`~guided_actions.criteria.Check` (turned into text only for the proposals
+    that become actions).
     """
 
     subject: Subject
     created_at: datetime
     expires_at: datetime | None
-    reasons: tuple[str, ...]
+    reasons: tuple[str | Check, ...]
     group: str | None = None
 
 
@@ -84,6 +87,16 @@ class Rule:
         """One line per threshold, for the docs."""
         return {f.name: str(f.metadata.get("doc", "")) for f in attrs.fields(cls)}
 
+    @staticmethod
+    def active_at(now: datetime, created_at: datetime, expires_at: datetime | None) -> bool:
+        """``created_at <= now < expires_at``: the engine's time window, for rules to test first.
+
+        The engine drops a proposal outside its window anyway; a rule that knows its window
+        before checking its criteria calls this to skip the subject early, which keeps the cost
+        of a rule proportional to what can still be an action.
+        """
+        return created_at <= now and (expires_at is None or now < expires_at)
+
     def proposal(
         self,
         subject_id: str,
@@ -93,11 +106,11 @@ class Rule:
         reasons: Iterable[object],
         group: str | None = None,
     ) -> Proposal:
-        """A proposal about ``(self.subject_kind, subject_id)``; reasons are turned into text."""
+        """A proposal about ``(self.subject_kind, subject_id)``; reasons are text or checks."""
         return Proposal(
             subject=(self.subject_kind, subject_id),
             created_at=created_at,
             expires_at=expires_at,
-            reasons=tuple(str(r) for r in reasons),
+            reasons=tuple(r if isinstance(r, Check) else str(r) for r in reasons),
             group=group,
         )

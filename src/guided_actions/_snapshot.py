@@ -487,7 +487,15 @@ class Snapshot:
                         add(f"listing_{listed_kind}", rid, a)
 
         self._by_id = by_id
-        self._idx = {name: {k: tuple(v) for k, v in table.items()} for name, table in idx.items()}
+        # Freeze each index entry in place (a tuple, so callers cannot mutate it), freeing each
+        # list as its tuple is made: the indexes never exist twice in memory.
+        frozen: dict[str, dict[str, tuple[Any, ...]]] = {}
+        for name in list(idx):
+            table: dict[str, Any] = dict(idx.pop(name))
+            for k, v in table.items():
+                table[k] = tuple(v)
+            frozen[name] = table
+        self._idx = frozen
 
     def _get(self, index: str, key: str) -> tuple[Any, ...]:
         table = self._idx.get(index)

@@ -37,6 +37,8 @@ class AddContactToDeal(Rule):
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         for deal in ctx.deals_owned():
             created = deal.created_at + self.age
+            if not self.active_at(ctx.now, created, created + self.lifetime):
+                continue
             contacts = [cid for cid in deal.contact_ids if ctx.contact(cid) is not None]
             met = all_met(
                 lambda: owned_by_you(ctx, deal, "deal"),

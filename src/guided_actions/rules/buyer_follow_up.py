@@ -60,7 +60,9 @@ class BuyerFollowUp(Rule):
                 and (last_heard is None or last_heard < e.sent_at)
             ]
             chosen = latest_email(qualifying)
-            if chosen is None:
+            if chosen is None or not self.active_at(
+                ctx.now, chosen.sent_at + self.wait, chosen.sent_at + self.wait + self.lifetime
+            ):
                 continue
             met = all_met(
                 lambda: owned_by_you(ctx, deal, "deal"),

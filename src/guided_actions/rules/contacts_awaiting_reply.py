@@ -59,6 +59,8 @@ class ContactsAwaitingReply(Rule):
             latest = latest_email(emails)
             assert latest is not None
             email = latest
+            if not self.active_at(ctx.now, email.sent_at, email.sent_at + self.lifetime):
+                continue
             answered = [e for e in ctx.emails_sent_to(contact) if e.sent_at > email.sent_at]
             reassigned = (
                 contact.owner_id != ctx.user.id

@@ -42,7 +42,9 @@ class EmailReplies(Rule):
                 e for e in ctx.emails_received_from(contact) if e.in_reply_to in sent_by_you
             ]
             reply = latest_email(replies)
-            if reply is None:
+            if reply is None or not self.active_at(
+                ctx.now, reply.sent_at, reply.sent_at + self.lifetime
+            ):
                 continue
             answered = [e for e in ctx.emails_sent_to(contact) if e.sent_at > reply.sent_at]
             met = all_met(

@@ -38,6 +38,8 @@ class InitialOutreachNeeded(Rule):
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         for deal in ctx.deals_owned():
             created = deal.created_at + self.age
+            if not self.active_at(ctx.now, created, created + self.lifetime):
+                continue
             met = all_met(
                 lambda: owned_by_you(ctx, deal, "deal"),
                 lambda: deal_is_open(ctx, deal),

@@ -74,6 +74,8 @@ class LeadsAwaitingReply(Rule):
             latest = latest_email(emails)
             assert latest is not None
             email = latest
+            if not self.active_at(ctx.now, email.sent_at, email.sent_at + self.lifetime):
+                continue
             contact = ctx.snapshot.contact(lead.contact_id)
             answered = (
                 [e for e in ctx.emails_sent_to(contact) if e.sent_at > email.sent_at]

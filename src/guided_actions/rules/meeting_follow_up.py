@@ -38,6 +38,8 @@ class MeetingFollowUp(Rule):
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         for meeting in ctx.meetings_owned():
+            if not self.active_at(ctx.now, meeting.start, meeting.end + self.window):
+                continue
             follow_ups = [t for t in ctx.snapshot.tasks_of_meeting(meeting.id) if ctx.exists(t)]
             done = bool(follow_ups) and not any(ctx.task_is_open(t) for t in follow_ups)
             met = all_met(

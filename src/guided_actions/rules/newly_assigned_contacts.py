@@ -49,6 +49,8 @@ class NewlyAssignedContacts(Rule):
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         for contact in ctx.contacts_owned():
             created = contact.owner_assigned_at or contact.created_at
+            if not self.active_at(ctx.now, created, created + self.lifetime):
+                continue
             met = all_met(
                 lambda: owned_by_you(ctx, contact, "contact"),
                 lambda: Check(

@@ -43,6 +43,8 @@ class NewlyAssignedLeads(Rule):
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         for lead in ctx.leads_owned():
             created = lead.owner_assigned_at or lead.created_at
+            if not self.active_at(ctx.now, created, created + self.lifetime):
+                continue
 
             def not_worked() -> Check:
                 logged = [

@@ -35,7 +35,9 @@ class RecentlyEngagedLeads(Rule):
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         for lead in ctx.leads_owned():
             event = latest_engagement(ctx.engagements(lead.contact_id))
-            if event is None:
+            if event is None or not self.active_at(
+                ctx.now, event.occurred_at, event.occurred_at + self.lifetime
+            ):
                 continue
             met = all_met(
                 lambda: owned_by_you(ctx, lead, "lead"),

@@ -48,7 +48,9 @@ class ReplyToEmail(Rule):
                     deals_of.setdefault(cid, (contact, []))[1].append(deal)
         for contact, deals in deals_of.values():
             email = latest_email(ctx.emails_received_from(contact))
-            if email is None:
+            if email is None or not self.active_at(
+                ctx.now, email.sent_at, email.sent_at + self.lifetime
+            ):
                 continue
             met = all_met(
                 lambda: Check(

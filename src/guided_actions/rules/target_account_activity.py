@@ -54,7 +54,9 @@ class TargetAccountActivity(Rule):
             if not targets:
                 continue
             event = latest_engagement(ctx.engagements(contact.id))
-            if event is None:
+            if event is None or not self.active_at(
+                ctx.now, event.occurred_at, event.occurred_at + self.lifetime
+            ):
                 continue
             yield self.proposal(
                 contact.id,

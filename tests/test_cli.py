@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import attrs
@@ -14,7 +15,7 @@ import pytest
 
 import guided_actions
 import guided_actions._cli
-from guided_actions import Rule, Snapshot, evaluate
+from guided_actions import Rule, Snapshot, evaluate, hookimpl, load_rules
 from guided_actions._cli import main
 from guided_actions._demo import DEMO_NOW, DEMO_USER, demo_document, demo_snapshot
 from guided_actions.rules import BUILTIN_RULES
@@ -23,6 +24,16 @@ NOW = DEMO_NOW.isoformat()
 RULE_IDS = [cls.id for cls in BUILTIN_RULES]
 QBR_TITLE = "Acme Logistics: quarterly business review"
 QBR_WORD = "quarterly"
+
+
+@pytest.fixture(autouse=True)
+def _no_installed_plugins(monkeypatch) -> None:
+    """The program sees only the built-in rules, whatever plugins this environment has."""
+
+    def builtins_only(plugins=(), *, entry_points=True, config=None):
+        return load_rules(plugins, entry_points=False, config=config)
+
+    monkeypatch.setattr(guided_actions._cli, "load_rules", builtins_only)
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -299,6 +310,15 @@ class TestRules:
                 name: value.total_seconds() for name, value in cls().thresholds().items()
             }
             assert {t["name"]: t["doc"] for t in entry["thresholds"]} == cls.threshold_docs()
+            assert (entry["plugin"], entry["enabled"]) == ("builtin", True)
+
+    def test_table_names_each_plugin(self, capsys) -> None:
+        """Under each rule's title line, the table names the plugin it comes from."""
+        _code, out, _err = run(capsys, "rules")
+        lines = out.splitlines()
+        for cls in BUILTIN_RULES:
+            [i] = [n for n, ln in enumerate(lines) if ln.startswith(f"{cls.id}  ")]
+            assert lines[i + 1] == "  plugin       builtin"
 
 
 def test_version(capsys) -> None:
@@ -495,7 +515,8 @@ class TestInstalledProgram:
             [script, "demo"], capture_output=True, text=True, encoding="utf-8", check=False
         )
         assert proc.returncode == 0, proc.stderr
-        assert proc.stdout.startswith(f"{len(demo_result())} guided actions for {DEMO_USER}")
+        installed = demo_result(rules=load_rules())  # the program sees the installed plugins
+        assert proc.stdout.startswith(f"{len(installed)} guided actions for {DEMO_USER}")
 
 
 @attrs.frozen
@@ -514,21 +535,21 @@ class Broken(Rule):
 
 class TestFailingRule:
     @pytest.fixture(autouse=True)
-    def _broken_rule(self, monkeypatch) -> None:
-        def with_broken(snapshot, now, user, **options):
-            rules = [*(cls() for cls in BUILTIN_RULES), Broken()]
-            return evaluate(snapshot, now, user, rules=rules, **options)
+    def _broken_plugin(self, monkeypatch) -> None:
+        plugin = types.ModuleType("broken_plugin")
+        plugin.guided_actions_rules = hookimpl(lambda: [Broken])  # type: ignore[attr-defined]
 
-        monkeypatch.setattr(guided_actions._cli, "evaluate", with_broken)
+        def with_broken(plugins=(), *, entry_points=True, config=None):
+            return load_rules([plugin], entry_points=False, config=config)
+
+        monkeypatch.setattr(guided_actions._cli, "load_rules", with_broken)
 
     def test_table_reports_the_failure(self, capsys) -> None:
-        """A failing rule is listed under the table; the other rules' actions are still shown."""
+        """A failing rule is listed under the table with its plugin; other actions still show."""
         code, out, _err = run(capsys, "demo")
         assert code == 0
         tail = out.split("\nRules that failed:\n", 1)[1].splitlines()
-        assert len(tail) == 1
-        assert tail[0].startswith("  - rule 'broken'")
-        assert tail[0].endswith("failed: RuntimeError: boom")
+        assert tail == ["  - rule 'broken' (plugin 'broken_plugin') failed: RuntimeError: boom"]
         assert "reply_to_email" in out
 
     def test_json_stays_pure_and_warns_on_stderr(self, capsys) -> None:
@@ -536,6 +557,7 @@ class TestFailingRule:
         code, out, err = run(capsys, "demo", "--format", "json")
         assert code == 0
         assert len({d["rule"] for d in json.loads(out)}) == 18
-        assert err.startswith("guided-actions: warning: rule 'broken'")
-        assert err.endswith("failed: RuntimeError: boom\n")
-        assert err.count("\n") == 1
+        assert err == (
+            "guided-actions: warning: rule 'broken' (plugin 'broken_plugin') failed: "
+            "RuntimeError: boom\n"
+        )

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from guided_actions import Snapshot, evaluate
+from guided_actions import Snapshot, evaluate, summarize
 from guided_actions._demo import DEMO_NOW, DEMO_USER, demo_document, demo_snapshot
 from guided_actions.rules import BUILTIN_RULES
 
@@ -101,3 +101,37 @@ class TestEvaluation:
         """Two evaluations of fresh demo snapshots give the same actions and keys."""
         again = evaluate(demo_snapshot(), DEMO_NOW, DEMO_USER)
         assert again.to_dicts() == result.to_dicts()
+
+
+@pytest.fixture(scope="module")
+def summary():
+    return summarize(demo_snapshot(), DEMO_NOW, DEMO_USER)
+
+
+class TestWorkspace:
+    @pytest.mark.parametrize(
+        "view", ["due_today", "overdue", "due_tomorrow", "meetings_today", "tasks_completed_today"]
+    )
+    def test_every_task_and_meeting_view_has_content(self, summary, view: str) -> None:
+        """The demo rep's workspace shows tasks in each view, today's meetings and a done task."""
+        assert getattr(summary, view)
+
+    def test_a_sequence_card_has_two_steps(self, summary) -> None:
+        """A sequence card lists open tasks in (at least) two steps."""
+        assert any(len(card.steps) >= 2 for card in summary.sequences)
+
+    def test_schedule_has_several_meetings_today(self, summary) -> None:
+        """Two meetings today, with their titles (the rep is looking at her own workspace)."""
+        titles = [entry["title"] for entry in summary.schedule]
+        assert len(titles) >= 2
+        assert all(titles)
+
+    def test_feed_has_recent_activity_of_several_kinds(self, summary) -> None:
+        """The feed holds emails, calls, meetings, a completed task and engagements."""
+        assert {e.kind for e in summary.feed} == {
+            "email",
+            "call",
+            "meeting",
+            "task",
+            "engagement_event",
+        }

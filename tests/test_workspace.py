@@ -350,3 +350,48 @@ def test_feedback_summary_counts_per_rule_and_user():
             },
         },
     }
+
+
+def test_summarize_runs_the_rules_it_is_given():
+    """With rules= (a RuleSet from load_rules), the workspace's actions include plugin rules."""
+    from collections.abc import Iterator
+
+    import attrs
+
+    from guided_actions import Proposal, Rule, RuleContext, hookimpl, load_rules
+
+    @attrs.frozen
+    class EveryTask(Rule):
+        id = "every_task"
+        title = "Every task"
+        category = "general"
+        priority = "low"
+        subject_kind = "task"
+
+        def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
+            for t in ctx.tasks_owned():
+                yield self.proposal(t.id, created_at=t.created_at, expires_at=None, reasons=["x"])
+
+    class Plugin:
+        @staticmethod
+        @hookimpl
+        def guided_actions_rules():
+            return [EveryTask]
+
+        @staticmethod
+        @hookimpl
+        def guided_actions_configure(config):
+            return attrs.evolve(config, feed_limit=1)
+
+    snapshot = build(
+        REP,
+        task("t1"),
+        call("k1", started_at=at(hours=-1, base=NOW)),
+        call("k2", started_at=at(hours=-2, base=NOW)),
+    )
+    rules = load_rules([Plugin()], entry_points=False)
+    summary = summarize(snapshot, NOW, "u1", rules=rules)
+    assert "every_task" in {a.rule for a in summary.actions}
+    assert summary.to_dict()["actions"] == evaluate(snapshot, NOW, "u1", rules=rules).to_dicts()
+    assert len(summary.to_dict()["feed"]) == 1  # the plugins' configuration bounds the feed
+    assert "every_task" not in {a.rule for a in summarize(snapshot, NOW, "u1").actions}

@@ -2,16 +2,22 @@
 
 Sub-commands::
 
-    guided-actions demo [--user ID] [--format table|json] [--export FILE]
-    guided-actions evaluate SNAPSHOT.json --user ID [--now ISO] [--viewer ID]
+    guided-actions demo [--user ID] [--format table|json] [--export FILE] [--workspace]
+    guided-actions evaluate SNAPSHOT.json (--user ID | --all) [--now ISO] [--viewer ID]
                             [--format table|json] [--category deal|prospecting|general]
     guided-actions explain SNAPSHOT.json --user ID [--now ISO] [--viewer ID] --subject KIND:ID
+    guided-actions workspace SNAPSHOT.json --user ID [--now ISO] [--viewer ID]
+                             [--format table|json]
     guided-actions rules [--format table|json]
+    guided-actions generate --users N --contacts-per-user M [--seed S] --now ISO -o FILE
 
 ``SNAPSHOT.json`` is an interchange document (``guided-actions/1``), or ``-`` for standard input.
 ``--now`` defaults to the current time here, and only here: the library never reads the clock.
+The rules are the built-in ones plus those of installed plugins (the ``guided_actions``
+entry-point group); ``--no-plugins``, before or after the sub-command, keeps the built-ins only.
 Bad input prints one short ``guided-actions: error: …`` paragraph on standard error and exits
-with status 2, like a usage error.
+with status 2, like a usage error. Long work reports its progress on standard error, only when
+standard error is a terminal.
 """
 
 from __future__ import annotations
@@ -20,35 +26,130 @@ import argparse
 import contextlib
 import io
 import json
+import math
 import os
 import sys
 import textwrap
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import TracebackType
 from typing import Any, NoReturn, TextIO
 from zoneinfo import ZoneInfo
 
 from . import __version__
 from ._actions import Action, Result
 from ._demo import DEMO_NOW, DEMO_USER, demo_document
-from ._engine import evaluate
+from ._engine import evaluate, evaluate_all
+from ._interchange import SCHEMA
+from ._plugins import RuleSet, load_rules
 from ._records import User
 from ._snapshot import Snapshot
 from ._time import is_aware, parse_instant
-from .errors import GuidedActionsError, InvalidSnapshotError
-from .rules import BUILTIN_RULES
+from ._workspace import Summary, summarize
+from .errors import GuidedActionsError, InvalidConfigError, InvalidSnapshotError, PluginError
+from .synthetic import _LISTS, iter_generate
+from .typing import Category
 
-__all__ = ["main"]
+__all__ = ["Progress", "main"]
 
 PROG = "guided-actions"
 WIDTH = 100
 MAX_PROBLEMS = 20
 CATEGORIES = ("deal", "prospecting", "general")
 SUBJECT_KINDS = ("contact", "lead", "deal", "company", "email", "call", "meeting", "task")
+BUILTIN_PLUGIN = "guided_actions.builtin"
+#: Snapshots at least this big (in bytes) report their loading on a terminal.
+BIG_SNAPSHOT = 1_000_000
+#: Users evaluated between two progress reports of ``evaluate --all``.
+USERS_PER_STEP = 5
 
 
 class CliError(Exception):
     """Bad input: printed as ``guided-actions: error: <message>``, exit status 2."""
+
+
+# -- progress -------------------------------------------------------------------------------
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+class Progress:
+    """One line of progress on ``stream`` (standard error by default), rewritten with ``\\r``.
+
+    Silent unless the stream is a terminal, so redirected and captured output never holds it.
+    ``update`` redraws at most once per ``interval`` seconds; ``finish`` writes the last text and
+    ends the line; ``clear`` erases the line (used when the work fails). As a context manager it
+    clears an unfinished line on the way out.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        interval: float = 0.1,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = _is_terminal(self.stream)
+        self.interval = interval
+        self.clock = clock
+        self._last = -math.inf
+        self._width = 0
+
+    def _draw(self, text: str, end: str = "") -> None:
+        pad = " " * max(0, self._width - len(text))
+        self.stream.write(f"\r{text}{pad}{end}")
+        self.stream.flush()
+        self._width = 0 if end else len(text)
+
+    def update(self, text: str, *, force: bool = False) -> None:
+        """Show ``text``, unless the line was redrawn less than ``interval`` seconds ago."""
+        if not self.enabled:
+            return
+        now = self.clock()
+        if not force and now - self._last < self.interval:
+            return
+        self._last = now
+        self._draw(text)
+
+    def finish(self, text: str) -> None:
+        """Show ``text`` and end the line."""
+        if self.enabled:
+            self._draw(text, "\n")
+
+    def clear(self) -> None:
+        """Erase a line left unfinished."""
+        if self.enabled and self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+            self._width = 0
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.clear()
+
+
+def _seconds(start: float) -> str:
+    return f"{time.monotonic() - start:.1f} s"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
 
 
 # -- input ----------------------------------------------------------------------------------
@@ -57,6 +158,22 @@ class CliError(Exception):
 def _read_snapshot(source: str) -> Snapshot:
     """Load the snapshot at ``source`` (a path, or ``-`` for standard input)."""
     name = "standard input" if source == "-" else source
+    with Progress() as progress:
+        start = time.monotonic()
+        size = 0
+        if source != "-":
+            with contextlib.suppress(OSError):
+                size = os.stat(source).st_size
+        big = size >= BIG_SNAPSHOT
+        if big:
+            progress.update(f"loading {name} ({_megabytes(size)})...", force=True)
+        snapshot = _load(source, name)
+        if big:
+            progress.finish(f"loaded {name} ({_megabytes(size)}) in {_seconds(start)}")
+    return snapshot
+
+
+def _load(source: str, name: str) -> Snapshot:
     try:
         if source == "-":
             stream = sys.stdin
@@ -130,6 +247,24 @@ def _parse_subject(text: str) -> tuple[str, str]:
     return kind, rid
 
 
+def _rules(args: argparse.Namespace) -> RuleSet:
+    """The built-in rules and, unless ``--no-plugins``, those of the installed plugins."""
+    try:
+        return load_rules(entry_points=not getattr(args, "no_plugins", False))
+    except (PluginError, InvalidConfigError) as exc:
+        message = " ".join(str(exc).split())
+        raise CliError(
+            f"cannot load the rule plugins: {message}. Run with --no-plugins to use the "
+            "built-in rules only."
+        ) from None
+
+
+def _plugin_label(plugin: str | None) -> str:
+    if plugin is None:
+        return "-"
+    return "builtin" if plugin == BUILTIN_PLUGIN else plugin
+
+
 # -- output ---------------------------------------------------------------------------------
 
 
@@ -153,6 +288,10 @@ def _wrap(text: str, first: str, rest: str) -> list[str]:
     ) or [first.rstrip()]
 
 
+def _heading(title: str, underline: str) -> list[str]:
+    return ["", title, underline * len(title)]
+
+
 def _action_block(action: Action, zone: ZoneInfo) -> list[str]:
     head = f"[{action.priority}] {action.title}"
     lines = [f"  {head}  {action.rule.rjust(WIDTH - 4 - len(head))}"]
@@ -166,24 +305,26 @@ def _action_block(action: Action, zone: ZoneInfo) -> list[str]:
     return lines
 
 
+def _seen_by(user: User, viewer: User | None) -> str:
+    return f", as seen by {viewer.id}" if viewer is not None and viewer.id != user.id else ""
+
+
 def _header(user: User, now: datetime, result: Result, viewer: User | None) -> str:
     count = len(result)
-    seen = f", as seen by {viewer.id}" if viewer is not None and viewer.id != user.id else ""
     return (
-        f"{count} guided action{'s' if count != 1 else ''} for {user.id}{seen} at "
-        f"{_local(now, _zone(user))} ({user.timezone})"
+        f"{count} guided action{'s' if count != 1 else ''} for {user.id}{_seen_by(user, viewer)} "
+        f"at {_local(now, _zone(user))} ({user.timezone})"
     )
 
 
-def _table(user: User, now: datetime, result: Result, viewer: User | None) -> str:
-    zone = _zone(user)
-    lines = [_header(user, now, result, viewer)]
+def _actions_body(result: Result, zone: ZoneInfo, underline: str = "=") -> list[str]:
+    """The actions by category, then the rules that failed (each naming its plugin)."""
+    lines: list[str] = []
     for category in CATEGORIES:
         actions = [a for a in result if a.category == category]
         if not actions:
             continue
-        title = f"{category.capitalize()} ({len(actions)})"
-        lines.extend(["", title, "=" * len(title)])
+        lines.extend(_heading(f"{category.capitalize()} ({len(actions)})", underline))
         for i, action in enumerate(actions):
             if i:
                 lines.append("")
@@ -191,7 +332,11 @@ def _table(user: User, now: datetime, result: Result, viewer: User | None) -> st
     if result.errors:
         lines.extend(["", "Rules that failed:"])
         lines.extend(f"  - {failure}" for failure in result.errors)
-    return "\n".join(lines)
+    return lines
+
+
+def _table(user: User, now: datetime, result: Result, viewer: User | None) -> str:
+    return "\n".join([_header(user, now, result, viewer), *_actions_body(result, _zone(user))])
 
 
 def _duration(value: timedelta) -> str:
@@ -203,9 +348,10 @@ def _duration(value: timedelta) -> str:
     return str(value)  # pragma: no cover - sub-second thresholds
 
 
-def _catalogue() -> list[dict[str, Any]]:
+def _catalogue(ruleset: RuleSet) -> list[dict[str, Any]]:
     entries = []
-    for cls in BUILTIN_RULES:
+    for rule in ruleset:
+        cls = type(rule)
         docs = cls.threshold_docs()
         entries.append(
             {
@@ -218,6 +364,8 @@ def _catalogue() -> list[dict[str, Any]]:
                 "grouping": cls.grouping,
                 "created_at": cls.created_at_doc,
                 "expires": cls.expires_doc,
+                "plugin": _plugin_label(ruleset.plugin_of(cls.id)),
+                "enabled": cls.id not in ruleset.config.disabled_rules,
                 "thresholds": [
                     {
                         "name": name,
@@ -232,12 +380,25 @@ def _catalogue() -> list[dict[str, Any]]:
     return entries
 
 
+def _catalogue_head(entries: Sequence[Mapping[str, Any]]) -> str:
+    builtin = sum(entry["plugin"] == "builtin" for entry in entries)
+    if builtin == len(entries):
+        return f"{len(entries)} built-in rules"
+    plugins = sorted({entry["plugin"] for entry in entries} - {"builtin"})
+    return (
+        f"{len(entries)} rules: {builtin} built-in, {len(entries) - builtin} from "
+        f"plugin{'s' if len(plugins) != 1 else ''} {', '.join(plugins)}"
+    )
+
+
 def _catalogue_table(entries: list[dict[str, Any]]) -> str:
-    lines = [f"{len(entries)} built-in rules"]
+    lines = [_catalogue_head(entries)]
     for entry in entries:
         head = f"{entry['id']}  {entry['title']}"
         kind = f"{entry['category']}, {entry['priority']} priority"
         lines.extend(["", f"{head}  {kind.rjust(WIDTH - 2 - len(head))}"])
+        disabled = "" if entry["enabled"] else " (disabled by the plugins' configuration)"
+        lines.append(f"  plugin       {entry['plugin']}{disabled}")
         grouping = entry["grouping"] + (" (grouped by default)" if entry["grouped"] else "")
         lines.append(f"  subject      {entry['subject_kind']}; {grouping}")
         lines.extend(_wrap(entry["created_at"] or "-", "  created at   ", " " * 15))
@@ -250,6 +411,11 @@ def _catalogue_table(entries: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _warn_failures(result: Result, prefix: str = "") -> None:
+    for failure in result.errors:
+        print(f"{PROG}: warning: {prefix}{failure}", file=sys.stderr)
+
+
 def _print_result(
     args: argparse.Namespace,
     snapshot: Snapshot,
@@ -259,13 +425,138 @@ def _print_result(
 ) -> None:
     if args.format == "json":
         out.write(json.dumps(result.to_dicts(), indent=2) + "\n")
-        for failure in result.errors:
-            print(f"{PROG}: warning: {failure}", file=sys.stderr)
+        _warn_failures(result)
         return
     user = snapshot.user(result.user_id)
     assert user is not None
     viewer = snapshot.user(args.viewer) if getattr(args, "viewer", None) else None
     out.write(_table(user, now, result, viewer) + "\n")
+
+
+def _all_table(now: datetime, results: Mapping[str, Result], ruleset: RuleSet) -> str:
+    total = sum(len(r) for r in results.values())
+    users = len(results)
+    lines = [
+        f"{total} guided action{'s' if total != 1 else ''} for {users} "
+        f"user{'s' if users != 1 else ''} at {_local(now, ZoneInfo('UTC'))}"
+    ]
+    order = {rule.id: i for i, rule in enumerate(ruleset)}
+    for user_id, result in results.items():
+        count = len(result)
+        lines.extend(["", f"{user_id}: {count} action{'s' if count != 1 else ''}"])
+        by_rule = Counter(a.rule for a in result)
+        width = max((len(rule) for rule in by_rule), default=0)
+        for rule, n in sorted(
+            by_rule.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])
+        ):
+            lines.append(f"  {rule.ljust(width)}  {n:>5}")
+        lines.extend(f"  failed: {failure}" for failure in result.errors)
+    return "\n".join(lines)
+
+
+# -- workspace ------------------------------------------------------------------------------
+
+
+def _workspace(
+    snapshot: Snapshot, now: datetime, user: str, viewer: str | None, ruleset: RuleSet
+) -> tuple[Summary, Result]:
+    """The workspace summary, its guided actions computed with ``ruleset`` (plugins included)."""
+    summary = summarize(snapshot, now, user, viewer=viewer, rules=ruleset)
+    return summary, summary.result
+
+
+def _task_lines(snapshot: Snapshot, ids: Sequence[str], zone: ZoneInfo, indent: str) -> list[str]:
+    lines = []
+    for tid in ids:
+        task = snapshot.task(tid)
+        assert task is not None
+        due = _local(task.due_at, zone) if task.due_at is not None else "no due date".ljust(20)
+        title = task.title or "(no title)"
+        first = f"{indent}{due}  {task.priority:<6}  "
+        lines.extend(_wrap(f"{title}  [{tid}]", first, " " * len(first)))
+    return lines
+
+
+def _workspace_table(
+    snapshot: Snapshot, summary: Summary, result: Result, viewer: User | None
+) -> str:
+    user = snapshot.user(summary.user_id)
+    assert user is not None
+    zone = _zone(user)
+    lines = [
+        f"Workspace of {user.id}{_seen_by(user, viewer)} at {_local(summary.now, zone)} "
+        f"({user.timezone})"
+    ]
+
+    lines.extend(_heading("Tasks", "="))
+    for label, ids in (
+        ("Due today", summary.due_today),
+        ("Overdue", summary.overdue),
+        ("Due tomorrow", summary.due_tomorrow),
+    ):
+        lines.extend(["", f"{label} ({len(ids)})"])
+        lines.extend(_task_lines(snapshot, ids, zone, "  ") or ["  none"])
+
+    lines.extend(_heading(f"Sequences ({len(summary.sequences)})", "="))
+    if not summary.sequences:
+        lines.append("  none")
+    for card in summary.sequences:
+        count = len(card.task_ids)
+        name = card.name or card.sequence_id
+        lines.append(
+            f"  {name}  [{card.sequence_id}]  {count} open task{'s' if count != 1 else ''}"
+        )
+        stepped: set[str] = set()
+        for step, ids in card.steps:
+            lines.append(f"    Step {step} ({len(ids)})")
+            lines.extend(_task_lines(snapshot, ids, zone, "      "))
+            stepped.update(ids)
+        loose = [tid for tid in card.task_ids if tid not in stepped]
+        if loose:
+            lines.append(f"    No step ({len(loose)})")
+            lines.extend(_task_lines(snapshot, loose, zone, "      "))
+
+    lines.extend(_heading(f"Schedule ({len(summary.schedule)})", "="))
+    if not summary.schedule:
+        lines.append("  no meeting today")
+    for entry in summary.schedule:
+        start = datetime.fromisoformat(entry["start"]).astimezone(zone)
+        end = datetime.fromisoformat(entry["end"]).astimezone(zone)
+        when = f"{start:%H:%M}-{end:%H:%M} {start.tzname()}"
+        title = entry["title"] or "(no title)"
+        first = f"  {when}  "
+        lines.extend(_wrap(f"{title}  [{entry['meeting_id']}]", first, " " * len(first)))
+
+    lines.extend(_heading("Insights", "="))
+    for label, ids in (
+        ("meetings today", summary.meetings_today),
+        ("tasks due today", summary.due_today),
+        ("overdue tasks", summary.overdue),
+        ("tasks completed today", summary.tasks_completed_today),
+    ):
+        lines.append(f"  {label.ljust(22)} {len(ids):>4}")
+
+    lines.extend(_heading(f"Feed ({len(summary.feed)})", "="))
+    if not summary.feed:
+        lines.append("  no recent activity")
+    for item in summary.feed:
+        first = f"  {_local(item.at, zone)}  {item.kind:<16}  "
+        lines.extend(_wrap(item.text, first, " " * len(first)))
+
+    lines.extend(_heading(f"Guided actions ({len(result)})", "="))
+    lines.extend(_actions_body(result, zone, "-") or ["", "  none"])
+    return "\n".join(lines)
+
+
+def _print_workspace(
+    args: argparse.Namespace, snapshot: Snapshot, summary: Summary, result: Result
+) -> None:
+    if args.format == "json":
+        print(json.dumps(summary.to_dict(), indent=2))
+        _warn_failures(result)
+        return
+    viewer = snapshot.user(summary.viewer_id)
+    print(_workspace_table(snapshot, summary, result, viewer))
 
 
 # -- commands -------------------------------------------------------------------------------
@@ -282,15 +573,49 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             raise CliError(f"cannot write {args.export}: {exc.strerror or exc}") from None
         print(f"{PROG}: wrote the demo snapshot to {args.export}", file=sys.stderr)
     snapshot = Snapshot.from_dict(document)
-    result = evaluate(snapshot, DEMO_NOW, args.user)
+    ruleset = _rules(args)
+    if args.workspace:
+        summary, result = _workspace(snapshot, DEMO_NOW, args.user, None, ruleset)
+        _print_workspace(args, snapshot, summary, result)
+        return 0
+    result = evaluate(snapshot, DEMO_NOW, args.user, rules=ruleset)
     _print_result(args, snapshot, DEMO_NOW, result, sys.stdout)
     return 0
 
 
+def _evaluate_all(
+    snapshot: Snapshot, now: datetime, ruleset: RuleSet, category: Category | None
+) -> dict[str, Result]:
+    users = [u.id for u in snapshot.users()]
+    results: dict[str, Result] = {}
+    with Progress() as progress:
+        start = time.monotonic()
+        for first in range(0, len(users), USERS_PER_STEP):
+            chunk = users[first : first + USERS_PER_STEP]
+            results.update(evaluate_all(snapshot, now, rules=ruleset, users=chunk))
+            progress.update(f"evaluating: {len(results)}/{len(users)} users")
+        progress.finish(f"evaluated {len(users)} users in {_seconds(start)}")
+    if category is not None:
+        results = {uid: r.filter(category=category) for uid, r in results.items()}
+    return results
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.all and args.viewer is not None:
+        raise CliError("--viewer applies to one user's actions: it cannot be used with --all")
     now = _parse_now(args.now)
+    ruleset = _rules(args)
     snapshot = _read_snapshot(args.snapshot)
-    result = evaluate(snapshot, now, args.user, viewer=args.viewer)
+    if args.all:
+        results = _evaluate_all(snapshot, now, ruleset, args.category)
+        if args.format == "json":
+            print(json.dumps({uid: r.to_dicts() for uid, r in results.items()}, indent=2))
+            for uid, r in results.items():
+                _warn_failures(r, f"user {uid!r}: ")
+        else:
+            print(_all_table(now, results, ruleset))
+        return 0
+    result = evaluate(snapshot, now, args.user, viewer=args.viewer, rules=ruleset)
     if args.category is not None:
         result = result.filter(category=args.category)
     _print_result(args, snapshot, now, result, sys.stdout)
@@ -300,8 +625,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _cmd_explain(args: argparse.Namespace) -> int:
     kind, rid = _parse_subject(args.subject)
     now = _parse_now(args.now)
+    ruleset = _rules(args)
     snapshot = _read_snapshot(args.snapshot)
-    result = evaluate(snapshot, now, args.user, viewer=args.viewer)
+    result = evaluate(snapshot, now, args.user, viewer=args.viewer, rules=ruleset)
     about = [a for a in result if (kind, rid) in a.subjects]
     if not about:
         print(f"No action of user {result.user_id} is about {kind} {rid} at {now.isoformat()}.")
@@ -310,12 +636,81 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_workspace(args: argparse.Namespace) -> int:
+    now = _parse_now(args.now)
+    ruleset = _rules(args)
+    snapshot = _read_snapshot(args.snapshot)
+    summary, result = _workspace(snapshot, now, args.user, args.viewer, ruleset)
+    _print_workspace(args, snapshot, summary, result)
+    return 0
+
+
 def _cmd_rules(args: argparse.Namespace) -> int:
-    entries = _catalogue()
+    entries = _catalogue(_rules(args))
     if args.format == "json":
         print(json.dumps(entries, indent=2))
     else:
         print(_catalogue_table(entries))
+    return 0
+
+
+def _generate_lists(
+    args: argparse.Namespace, now: datetime, progress: Progress
+) -> tuple[dict[str, list[dict[str, Any]]], int]:
+    """The records of ``generate(...)`` by list, and how many there are."""
+    lists: dict[str, list[dict[str, Any]]] = {key: [] for key in _LISTS}
+    records = 0
+    for key, record in iter_generate(
+        users=args.users, contacts_per_user=args.contacts_per_user, seed=args.seed, now=now
+    ):
+        lists[key].append(record)
+        records += 1
+        progress.update(f"generating: {records} records")
+    return lists, records
+
+
+def _document_chunks(
+    lists: Mapping[str, Sequence[Mapping[str, Any]]], records: int, progress: Progress
+) -> Iterator[str]:
+    """``json.dumps(generate(...), separators=(",", ":"))`` in pieces, counting the records."""
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    written = 0
+    yield "{" + dumps("schema") + ":" + dumps(SCHEMA)
+    for key in _LISTS:
+        yield "," + dumps(key) + ":["
+        for i, record in enumerate(lists[key]):
+            yield ("," if i else "") + dumps(record)
+            written += 1
+            progress.update(f"writing: {written}/{records} records")
+        yield "]"
+    yield "}"
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    now = _parse_now(args.now)
+    target = "standard output" if args.output == "-" else args.output
+    with Progress() as progress, contextlib.ExitStack() as stack:
+        start = time.monotonic()
+        try:
+            out: TextIO = (
+                sys.stdout
+                if args.output == "-"
+                else stack.enter_context(open(args.output, "w", encoding="utf-8", newline=""))
+            )
+            lists, records = _generate_lists(args, now, progress)
+            buffer: list[str] = []
+            for chunk in _document_chunks(lists, records, progress):
+                buffer.append(chunk)
+                if len(buffer) >= 1000:
+                    out.write("".join(buffer))
+                    buffer.clear()
+            out.write("".join(buffer))
+            out.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise CliError(f"cannot write {target}: {exc.strerror or exc}") from None
+        progress.finish(f"wrote {records} records to {target} in {_seconds(start)}")
     return 0
 
 
@@ -328,6 +723,29 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{PROG}: error: {message}\n")
 
 
+def _count(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is less than {minimum}")
+        return value
+
+    return parse
+
+
+def _seed(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+NO_PLUGINS_HELP = "use the built-in rules only, not those of installed plugins"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -335,6 +753,7 @@ def _parser() -> argparse.ArgumentParser:
         "from a CRM snapshot.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--no-plugins", action="store_true", help=NO_PLUGINS_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def fmt(p: argparse.ArgumentParser) -> None:
@@ -343,6 +762,12 @@ def _parser() -> argparse.ArgumentParser:
             choices=("table", "json"),
             default="table",
             help="a readable table (default) or JSON",
+        )
+
+    def no_plugins(p: argparse.ArgumentParser) -> None:
+        # SUPPRESS: when absent here, the flag given before the sub-command stands.
+        p.add_argument(
+            "--no-plugins", action="store_true", default=argparse.SUPPRESS, help=NO_PLUGINS_HELP
         )
 
     demo = commands.add_parser(
@@ -356,11 +781,18 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--export", metavar="FILE", help="also write the demo snapshot to FILE as JSON"
     )
+    demo.add_argument(
+        "--workspace",
+        action="store_true",
+        help="show the whole workspace (tasks, sequences, schedule, insights, feed, actions)",
+    )
+    no_plugins(demo)
     demo.set_defaults(run=_cmd_demo)
 
-    def snapshot_args(p: argparse.ArgumentParser) -> None:
+    def snapshot_args(p: argparse.ArgumentParser, *, user_required: bool = True) -> None:
         p.add_argument("snapshot", metavar="SNAPSHOT.json", help="interchange JSON, or - for stdin")
-        p.add_argument("--user", required=True, metavar="ID", help="the user evaluated")
+        if user_required:
+            p.add_argument("--user", required=True, metavar="ID", help="the user evaluated")
         p.add_argument(
             "--now",
             metavar="ISO",
@@ -369,11 +801,17 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--viewer", metavar="ID", help="who is looking: the user or a super admin")
 
     ev = commands.add_parser(
-        "evaluate", help="evaluate a snapshot", description="Evaluate a snapshot for one user."
+        "evaluate",
+        help="evaluate a snapshot",
+        description="Evaluate a snapshot for one user, or for every user with --all.",
     )
-    snapshot_args(ev)
+    snapshot_args(ev, user_required=False)
+    who = ev.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", metavar="ID", help="the user evaluated")
+    who.add_argument("--all", action="store_true", help="evaluate every user of the snapshot")
     fmt(ev)
     ev.add_argument("--category", choices=CATEGORIES, help="only the actions of that category")
+    no_plugins(ev)
     ev.set_defaults(run=_cmd_evaluate)
 
     ex = commands.add_parser(
@@ -383,13 +821,49 @@ def _parser() -> argparse.ArgumentParser:
     )
     snapshot_args(ex)
     ex.add_argument("--subject", required=True, metavar="KIND:ID", help="for example contact:c1")
+    no_plugins(ex)
     ex.set_defaults(run=_cmd_explain)
 
+    ws = commands.add_parser(
+        "workspace",
+        help="show a user's sales workspace",
+        description="Show the sales workspace of one user: tasks, sequences, schedule, "
+        "insights, feed and guided actions.",
+    )
+    snapshot_args(ws)
+    fmt(ws)
+    no_plugins(ws)
+    ws.set_defaults(run=_cmd_workspace)
+
     rules = commands.add_parser(
-        "rules", help="list the built-in rules", description="The rule catalogue."
+        "rules", help="list the rules", description="The rule catalogue, plugins included."
     )
     fmt(rules)
+    no_plugins(rules)
     rules.set_defaults(run=_cmd_rules)
+
+    gen = commands.add_parser(
+        "generate",
+        help="write a synthetic CRM snapshot",
+        description="Write a deterministic synthetic CRM as compact interchange JSON: the same "
+        "arguments always give the same bytes.",
+    )
+    gen.add_argument("--users", type=_count(1), required=True, metavar="N", help="sales reps")
+    gen.add_argument(
+        "--contacts-per-user",
+        type=_count(0),
+        required=True,
+        metavar="M",
+        help="contacts in each rep's book",
+    )
+    gen.add_argument("--seed", type=_seed, default=0, metavar="S", help="random seed (default 0)")
+    gen.add_argument(
+        "--now", required=True, metavar="ISO", help="the instant the data is spread around"
+    )
+    gen.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="the file to write, or - for stdout"
+    )
+    gen.set_defaults(run=_cmd_generate)
     return parser
 
 

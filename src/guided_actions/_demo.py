@@ -4,7 +4,9 @@ Northwind Analytics sells to logistics, health, retail and industrial companies.
 (``u-claire``, Paris) is the demo rep; Marcus Lee (``u-marcus``, New York) is her colleague and
 Priya Shah (``u-priya``, London) the super admin. Evaluating Claire at :data:`DEMO_NOW` gives at
 least one action of every built-in rule; the comment above each block of records says which rule
-it feeds.
+it feeds. Her workspace (``guided-actions demo --workspace``) has something in every section:
+tasks due today, overdue and due tomorrow, a sequence with open tasks in two steps, two meetings
+today, a task completed this morning and a week of activity in the feed.
 
 Every instant is written relative to :data:`DEMO_NOW`, either as a duration (``_ago(hours=18)``)
 or as a wall-clock time on a calendar day around it (``_day(-2, "14:00")``: two days before, at
@@ -616,6 +618,14 @@ def _meetings() -> list[dict[str, Any]]:
             "company_ids": ["co-acme"],
             "deal_ids": ["d-acme-renewal"],
         },
+        # The workspace schedule: an internal review later today, after the QBR.
+        {
+            "id": "m-team-pipeline",
+            "owner_id": "u-claire",
+            "title": "EMEA pipeline review",
+            "start": _day(0, "16:30"),
+            "end": _day(0, "17:00"),
+        },
         {
             "id": "m-elbe-onsite",
             "owner_id": "u-claire",
@@ -713,6 +723,18 @@ def _tasks() -> list[dict[str, Any]]:
             "sequence_id": "seq-q2-outbound",
             "sequence_step": 2,
             "contact_ids": ["c-tom"],
+        },
+        # Done first thing this morning: the workspace counts it among today's completed tasks.
+        {
+            "id": "t-qbr-agenda",
+            "owner_id": "u-claire",
+            "title": "Send the QBR agenda to Acme",
+            "created_at": _day(-2, "09:00"),
+            "due_at": _day(0, "09:00"),
+            "priority": "medium",
+            "status": "completed",
+            "completed_at": _day(0, "08:50"),
+            "contact_ids": ["c-sophie"],
         },
         # An ordinary overdue task (no rule of its own; the workspace lists it).
         {

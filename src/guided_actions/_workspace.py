@@ -14,10 +14,13 @@ from typing import Any
 
 import attrs
 
+from ._actions import Action, Result
 from ._config import Config
 from ._context import RuleContext
 from ._engine import evaluate, resolve_viewer
+from ._plugins import RuleSet
 from ._records import Dashboard, Email, Meeting, Task, User
+from ._rule import Rule
 from ._snapshot import Snapshot
 from ._time import day_bounds, utc_iso
 from .typing import SnapshotReader
@@ -93,7 +96,13 @@ class Summary:
     meetings_today: tuple[str, ...]
     tasks_completed_today: tuple[str, ...]
     feed: tuple[FeedEntry, ...]
-    actions: tuple[Mapping[str, Any], ...]
+    #: The guided actions of ``evaluate`` for the same arguments.
+    result: Result
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        """The guided actions, in order (``result.to_dicts()`` in ``to_dict()``)."""
+        return self.result.actions
 
     def to_dict(self) -> dict[str, Any]:
         def count(ids: Sequence[str]) -> dict[str, Any]:
@@ -114,7 +123,7 @@ class Summary:
                 "tasks_completed_today": count(self.tasks_completed_today),
             },
             "feed": [entry.to_dict() for entry in self.feed],
-            "actions": [dict(a) for a in self.actions],
+            "actions": self.result.to_dicts(),
         }
 
 
@@ -194,16 +203,20 @@ def summarize(
     *,
     viewer: str | User | None = None,
     config: Config | None = None,
+    rules: RuleSet | Iterable[Rule | type[Rule]] | None = None,
 ) -> Summary:
     """The sales workspace of ``user`` at ``now``, as ``viewer`` sees it (SPEC §7).
 
     A user may view their own workspace; only a super admin may view another user's, and then
     every meeting is private (only its id, times and "Busy"). Anyone else gets
-    :class:`~guided_actions.errors.ViewerPermissionError`.
+    :class:`~guided_actions.errors.ViewerPermissionError`. ``config`` and ``rules`` are those of
+    :func:`~guided_actions.evaluate` (a :class:`RuleSet`'s configuration applies unless
+    ``config`` is given), and ``config`` also bounds the feed.
     """
-    result = evaluate(snapshot, now, user, viewer=viewer, config=config)
+    result = evaluate(snapshot, now, user, viewer=viewer, config=config, rules=rules)
     target, looker, private = resolve_viewer(snapshot, user, viewer)
-    config = config if config is not None else Config()
+    if config is None:
+        config = rules.config if isinstance(rules, RuleSet) else Config()
     ctx = RuleContext(
         snapshot=snapshot,
         now=result.now,
@@ -263,7 +276,7 @@ def summarize(
         meetings_today=tuple(m.id for m in meetings),
         tasks_completed_today=tuple(t.id for t in completed_today),
         feed=_feed(ctx, config.feed_limit, config.feed_window),
-        actions=tuple(result.to_dicts()),
+        result=result,
     )
 
 

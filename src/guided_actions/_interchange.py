@@ -60,6 +60,17 @@ def _plan(cls: type[Record]) -> _Plan:
     return plan
 
 
+_TYPES: dict[type, dict[str, Any]] = {}
+
+
+def _types(cls: type[Record]) -> dict[str, Any]:
+    """Field name -> annotation of a record class (built once per class)."""
+    types_ = _TYPES.get(cls)
+    if types_ is None:
+        types_ = _TYPES[cls] = {name: tp for name, _required, tp, _i, _t in _plan(cls)}
+    return types_
+
+
 class _RecordLoader:
     """Turns one raw JSON object into a record, or into the problems that prevent it."""
 
@@ -71,7 +82,7 @@ class _RecordLoader:
             self.problems.append(Problem(key, label, None, raw, "expected a JSON object"))
             return None
         plan = _plan(cls)
-        types_ = {name: tp for name, _required, tp, _i, _t in plan}
+        types_ = _types(cls)
         before = len(self.problems)
         for name in raw:
             if name not in types_:
@@ -92,7 +103,7 @@ class _RecordLoader:
                     )
                 continue
             if is_instant or is_tuple or type(value) is not str:
-                converted = self._convert(key, label, name, tp, value)
+                converted = self._convert(key, label, name, tp, value, is_instant, is_tuple)
                 if converted is not _MISSING:
                     kwargs[name] = converted
             else:
@@ -116,8 +127,10 @@ class _RecordLoader:
                 self.problems.append(attrs.evolve(p, kind=key, record_id=label, value=value))
             return None
 
-    def _convert(self, key: str, label: str, name: str, tp: Any, value: Any) -> Any:
-        if _is_instant_type(tp):
+    def _convert(
+        self, key: str, label: str, name: str, tp: Any, value: Any, is_instant: bool, is_tuple: bool
+    ) -> Any:
+        if is_instant:
             if not isinstance(value, str):
                 self.problems.append(
                     Problem(key, label, name, value, "expected an ISO-8601 instant string")
@@ -138,7 +151,7 @@ class _RecordLoader:
             return parsed
         if key == "pipelines" and name == "stages":
             return self._stages(label, value)
-        if _is_tuple_type(tp):
+        if is_tuple:
             if isinstance(value, list):
                 return tuple(value)
             if isinstance(value, str) and typing.get_origin(tp) is not tuple:

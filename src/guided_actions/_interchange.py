@@ -263,7 +263,8 @@ def load(data: object) -> Snapshot:
     snapshot: Snapshot | None = None
     try:
         snapshot = Snapshot.__new__(Snapshot)
-        snapshot._init(given, stages_given, known_ids)
+        # With problems already found, only look for more: indexes need every record valid.
+        snapshot._init(given, stages_given, known_ids, check_only=bool(problems))
     except InvalidSnapshotError as exc:
         problems.extend(exc.problems)
         snapshot = None

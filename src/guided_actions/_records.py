@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from .errors import InvalidRecordError, Problem
+from .errors import InvalidRecordError, Problem, short_repr
 
 Direction = Literal["outbound", "inbound"]
 CallStatus = Literal[
@@ -34,10 +34,18 @@ Verdict = Literal["yes", "not_really"]
 ENGAGEMENT_KINDS: tuple[str, ...] = typing.get_args(EngagementKind)
 
 
+#: Instants must lie within these years (UTC), so that adding a rule's thresholds (days) to any
+#: of them stays within what ``datetime`` can represent.
+_MIN_YEAR, _MAX_YEAR = 2, 9998
+
+
 def _utc(value: Any) -> Any:
     """Store aware instants in UTC; leave anything else for validation to report."""
     if isinstance(value, datetime) and value.tzinfo is not None and value.utcoffset() is not None:
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            return value  # out of range in UTC: validation reports it
     return value
 
 
@@ -125,7 +133,7 @@ def field_checks(cls: type) -> tuple[tuple[str, Check], ...]:
 
 
 def _aware(value: Any) -> str | None:
-    if type(value) is datetime and value.tzinfo is not None:
+    if type(value) is datetime and value.tzinfo is UTC and _MIN_YEAR <= value.year <= _MAX_YEAR:
         return None  # the common case, stored in UTC by the converter
     return check_type(value, datetime)
 
@@ -203,13 +211,19 @@ def check_type(value: Any, tp: Any) -> str | None:
         for item in value:
             inner = check_type(item, item_tp)
             if inner is not None:
-                return f"list item {item!r}: {inner}"
+                return f"list item {short_repr(item)}: {inner}"
         return None
     if tp is datetime:
         if not isinstance(value, datetime):
             return "expected a timezone-aware instant"
         if value.tzinfo is None or value.utcoffset() is None:
             return "naive instant: a time zone offset is required"
+        try:
+            year = value.astimezone(UTC).year
+        except OverflowError:
+            year = 0
+        if not _MIN_YEAR <= year <= _MAX_YEAR:
+            return f"instant out of the supported range (years {_MIN_YEAR} to {_MAX_YEAR} in UTC)"
         return None
     if tp is bool:
         return None if isinstance(value, bool) else "expected a boolean"
@@ -254,7 +268,8 @@ class User(Record):
         if isinstance(self.timezone, str):
             try:
                 ZoneInfo(self.timezone)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):
+                # OSError: a tzdata folder ("Europe") or a name too long for the file system.
                 yield Problem(
                     self.record_kind, rid, "timezone", self.timezone, "unknown IANA time zone name"
                 )

@@ -315,7 +315,9 @@ class Snapshot:
         given: Mapping[str, Iterable[Record]],
         lifecycle_stages: Sequence[str] | None,
         known_ids: Mapping[str, set[str]] | None,
+        check_only: bool = False,
     ) -> None:
+        """Check the records; unless ``check_only``, become the snapshot they describe."""
         problems: list[Problem] = []
         lists: dict[str, tuple[Record, ...]] = {}
         for key, cls in RECORD_LISTS.items():
@@ -347,6 +349,8 @@ class Snapshot:
             problems.extend(consistency_problems(lists, None if lifecycle else stages, known_ids))
         if problems:
             raise InvalidSnapshotError(problems)
+        if check_only:
+            return
         self._lists = lists
         self._lifecycle_stages = stages
         # A list equal to the default one is the default: customer and evangelist stay excluded.

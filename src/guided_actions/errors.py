@@ -16,6 +16,7 @@ also subclasses the built-in exception a caller would naturally catch::
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable
 
 import attrs
@@ -55,11 +56,16 @@ class Problem:
             where += f" {self.record_id!r}"
         if self.field is not None:
             where += f", field {self.field!r}"
-        return f"{where}: {self.message} (got {_short_repr(self.value)})"
+        return f"{where}: {self.message} (got {short_repr(self.value)})"
 
 
-def _short_repr(value: object, limit: int = 80) -> str:
-    text = repr(value)
+_REPR = reprlib.Repr()  # keyword arguments arrive only in Python 3.12
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict = 3, 60, 60, 5, 5
+
+
+def short_repr(value: object, limit: int = 80) -> str:
+    """A bounded repr for messages: a huge or deeply nested input stays short and printable."""
+    text = _REPR.repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

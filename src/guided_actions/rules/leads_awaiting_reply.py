@@ -60,7 +60,7 @@ class LeadsAwaitingReply(Rule):
             for lead in candidates.values():
                 if not ctx.exists(lead):
                     continue
-                contact = ctx.snapshot.contact(lead.contact_id)
+                contact = ctx.contact(lead.contact_id)
                 listed = lead.id in email.lead_ids
                 if not listed and (contact is None or not email_is_from(email, contact)):
                     continue
@@ -76,7 +76,7 @@ class LeadsAwaitingReply(Rule):
             email = latest
             if not self.active_at(ctx.now, email.sent_at, email.sent_at + self.lifetime):
                 continue
-            contact = ctx.snapshot.contact(lead.contact_id)
+            contact = ctx.contact(lead.contact_id)
             answered = (
                 [e for e in ctx.emails_sent_to(contact) if e.sent_at > email.sent_at]
                 if contact is not None

@@ -162,3 +162,27 @@ class TestTime:
         assert subjects(snapshot(), DEAL_CREATED + age - US, age=age) == []
         assert subjects(snapshot(), DEAL_CREATED + age + lifetime, age=age, lifetime=lifetime) == []
         assert subjects(snapshot(), DEAL_CREATED + age + lifetime - US, age=age) == FIRES
+
+
+class TestReasons:
+    def test_reasons_name_each_criterion_and_its_data(self) -> None:
+        """The reasons list, in order, each criterion met and the data that met it."""
+        (action,) = run(snapshot())
+        assert action.reasons == (
+            "deal is yours: deal d1 is owned by u1",
+            "deal is open: deal d1 is in open stage 'new'",
+            "the deal was created more than 7 days ago: deal d1 was created at"
+            " 2026-11-16T12:00+00:00",
+            "the deal has no contact: deal d1 lists no contact",
+        )
+
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_failing_deal_does_not_stop_the_others(self, reverse: bool) -> None:
+        """A deal that fails a criterion is skipped; the next deal is still checked."""
+        records: list[Any] = [
+            contact("c1"),
+            deal("d0", created_at=DEAL_CREATED, contact_ids=("c1",)),
+            deal("d1", created_at=DEAL_CREATED),
+        ]
+        snap = build(*(reversed(records) if reverse else records))
+        assert subjects(snap) == FIRES

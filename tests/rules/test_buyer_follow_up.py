@@ -288,3 +288,31 @@ class TestTime:
         assert subjects(snap, SENT + wait - US, wait=wait) == []
         assert subjects(snap, SENT + wait + lifetime, wait=wait, lifetime=lifetime) == []
         assert subjects(snap, SENT + wait + lifetime - US, wait=wait) == FIRES
+
+
+class TestReasons:
+    def test_reasons_name_each_criterion_and_its_data(self) -> None:
+        """The reasons list, in order, each criterion met and the data that met it."""
+        (action,) = run(snapshot(sent()))
+        assert action.reasons == (
+            "deal is yours: deal d1 is owned by u1",
+            "deal is open: deal d1 is in open stage 'new'",
+            "a buyer opened your email: email e1 sent at 2026-11-18T12:00+00:00, opened at"
+            " 2026-11-18T13:00+00:00",
+            "no contact of the deal has emailed you since: no reply from the deal's contacts"
+            " since 2026-11-18T12:00+00:00",
+        )
+
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_failing_deal_does_not_stop_the_others(self, reverse: bool) -> None:
+        """Deals without a qualifying email, or closed, are skipped; the next is still checked."""
+        records: list[Any] = [
+            contact("c1", owner_id="u2"),
+            deal("d0"),
+            deal("d00", stage_id="lost"),
+            sent("e0", deal_ids=("d00",), to=()),
+            deal("d1", contact_ids=("c1",)),
+            sent(),
+        ]
+        snap = build(*(reversed(records) if reverse else records))
+        assert subjects(snap) == FIRES

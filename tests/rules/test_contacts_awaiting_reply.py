@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from guided_actions.rules import ContactsAwaitingReply
-from guided_actions.testing import NOW, at, build, contact, email, lead, run_rule
+from guided_actions.testing import NOW, at, build, contact, email, lead, run_rule, user
 
 SENT = at(days=-1)
 EXPIRES = SENT + timedelta(days=14)
@@ -338,3 +338,84 @@ class TestThresholds:
             lifetime=timedelta(days=1),
         )
         assert action.expires_at == NOW
+
+
+def actions_of(*records: object, reverse: bool = False) -> list:
+    ordered = list(reversed(records)) if reverse else list(records)
+    return run_rule(ContactsAwaitingReply, build(*ordered), NOW)
+
+
+class TestReasons:
+    def test_reasons_name_each_criterion_and_its_data(self) -> None:
+        """The reasons list each criterion met, with the sender's address as written."""
+        [action] = actions_of(contact("c1"), inbound(from_address="C1@Client.test"))
+        assert action.reasons == (
+            "the contact emailed you: email e1 from C1@Client.test to rep@acme.test at"
+            " 2026-11-25T12:00+00:00",
+            "the sender's domain differs from yours: your domain is acme.test",
+            "the contact has no open lead: contact c1 has no open lead",
+            "you have not emailed the contact since: no email from you since",
+            "the contact was not reassigned since: contact c1 is owned by u1",
+        )
+
+    def test_reasons_without_from_address_or_owner(self) -> None:
+        """Without a ``from_address`` the contact's email is shown; no owner reads "nobody"."""
+        [action] = actions_of(
+            contact("c1", owner_id=None), inbound(from_address=None, contact_ids=("c1",))
+        )
+        assert action.reasons[0] == (
+            "the contact emailed you: email e1 from c1@client.test to rep@acme.test at"
+            " 2026-11-25T12:00+00:00"
+        )
+        assert action.reasons[-1] == (
+            "the contact was not reassigned since: contact c1 is owned by nobody"
+        )
+
+
+class TestEverySubjectIsChecked:
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_future_email_does_not_stop_the_others(self, reverse: bool) -> None:
+        """An email sent after ``now`` is skipped; the other emails are still read."""
+        records = (
+            contact("c0"),
+            contact("c1"),
+            inbound("e0", from_address="c0@client.test", sent_at=at(microseconds=US)),
+            inbound("e1"),
+        )
+        assert [a.subjects for a in actions_of(*records, reverse=reverse)] == [(("contact", "c1"),)]
+
+    def test_a_sender_not_yet_created_does_not_stop_the_others(self) -> None:
+        """A listed contact created after ``now`` is skipped; the next listed sender counts."""
+        records = (
+            contact("c0", created_at=at(microseconds=US)),
+            contact("c1"),
+            inbound(contact_ids=("c0",)),
+        )
+        assert [a.subjects for a in actions_of(*records)] == [(("contact", "c1"),)]
+
+    def test_a_sender_from_your_domain_does_not_stop_the_others(self) -> None:
+        """A listed contact on your domain is skipped; the next listed sender counts."""
+        records = (
+            contact("c0", email="c0@acme.test"),
+            contact("c1"),
+            inbound(from_address=None, contact_ids=("c0", "c1")),
+        )
+        assert [a.subjects for a in actions_of(*records)] == [(("contact", "c1"),)]
+
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_contact_failing_a_criterion_does_not_stop_the_others(self, reverse: bool) -> None:
+        """A contact with an open lead is skipped; the next contact is still checked."""
+        records = (
+            contact("c0"),
+            lead("l0", contact_id="c0"),
+            contact("c1"),
+            inbound("e0", from_address="c0@client.test"),
+            inbound("e1"),
+        )
+        assert [a.subjects for a in actions_of(*records, reverse=reverse)] == [(("contact", "c1"),)]
+
+
+def test_reasons_when_your_address_has_no_domain() -> None:
+    """With no domain in your address, the domain reason says it is unknown."""
+    [action] = actions_of(user("u1", "rep"), contact("c1"), inbound(to=("rep",)), reverse=False)
+    assert action.reasons[1] == "the sender's domain differs from yours: your domain is unknown"

@@ -231,3 +231,31 @@ class TestExpiry:
         assert bool(actions) is expected
         if actions:
             assert actions[0].expires_at == REPLIED + timedelta(days=10)
+
+
+class TestReasons:
+    def test_reasons_name_each_criterion_and_its_data(self) -> None:
+        """The reasons list, in order, each criterion met and the data that met it."""
+        (action,) = run(*BASE)
+        assert action.reasons == (
+            "contact is yours: contact c1 is owned by u1",
+            "the contact replied to your email: email r1 at 2026-11-24T12:00+00:00 replies to"
+            " your email e1",
+            "you have not emailed the contact since the reply: no email from you since",
+        )
+
+
+class TestEverySubjectIsChecked:
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_failing_contact_does_not_stop_the_others(self, reverse: bool) -> None:
+        """Contacts without a reply, or already answered, are skipped; the next still counts."""
+        records: list[Any] = [
+            contact("c0"),
+            contact("c00"),
+            email("e0", sent_at=SENT, contact_ids=["c00"]),
+            reply("r0", in_reply_to="e0", contact_ids=["c00"]),
+            email("a0", sent_at=REPLIED + ONE_US, contact_ids=["c00"]),
+            *BASE,
+        ]
+        actions = run(*(reversed(records) if reverse else records))
+        assert subjects_of(actions) == [("contact", "c1")]

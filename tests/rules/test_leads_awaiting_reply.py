@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from guided_actions.rules import LeadsAwaitingReply
-from guided_actions.testing import NOW, at, build, contact, email, lead, run_rule
+from guided_actions.testing import NOW, at, build, contact, email, lead, run_rule, user
 
 SENT = at(days=-1)
 EXPIRES = SENT + timedelta(days=14)
@@ -350,3 +350,77 @@ class TestThresholds:
             lifetime=timedelta(days=1),
         )
         assert action.expires_at == NOW
+
+
+def actions_of(*records: object, reverse: bool = False) -> list:
+    ordered = list(reversed(records)) if reverse else list(records)
+    return run_rule(LeadsAwaitingReply, build(*ordered), NOW)
+
+
+class TestReasons:
+    def test_reasons_name_each_criterion_and_its_data(self) -> None:
+        """The reasons list, in order, each criterion met and the data that met it."""
+        [action] = actions_of(contact("c1"), lead("l1"), inbound())
+        assert action.reasons == (
+            "lead is open: lead l1 is in open stage 'new'",
+            "the lead emailed you: email e1 to rep@acme.test at 2026-11-25T12:00+00:00",
+            "the sender's domain differs from yours: your domain is acme.test",
+            "you have not emailed the lead's contact since: no email from you since",
+            "the lead was not reassigned since: lead l1 is owned by u1",
+        )
+
+    def test_reasons_without_your_domain_or_an_owner(self) -> None:
+        """No domain in your address reads "unknown"; a lead without owner reads "nobody"."""
+        [action] = actions_of(
+            user("u1", "rep"), contact("c1"), lead("l1", owner_id=None), inbound(to=("rep",))
+        )
+        assert action.reasons[2] == "the sender's domain differs from yours: your domain is unknown"
+        assert action.reasons[4] == "the lead was not reassigned since: lead l1 is owned by nobody"
+
+
+class TestEverySubjectIsChecked:
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_future_email_does_not_stop_the_others(self, reverse: bool) -> None:
+        """An email sent after ``now`` is skipped; the other emails are still read."""
+        records = (
+            contact("c0"),
+            lead("l0", contact_id="c0"),
+            contact("c1"),
+            lead("l1"),
+            inbound("e0", from_address="c0@client.test", sent_at=at(microseconds=US)),
+            inbound("e1"),
+        )
+        got = [a.subjects for a in actions_of(*records, reverse=reverse)]
+        assert got == [(("lead", "l1"),)]
+
+    def test_a_lead_not_yet_created_does_not_stop_the_others(self) -> None:
+        """A listed lead created after ``now`` is skipped; the next listed lead counts."""
+        records = (
+            contact("c0"),
+            lead("l0", contact_id="c0", created_at=at(microseconds=US)),
+            contact("c1"),
+            lead("l1"),
+            inbound(from_address=None, lead_ids=("l0", "l1")),
+        )
+        assert [a.subjects for a in actions_of(*records)] == [(("lead", "l1"),)]
+
+    def test_a_lead_from_your_domain_does_not_stop_the_others(self) -> None:
+        """A listed lead whose contact is on your domain is skipped; the next one counts."""
+        records = (
+            contact("c0", email="c0@acme.test"),
+            lead("l0", contact_id="c0"),
+            contact("c1"),
+            lead("l1"),
+            inbound(from_address=None, lead_ids=("l0", "l1")),
+        )
+        assert [a.subjects for a in actions_of(*records)] == [(("lead", "l1"),)]
+
+    def test_a_lead_failing_a_criterion_does_not_stop_the_others(self) -> None:
+        """A closed lead is skipped; the next lead (by id) is still checked."""
+        records = (
+            contact("c1"),
+            lead("l0", stage_id="disqualified"),
+            lead("l1"),
+            inbound(),
+        )
+        assert [a.subjects for a in actions_of(*records)] == [(("lead", "l1"),)]

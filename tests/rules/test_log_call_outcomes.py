@@ -189,3 +189,37 @@ class TestThresholds:
             LogCallOutcomes, build(k), NOW - timedelta(microseconds=1), window=timedelta(days=1)
         )
         assert action.expires_at == NOW
+
+
+class TestReasons:
+    @pytest.mark.parametrize(
+        ("fields", "status_reason"),
+        [
+            pytest.param({}, "status blank (logged call)", id="logged-blank"),
+            pytest.param(
+                {"builtin_calling": True, "status": "completed"},
+                "status completed (built-in calling)",
+                id="builtin-completed",
+            ),
+        ],
+    )
+    def test_reasons_name_each_criterion_and_its_data(
+        self, fields: dict[str, object], status_reason: str
+    ) -> None:
+        """The reasons list, in order, each criterion met and the data that met it."""
+        [action] = run_rule(LogCallOutcomes, build(call("k1", **fields)), NOW, grouped=False)
+        assert action.reasons == (
+            "an hour has passed since the call started: call k1 started at 2026-11-26T10:00+00:00",
+            "the call started less than 7 days ago: call k1 started at 2026-11-26T10:00+00:00",
+            f"the call was completed: {status_reason}",
+            "the outcome is blank: outcome blank",
+        )
+
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_failing_call_does_not_stop_the_others(self, reverse: bool) -> None:
+        """A call that fails a criterion is skipped; the next call is still checked."""
+        records = [call("k0", outcome="connected"), call("k1")]
+        actions = run_rule(
+            LogCallOutcomes, build(*(reversed(records) if reverse else records)), NOW
+        )
+        assert [s for a in actions for s in a.subjects] == [("call", "k1")]

@@ -196,3 +196,26 @@ class TestTime:
         assert bool(actions) is expected
         if actions:
             assert actions[0].expires_at == END + timedelta(days=10)
+
+
+class TestReasons:
+    def test_reasons_name_each_criterion_and_its_data(self) -> None:
+        """The reasons list, in order, each criterion met and the data that met it."""
+        records = (
+            meeting("m1", start=START, end=END, title="Demo"),
+            follow_up("t1"),
+            follow_up("t2", status="completed", completed_at=at(minutes=-10)),
+        )
+        (action,) = run(*records)
+        assert action.reasons == (
+            "the meeting has started: meeting m1 'Demo' started at 2026-11-26T10:00+00:00",
+            "the meeting ended less than 7 days ago: it ends at 2026-11-26T11:00+00:00",
+            "its follow-up tasks are not all completed: 2 follow-up task(s), 1 open",
+        )
+
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_failing_meeting_does_not_stop_the_others(self, reverse: bool) -> None:
+        """A meeting that has not started is skipped; the next meeting is still checked."""
+        records: list[Any] = [meeting("m0", start=at(hours=1)), MET]
+        actions = run(*(reversed(records) if reverse else records))
+        assert subjects_of(actions) == [("meeting", "m1")]

@@ -292,3 +292,55 @@ class TestGrouping:
             (("contact", "cb"),): (at(days=-5), at(days=25)),
             (("contact", "c9"),): (at(days=-2), at(days=28)),
         }
+
+
+class TestReasons:
+    def test_reasons_name_each_criterion_and_its_data(self) -> None:
+        """The reasons list, in order, each criterion met and the data that met it."""
+        (action,) = run(contact("c1", owner_assigned_at=ASSIGNED))
+        assert action.reasons == (
+            "contact is yours: contact c1 is owned by u1",
+            "newly assigned: contact c1 assigned to you at 2026-11-23T12:00+00:00",
+            "lifecycle stage is not excluded: contact c1 is at lifecycle stage none"
+            " (excluded: customer, evangelist)",
+            "no deal lists the contact: contact c1 is on no deal",
+            "you have not emailed the contact since: no email from you to contact c1 since"
+            " 2026-11-23T12:00+00:00",
+            "the contact has not emailed you since: no email from contact c1 to you since"
+            " 2026-11-23T12:00+00:00",
+        )
+
+    @pytest.mark.parametrize(
+        ("stages", "expected"),
+        [
+            pytest.param(
+                None,
+                "contact c1 is at lifecycle stage lead (excluded: customer, evangelist)",
+                id="default-list",
+            ),
+            pytest.param(
+                ["lead", "won"],
+                "contact c1 is at lifecycle stage lead (excluded: won)",
+                id="custom",
+            ),
+        ],
+    )
+    def test_lifecycle_reason_names_the_stage_and_the_excluded(
+        self, stages: list[str] | None, expected: str
+    ) -> None:
+        """The lifecycle reason gives the contact's stage and the excluded stages."""
+        (action,) = run(
+            contact("c1", owner_assigned_at=ASSIGNED, lifecycle_stage="lead"),
+            lifecycle_stages=stages,
+        )
+        assert action.reasons[2] == f"lifecycle stage is not excluded: {expected}"
+
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_failing_contact_does_not_stop_the_others(self, reverse: bool) -> None:
+        """A contact that fails a criterion is skipped; the next contact is still checked."""
+        records: list[Any] = [
+            contact("c0", owner_assigned_at=ASSIGNED, lifecycle_stage="customer"),
+            contact("c1", owner_assigned_at=ASSIGNED),
+        ]
+        actions = run(*(reversed(records) if reverse else records))
+        assert subjects_of(actions) == [("contact", "c1")]

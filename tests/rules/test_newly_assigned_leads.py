@@ -239,3 +239,22 @@ class TestGrouping:
             (("lead", "lb"),): (at(days=-5), at(days=25)),
             (("lead", "l9"),): (at(days=-2), at(days=28)),
         }
+
+
+class TestReasons:
+    def test_reasons_name_each_criterion_and_its_data(self) -> None:
+        """The reasons list, in order, each criterion met and the data that met it."""
+        (action,) = run(new_lead())
+        assert action.reasons == (
+            "lead is yours: lead l1 is owned by u1",
+            "lead is in the first stage: lead l1 is in stage 'new' of pipeline 'leads'",
+            "you have not logged an activity for the lead: no activity of yours lists lead l1"
+            " since 2026-11-23T12:00+00:00",
+        )
+
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_failing_lead_does_not_stop_the_others(self, reverse: bool) -> None:
+        """A lead that fails a criterion is skipped; the next lead is still checked."""
+        records: list[Any] = [lead("l0", stage_id="working"), new_lead()]
+        actions = run(*(reversed(records) if reverse else records))
+        assert subjects_of(actions) == [("lead", "l1")]

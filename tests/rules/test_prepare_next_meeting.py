@@ -196,3 +196,13 @@ class TestThresholds:
         records = [meeting("m0", start=at(hours=-1)), meeting("m1", start=START)]
         [action] = run_rule(PrepareNextMeeting, build(*records), NOW, grace=timedelta(minutes=30))
         assert action.created_at == at(minutes=-30)
+
+
+class TestReasons:
+    def test_reasons_name_each_criterion_and_its_data(self) -> None:
+        """The reasons name the meeting (with its title) and when it starts."""
+        [action] = run_rule(PrepareNextMeeting, build(meeting("m1", title="Demo")), NOW)
+        assert action.reasons == (
+            "it is your next meeting: meeting m1 'Demo' starts at 2026-11-26T14:00+00:00",
+            "it starts within the next 24 hours: it starts at 2026-11-26T14:00+00:00",
+        )

@@ -272,3 +272,15 @@ class TestThresholds:
         assert PriorityTasksDueToday().thresholds() == {}
         with pytest.raises(InvalidConfigError):
             run_rule(PriorityTasksDueToday, build(NEW_YORK, urgent()), NOW, lifetime=US)
+
+
+class TestReasons:
+    def test_reasons_name_each_criterion_and_its_data(self) -> None:
+        """The reasons name the task, its priority, and its due time in your own time zone."""
+        records = (NEW_YORK, urgent(title="Call back"))
+        [action] = run_rule(PriorityTasksDueToday, build(*records), NOW)
+        assert action.reasons == (
+            "the task is yours and open: task t1 'Call back' is open",
+            "the task has high priority: task t1 is high priority",
+            "the task is due today: due 2026-11-26T10:00-05:00 (2026-11-26 in America/New_York)",
+        )

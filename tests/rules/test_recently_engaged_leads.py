@@ -197,3 +197,31 @@ class TestTime:
         assert action.expires_at == ENGAGED + lifetime
         assert subjects(snapshot(), ENGAGED + lifetime, lifetime=lifetime) == []
         assert subjects(snapshot(), ENGAGED + lifetime) == FIRES
+
+
+class TestReasons:
+    def test_reasons_name_each_criterion_and_its_data(self) -> None:
+        """The reasons list, in order, each criterion met and the data that met it."""
+        (action,) = run(snapshot())
+        assert action.reasons == (
+            "lead is yours: lead l1 is owned by u1",
+            "lead is open: lead l1 is in open stage 'new'",
+            "the lead engaged within the last 7 days: email_open ev0 of contact c1 at"
+            " 2026-11-24T12:00+00:00",
+        )
+
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_failing_lead_does_not_stop_the_others(self, reverse: bool) -> None:
+        """Leads without engagement, or closed, are skipped; the next lead is still checked."""
+        records: list[Any] = [
+            contact("c0", owner_id="u2"),
+            lead("l0", contact_id="c0"),
+            contact("c00", owner_id="u2"),
+            lead("l00", contact_id="c00", stage_id="disqualified"),
+            engagement("ev00", contact_id="c00", occurred_at=ENGAGED),
+            contact("c1", owner_id="u2"),
+            lead("l1"),
+            engagement("ev1", occurred_at=ENGAGED),
+        ]
+        snap = build(*(reversed(records) if reverse else records))
+        assert subjects(snap) == FIRES

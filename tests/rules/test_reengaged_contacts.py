@@ -291,3 +291,30 @@ class TestExpiry:
         assert bool(actions) is expected
         if actions:
             assert actions[0].expires_at == ENGAGED + timedelta(days=10)
+
+
+class TestReasons:
+    def test_reasons_name_each_criterion_and_its_data(self) -> None:
+        """The reasons list, in order, each criterion met and the data that met it."""
+        (action,) = run(*BASE)
+        assert action.reasons == (
+            "contact is yours: contact c1 is owned by u1",
+            "the contact has no open lead: contact c1 has no open lead",
+            "the most recent lead was disqualified: lead l1 was disqualified at"
+            " 2026-11-16T12:00+00:00",
+            "the contact engaged after the disqualification: email_open ev1 at"
+            " 2026-11-24T12:00+00:00",
+        )
+
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_failing_contact_does_not_stop_the_others(self, reverse: bool) -> None:
+        """Contacts without a lead, or with an open lead, are skipped; the next still counts."""
+        records: list[Any] = [
+            contact("c0"),
+            contact("c00"),
+            lead("l00", contact_id="c00"),
+            engagement("ev00", contact_id="c00", occurred_at=ENGAGED),
+            *BASE,
+        ]
+        actions = run(*(reversed(records) if reverse else records))
+        assert subjects_of(actions) == [("contact", "c1")]

@@ -248,3 +248,32 @@ class TestThresholds:
         records = [contact("c1"), on_deal(), inbound(sent_at=at(days=-10))]
         assert not fires(*records)
         assert fires(*records, lifetime=timedelta(days=30))
+
+
+class TestReasons:
+    def test_reasons_name_each_criterion_and_its_data(self) -> None:
+        """The reasons list each criterion met, naming every open deal of yours on the contact."""
+        records = (contact("c1"), on_deal("d1"), on_deal("d2"), inbound())
+        [action] = run_rule(ReplyToEmail, build(*records), NOW)
+        assert action.reasons == (
+            "the contact is on an open deal of yours: contact c1 is on deal d1, deal d2",
+            "the contact emailed you: email e1 at 2026-11-25T12:00+00:00",
+            "you have not emailed the contact since: no email from you to contact c1 since"
+            " 2026-11-25T12:00+00:00",
+        )
+
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_failing_contact_does_not_stop_the_others(self, reverse: bool) -> None:
+        """Contacts who never wrote, or already answered, are skipped; the next still counts."""
+        records = [
+            contact("c0"),
+            contact("c00"),
+            deal("d0", contact_ids=("c0", "c00")),
+            inbound("e00", from_address="c00@client.test"),
+            answer("r00", to=("c00@client.test",), sent_at=SENT + timedelta(microseconds=US)),
+            contact("c1"),
+            on_deal("d1"),
+            inbound(),
+        ]
+        actions = run_rule(ReplyToEmail, build(*(reversed(records) if reverse else records)), NOW)
+        assert [a.subjects for a in actions] == [(("contact", "c1"),)]

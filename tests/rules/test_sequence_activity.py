@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from guided_actions import Action
+from guided_actions._engine import action_key
 from guided_actions.errors import InvalidConfigError
 from guided_actions.rules import SequenceActivity
 from guided_actions.testing import (
@@ -197,3 +198,29 @@ class TestGrouping:
             (("task", "s2-1"),): (at(days=-4), None),
             (("task", "s1-none"),): (at(days=-5), None),
         }
+
+
+class TestReasons:
+    @pytest.mark.parametrize(
+        ("fields", "sequence_reason"),
+        [
+            pytest.param({}, "sequence 'Outbound', step 1", id="named-with-step"),
+            pytest.param({"sequence_step": None}, "sequence 'Outbound'", id="named-without-step"),
+            pytest.param({"sequence_id": "s3"}, "sequence 's3', step 1", id="nameless"),
+        ],
+    )
+    def test_reasons_name_each_criterion_and_its_data(
+        self, fields: dict[str, Any], sequence_reason: str
+    ) -> None:
+        """The reasons name the task, its status and its sequence (its id when nameless)."""
+        (action,) = run(sequence("s3", None), step_task(title="Email", **fields), grouped=False)
+        assert action.reasons == (
+            "the task is yours: task t1 'Email' is assigned to you",
+            "the task is open: task t1 is not_started",
+            f"the task belongs to a sequence: {sequence_reason}",
+        )
+
+    def test_a_task_without_step_joins_the_none_card(self) -> None:
+        """A sequence task without a step joins the card of group ``<sequence>/step-none``."""
+        (action,) = run(step_task(sequence_step=None))
+        assert action.key == action_key("sequence_activity", "u1", group="s1/step-none")

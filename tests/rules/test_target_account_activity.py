@@ -240,3 +240,33 @@ class TestTime:
         assert action.expires_at == ENGAGED + lifetime
         assert subjects(snapshot(), ENGAGED + lifetime, lifetime=lifetime) == []
         assert subjects(snapshot(), ENGAGED + lifetime) == FIRES
+
+
+class TestReasons:
+    def test_reasons_name_each_criterion_and_its_data(self) -> None:
+        """The reasons name the contact, every target account (by name, else id), the event."""
+        snap = snapshot(
+            company_ids=("co1", "co2"),
+            extra=[company("co2", name="Initech", owner_id="u2", target_account=True)],
+        )
+        (action,) = run(snap)
+        assert action.reasons == (
+            "the contact belongs to a target account of yours: contact c1 (c1@client.test) at"
+            " target account co1, target account Initech",
+            "the contact engaged: email_open ev0 at 2026-11-24T12:00+00:00",
+        )
+
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_failing_contact_does_not_stop_the_others(self, reverse: bool) -> None:
+        """Contacts off target accounts, or never engaged, are skipped; the next still counts."""
+        records: list[Any] = [
+            company("co0", owner_id="u2"),
+            contact("c0", company_ids=("co0",)),
+            engagement("ev0", contact_id="c0", occurred_at=ENGAGED),
+            company("co1", owner_id="u2", target_account=True),
+            contact("c00", company_ids=("co1",)),
+            contact("c1", company_ids=("co1",)),
+            engagement("ev1", occurred_at=ENGAGED),
+        ]
+        snap = build(*(reversed(records) if reverse else records))
+        assert subjects(snap) == FIRES

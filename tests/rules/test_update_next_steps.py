@@ -299,3 +299,63 @@ class TestTime:
         assert action.created_at == NOW
         assert subjects(snap, NOW - US, delay=delay) == []
         assert subjects(snap) == []
+
+
+class TestReasons:
+    def test_reasons_name_each_criterion_and_its_data(self) -> None:
+        """The reasons list, in order, each criterion met and the data that met it."""
+        (action,) = run(snapshot(the_note()))
+        assert action.reasons == (
+            "deal is yours: deal d1 is owned by u1",
+            "deal is open: deal d1 is in open stage 'new'",
+            "an activity on the deal ended more than 24 hours ago: note n1 ended at"
+            " 2026-11-23T12:00+00:00",
+            "the next step was not updated since: next step never updated",
+        )
+
+    def test_reason_gives_an_earlier_next_step_update(self) -> None:
+        """A next step updated before the activity ended is named with its time."""
+        (action,) = run(snapshot(the_note(), next_step_updated_at=ENDED - DAY))
+        assert action.reasons[-1] == (
+            "the next step was not updated since: next step updated at 2026-11-22T12:00+00:00"
+        )
+
+
+class TestLatestActivity:
+    def test_latest_end_wins_over_a_greater_id(self) -> None:
+        """The latest-ending activity decides, whatever the ids' order."""
+        (action,) = run(snapshot(the_note(ENDED, "n1"), the_note(ENDED - DAY, "n2")))
+        assert action.created_at == CREATED
+        assert "note n1 ended at" in action.reasons[2]
+
+    def test_ties_on_end_go_to_the_greater_id(self) -> None:
+        """Two activities ending at the same instant: the greater id is named."""
+        (action,) = run(snapshot(the_note(ENDED, "n1"), the_note(ENDED, "n2")))
+        assert action.created_at == CREATED
+        assert "note n2 ended at" in action.reasons[2]
+
+    def test_same_id_and_end_across_kinds(self) -> None:
+        """An email and a note may share an id (ids are unique per kind); one action results."""
+        records = (the_note(ENDED, "x1"), email("x1", sent_at=ENDED, deal_ids=("d1",)))
+        assert subjects(snapshot(*records)) == FIRES
+
+
+class TestEverySubjectIsChecked:
+    def test_a_recent_activity_does_not_hide_an_older_one(self) -> None:
+        """An activity that ended less than 24 hours ago is skipped; older ones still count."""
+        recent = email("e1", sent_at=at(hours=-1), deal_ids=("d1",))
+        (action,) = run(snapshot(recent, the_note()))
+        assert action.created_at == CREATED
+
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_failing_deal_does_not_stop_the_others(self, reverse: bool) -> None:
+        """Deals without an ended activity, or closed, are skipped; the next still counts."""
+        records: list[Any] = [
+            deal("d0"),
+            deal("d00", stage_id="lost"),
+            the_note(id="n0", deal_ids=("d00",)),
+            deal("d1"),
+            the_note(),
+        ]
+        snap = build(*(reversed(records) if reverse else records))
+        assert subjects(snap) == FIRES

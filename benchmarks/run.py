@@ -36,49 +36,26 @@ from typing import Any
 
 import guided_actions
 from guided_actions import (
-    Call,
-    Company,
     Config,
     Contact,
-    Deal,
     Email,
-    EngagementEvent,
-    Lead,
-    Meeting,
-    Note,
     Pipeline,
-    Sequence,
     Snapshot,
     Stage,
-    Task,
-    User,
     evaluate,
     evaluate_all,
 )
+from guided_actions._snapshot import RECORD_LISTS
 from guided_actions.rules.add_contact_to_deal import AddContactToDeal
 from guided_actions.rules.log_call_outcomes import LogCallOutcomes
 from guided_actions.rules.newly_assigned_contacts import NewlyAssignedContacts
-from guided_actions.synthetic import generate, iter_generate
+from guided_actions.synthetic import _LISTS, generate, iter_generate
 
 #: The instant every benchmark evaluates at (the generator spreads its timestamps around it).
 NOW = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 
 #: The record lists of the interchange format that the generator fills, with their classes.
-RECORD_CLASSES: dict[str, type[Any]] = {
-    "users": User,
-    "pipelines": Pipeline,
-    "companies": Company,
-    "contacts": Contact,
-    "leads": Lead,
-    "deals": Deal,
-    "emails": Email,
-    "calls": Call,
-    "meetings": Meeting,
-    "tasks": Task,
-    "notes": Note,
-    "sequences": Sequence,
-    "engagement_events": EngagementEvent,
-}
+RECORD_CLASSES: dict[str, type[Any]] = {key: RECORD_LISTS[key] for key in _LISTS}
 
 THREE_RULES = (NewlyAssignedContacts, LogCallOutcomes, AddContactToDeal)
 THREE_IDS = tuple(r.id for r in THREE_RULES)

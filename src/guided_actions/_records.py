@@ -100,7 +100,9 @@ class Record:
             if message is not None:
                 rid = rid or self._record_id()
                 yield Problem(self.record_kind, rid, name, value, message)
-        yield from self._extra_problems(rid or self._record_id())
+        rid = rid or self._record_id()
+        yield from _nonempty_ids(self, rid, *id_fields(type(self)))
+        yield from self._extra_problems(rid)
 
     def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
         return ()
@@ -116,6 +118,22 @@ def field_types(cls: type) -> dict[str, Any]:
         hints = typing.get_type_hints(cls)
         cached = {f.name: hints[f.name] for f in attrs.fields(cls)}
         _FIELD_TYPES[cls] = cached
+    return cached
+
+
+_ID_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def id_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a record class that hold ids (non-empty strings): derived from the names."""
+    cached = _ID_FIELDS.get(cls)
+    if cached is None:
+        cached = tuple(
+            name
+            for name in field_types(cls)
+            if name in ("id", "key", "action_key", "in_reply_to") or name.endswith(("_id", "_ids"))
+        )
+        _ID_FIELDS[cls] = cached
     return cached
 
 
@@ -264,7 +282,6 @@ class User(Record):
     team_ids: tuple[str, ...] = id_list()
 
     def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
-        yield from _nonempty_ids(self, rid, "id")
         if isinstance(self.timezone, str):
             try:
                 ZoneInfo(self.timezone)
@@ -291,7 +308,6 @@ class Stage(Record):
     won: bool = False
 
     def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
-        yield from _nonempty_ids(self, rid, "id")
         if self.won is True and self.closed is False:
             yield Problem(self.record_kind, rid, "won", self.won, "a won stage must also be closed")
 
@@ -310,7 +326,6 @@ class Pipeline(Record):
     stages: tuple[Stage, ...] = attrs.field(converter=_stages)
 
     def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
-        yield from _nonempty_ids(self, rid, "id")
         if isinstance(self.stages, tuple):
             if not self.stages:
                 yield Problem(
@@ -352,9 +367,6 @@ class Company(Record):
     owner_id: str | None = None
     target_account: bool = False
 
-    def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
-        yield from _nonempty_ids(self, rid, "id", "owner_id")
-
 
 @attrs.frozen(kw_only=True)
 class Contact(Record):
@@ -368,9 +380,6 @@ class Contact(Record):
     owner_assigned_at: datetime | None = optional_instant()
     lifecycle_stage: str | None = None
     company_ids: tuple[str, ...] = id_list()
-
-    def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
-        yield from _nonempty_ids(self, rid, "id", "owner_id", "company_ids")
 
 
 @attrs.frozen(kw_only=True)
@@ -386,9 +395,6 @@ class Lead(Record):
     owner_id: str | None = None
     owner_assigned_at: datetime | None = optional_instant()
     stage_changed_at: datetime | None = optional_instant()
-
-    def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
-        yield from _nonempty_ids(self, rid, "id", "contact_id", "owner_id")
 
 
 @attrs.frozen(kw_only=True)
@@ -408,9 +414,6 @@ class Deal(Record):
     contact_ids: tuple[str, ...] = id_list()
     company_ids: tuple[str, ...] = id_list()
 
-    def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
-        yield from _nonempty_ids(self, rid, "id", "owner_id", "contact_ids", "company_ids")
-
 
 @attrs.frozen(kw_only=True)
 class Email(Record):
@@ -429,9 +432,6 @@ class Email(Record):
     contact_ids: tuple[str, ...] = id_list()
     lead_ids: tuple[str, ...] = id_list()
     deal_ids: tuple[str, ...] = id_list()
-
-    def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
-        yield from _nonempty_ids(self, rid, "id", "owner_id", "contact_ids", "lead_ids", "deal_ids")
 
     @property
     def primary_recipient(self) -> str | None:
@@ -457,9 +457,6 @@ class Call(Record):
     lead_ids: tuple[str, ...] = id_list()
 
     def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
-        yield from _nonempty_ids(
-            self, rid, "id", "owner_id", "contact_ids", "company_ids", "deal_ids", "lead_ids"
-        )
         s, e = self.started_at, self.ended_at
         if e is not None and _both_aware(s, e) and e < s:
             yield Problem(
@@ -487,9 +484,6 @@ class Meeting(Record):
     lead_ids: tuple[str, ...] = id_list()
 
     def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
-        yield from _nonempty_ids(
-            self, rid, "id", "owner_id", "contact_ids", "company_ids", "deal_ids", "lead_ids"
-        )
         if _both_aware(self.start, self.end) and self.end < self.start:
             yield Problem(
                 self.record_kind, rid, "end", self.end, "a meeting cannot end before it starts"
@@ -517,10 +511,6 @@ class Task(Record):
     lead_ids: tuple[str, ...] = id_list()
 
     def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
-        yield from _nonempty_ids(
-            self, rid, "id", "owner_id", "sequence_id", "meeting_id",
-            "contact_ids", "deal_ids", "lead_ids",
-        )  # fmt: skip
         step = self.sequence_step
         if isinstance(step, int) and not isinstance(step, bool) and step < 1:
             yield Problem(
@@ -540,9 +530,6 @@ class Note(Record):
     deal_ids: tuple[str, ...] = id_list()
     lead_ids: tuple[str, ...] = id_list()
 
-    def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
-        yield from _nonempty_ids(self, rid, "id", "owner_id", "contact_ids", "deal_ids", "lead_ids")
-
 
 @attrs.frozen(kw_only=True)
 class Sequence(Record):
@@ -551,9 +538,6 @@ class Sequence(Record):
     record_kind: ClassVar[str] = "sequences"
     id: str
     name: str | None = None
-
-    def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
-        yield from _nonempty_ids(self, rid, "id")
 
 
 @attrs.frozen(kw_only=True)
@@ -566,9 +550,6 @@ class EngagementEvent(Record):
     kind: EngagementKind
     occurred_at: datetime = instant()
 
-    def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
-        yield from _nonempty_ids(self, rid, "id", "contact_id")
-
 
 @attrs.frozen(kw_only=True)
 class Feedback(Record):
@@ -580,9 +561,6 @@ class Feedback(Record):
     verdict: Verdict
     at: datetime = instant()
 
-    def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
-        yield from _nonempty_ids(self, rid, "user_id", "action_key")
-
 
 @attrs.frozen(kw_only=True)
 class Dismissal(Record):
@@ -593,9 +571,6 @@ class Dismissal(Record):
     action_key: str
     until: datetime | None = optional_instant()
 
-    def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
-        yield from _nonempty_ids(self, rid, "user_id", "action_key")
-
 
 @attrs.frozen(kw_only=True)
 class IssuedAction(Record):
@@ -605,9 +580,6 @@ class IssuedAction(Record):
     key: str
     contact_ids: tuple[str, ...] = id_list()
     company_ids: tuple[str, ...] = id_list()
-
-    def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
-        yield from _nonempty_ids(self, rid, "key", "contact_ids", "company_ids")
 
 
 def _access(value: Any) -> Any:
@@ -623,9 +595,6 @@ class Dashboard(Record):
     access: Literal["everyone"] | tuple[str, ...] = attrs.field(converter=_access)
     name: str | None = None
     view_access_confirmed: bool = False
-
-    def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
-        yield from _nonempty_ids(self, rid, "id")
 
 
 Activity = Email | Call | Meeting | Note | Task

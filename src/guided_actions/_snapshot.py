@@ -7,6 +7,7 @@ addressed to them, and those records' associations.
 
 from __future__ import annotations
 
+import typing
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -151,11 +152,7 @@ def consistency_problems(
     so that one bad record does not make every reference to it look dangling too.
     """
     problems: list[Problem] = []
-    ids: dict[str, set[str]] = (
-        {key: set(known_ids.get(key, ())) for key in RECORD_LISTS}
-        if (known_ids)
-        else {key: set() for key in RECORD_LISTS}
-    )
+    ids: dict[str, set[str]] = {}
     for key, id_field in _ID_FIELD.items():
         seen: set[str] = set()
         for record in lists.get(key, ()):
@@ -165,7 +162,9 @@ def consistency_problems(
                     Problem(key, rid, id_field, rid, f"duplicate {id_field}: ids are unique")
                 )
             seen.add(rid)
-        ids[key] |= seen
+        if known_ids and known_ids.get(key):
+            seen |= known_ids[key]
+        ids[key] = seen  # one set per list, not a copy: this check runs on every load
 
     pipelines = {p.id: p for p in lists.get("pipelines", ()) if isinstance(p, Pipeline)}
     stages = set(lifecycle_stages) if lifecycle_stages is not None else None
@@ -424,11 +423,23 @@ class Snapshot:
         by_id: dict[str, dict[str, Any]] = {
             key: {getattr(r, field): r for r in lists[key]} for key, field in _ID_FIELD.items()
         }
-        idx: dict[str, defaultdict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+        idx: defaultdict[str, defaultdict[str, Any]] = defaultdict(lambda: defaultdict(list))
+
+        frozen: set[str] = set()
 
         def add(index: str, key: str | None, record: object) -> None:
             if key is not None:
                 idx[index][key].append(record)
+
+        def freeze() -> None:
+            # Turn the lists of the tables just filled into tuples (callers cannot mutate them),
+            # one list at a time, so the indexes never exist twice in memory.
+            for name, table in idx.items():
+                if name not in frozen:
+                    frozen.add(name)
+                    table.default_factory = None  # a missing key reads as absent, not as []
+                    for k, v in table.items():
+                        table[k] = tuple(v)
 
         for c in lists["contacts"]:
             assert isinstance(c, Contact)
@@ -437,18 +448,22 @@ class Snapshot:
                 add("contacts_email", c.email.casefold(), c)
             for company_id in c.company_ids:
                 add("contacts_company", company_id, c)
+        freeze()
         for co in lists["companies"]:
             assert isinstance(co, Company)
             add("companies_owned", co.owner_id, co)
+        freeze()
         for lead in lists["leads"]:
             assert isinstance(lead, Lead)
             add("leads_owned", lead.owner_id, lead)
             add("leads_contact", lead.contact_id, lead)
+        freeze()
         for d in lists["deals"]:
             assert isinstance(d, Deal)
             add("deals_owned", d.owner_id, d)
             for cid in d.contact_ids:
                 add("deals_contact", cid, d)
+        freeze()
         for e in lists["emails"]:
             assert isinstance(e, Email)
             add("mailbox", e.owner_id, e)
@@ -456,23 +471,29 @@ class Snapshot:
                 if e.to:
                     add("inbound_to", e.to[0].casefold(), e)
                 add("replies", e.in_reply_to, e)
+        freeze()
         for kind, key in (("calls", "calls_owned"), ("meetings", "meetings_owned")):
             for r in lists[kind]:
                 add(key, r.owner_id, r)  # type: ignore[attr-defined]
+        freeze()
         for t in lists["tasks"]:
             assert isinstance(t, Task)
             add("tasks_owned", t.owner_id, t)
             add("tasks_meeting", t.meeting_id, t)
+        freeze()
         for n in lists["notes"]:
             assert isinstance(n, Note)
             add("notes_owned", n.owner_id, n)
+        freeze()
         for ev in lists["engagement_events"]:
             assert isinstance(ev, EngagementEvent)
             add("engagements", ev.contact_id, ev)
+        freeze()
         for dis in lists["dismissals"]:
             assert isinstance(dis, Dismissal)
             add("dismissals", dis.user_id, dis)
 
+        freeze()
         meetings = by_id["meetings"]
         for kind in ("emails", "calls", "meetings", "notes", "tasks"):
             for a in lists[kind]:
@@ -490,16 +511,10 @@ class Snapshot:
                     for rid in sorted(rids):
                         add(f"listing_{listed_kind}", rid, a)
 
+        freeze()
+        idx.default_factory = None
         self._by_id = by_id
-        # Freeze each index entry in place (a tuple, so callers cannot mutate it), freeing each
-        # list as its tuple is made: the indexes never exist twice in memory.
-        frozen: dict[str, dict[str, tuple[Any, ...]]] = {}
-        for name in list(idx):
-            table: dict[str, Any] = dict(idx.pop(name))
-            for k, v in table.items():
-                table[k] = tuple(v)
-            frozen[name] = table
-        self._idx = frozen
+        self._idx = typing.cast("Mapping[str, Mapping[str, tuple[Any, ...]]]", idx)
 
     def _get(self, index: str, key: str) -> tuple[Any, ...]:
         table = self._idx.get(index)

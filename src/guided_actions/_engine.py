@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import typing
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -31,13 +32,11 @@ from .errors import (
     UnknownUserError,
     ViewerPermissionError,
 )
-from .typing import SnapshotReader, Subject
+from .typing import SnapshotReader, Subject, SubjectKind
 
 __all__ = ["action_key", "associations_of", "evaluate", "evaluate_all", "resolve_viewer"]
 
-_SUBJECT_KINDS = frozenset(
-    ("contact", "lead", "deal", "company", "email", "call", "meeting", "task")
-)
+_SUBJECT_KINDS = frozenset(typing.get_args(SubjectKind))
 
 
 def action_key(

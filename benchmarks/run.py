@@ -939,6 +939,12 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, fewer repeats")
     parser.add_argument("--size", action="store_true", help="run only measurement 6 (slow)")
     parser.add_argument(
+        "--quick-size-contacts",
+        type=int,
+        default=20_000,
+        help="contacts in the size run with --quick (default 20,000)",
+    )
+    parser.add_argument(
         "--size-contacts",
         type=int,
         default=1_000_000,
@@ -951,7 +957,9 @@ def main(argv: Iterable[str] | None = None) -> int:
         help="contacts per rep in the size run (default 1000)",
     )
     parser.add_argument("--grid", action="store_true", help="also run the book x CRM grid")
-    parser.add_argument("--only", help="comma-separated measurement numbers to run (1-5)")
+    parser.add_argument(
+        "--only", help="comma-separated measurement numbers to run (1-6; default: all six)"
+    )
     parser.add_argument("--json", metavar="FILE", help="write the numbers as JSON")
     parser.add_argument("--wall", action="store_true", help="time wall-clock, not CPU, seconds")
     args = parser.parse_args(list(argv) if argv is not None else None)
@@ -965,10 +973,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     info["load_average"] = os.getloadavg()
     print("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()), flush=True)
     repeats, min_s = (5, 0.02) if args.quick else (9, 0.1)
-    if args.size:
-        bench_size(report, args.size_contacts, args.size_book)
-    else:
-        only = set(args.only.split(",")) if args.only else {"1", "2", "3", "4", "5"}
+    only = {"6"} if args.size else set(args.only.split(",") if args.only else "123456")
+    if only:
         if "1" in only:
             bench_scale(report, args.quick, repeats, min_s)
         if "2" in only:
@@ -979,6 +985,9 @@ def main(argv: Iterable[str] | None = None) -> int:
             bench_alternatives(report, args.quick, repeats, min_s)
         if "5" in only:
             bench_memory(report, args.quick)
+        if "6" in only:
+            contacts = args.quick_size_contacts if args.quick else args.size_contacts
+            bench_size(report, contacts, min(args.size_book, contacts))
     if args.grid:
         bench_grid(report, 5 if args.quick else repeats, min_s)
 

@@ -208,11 +208,6 @@ class TestDescribe:
         )
         assert ctx.describe(meeting("m1", title="Secret")) == "meeting m1 (Busy)"
 
-    def test_describe_all(self) -> None:
-        """Labels joined with a comma, in the order given."""
-        got = ctx_of(build()).describe_all([deal("d1"), task("t1")])
-        assert got == "deal d1, task t1"
-
 
 class TestTime:
     def test_fmt_uses_the_users_zone(self) -> None:

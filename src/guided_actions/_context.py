@@ -250,6 +250,3 @@ class RuleContext:
             return f"task {record.id}" + (f" {record.title!r}" if record.title else "")
         kind = type(record).__name__.lower()
         return f"{kind} {getattr(record, 'id', '?')}"
-
-    def describe_all(self, records: Iterable[object]) -> str:
-        return ", ".join(self.describe(r) for r in records)

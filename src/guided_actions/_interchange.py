@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from ._records import Record, Stage, check_type, describe_type, field_types
+from ._records import Record, Stage, _is_union, check_type, describe_type, field_types
 from ._snapshot import _ID_FIELD, RECORD_LISTS, Snapshot
 from ._time import is_aware, parse_instant, utc_iso
 from .errors import InvalidRecordError, InvalidSnapshotError, Problem
@@ -25,10 +25,7 @@ _MISSING = object()
 
 
 def _is_instant_type(tp: Any) -> bool:
-    return tp is datetime or (
-        typing.get_origin(tp) in (typing.Union, __import__("types").UnionType)
-        and datetime in typing.get_args(tp)
-    )
+    return tp is datetime or (_is_union(tp) and datetime in typing.get_args(tp))
 
 
 def _is_tuple_type(tp: Any) -> bool:

@@ -59,10 +59,12 @@ __all__ = [
     "dismissal",
     "email",
     "engagement",
+    "inbound_email",
     "issued",
     "lead",
     "meeting",
     "note",
+    "outbound_email",
     "run_rule",
     "subjects_of",
     "sequence",
@@ -146,6 +148,19 @@ def email(
     return Email(
         id=id, owner_id=owner_id, direction=direction, sent_at=sent_at or at(days=-1), **fields
     )
+
+
+def inbound_email(id: str = "e1", **fields: Any) -> Email:
+    """An inbound email in ``u1``'s mailbox from ``c1@client.test`` to ``rep@acme.test``."""
+    fields.setdefault("from_address", "c1@client.test")
+    fields.setdefault("to", ("rep@acme.test",))
+    return email(id, direction="inbound", **fields)
+
+
+def outbound_email(id: str = "r1", **fields: Any) -> Email:
+    """An outbound email of ``u1``'s to ``c1`` (``c1@client.test``)."""
+    fields.setdefault("to", ("c1@client.test",))
+    return email(id, direction="outbound", **fields)
 
 
 def call(id: str = "k1", *, owner_id: str = "u1", **fields: Any) -> Call:

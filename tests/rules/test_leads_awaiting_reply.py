@@ -8,24 +8,12 @@ import pytest
 
 from guided_actions.rules import LeadsAwaitingReply
 from guided_actions.testing import NOW, at, build, contact, email, lead, run_rule, user
+from guided_actions.testing import inbound_email as inbound
+from guided_actions.testing import outbound_email as reply
 
 SENT = at(days=-1)
 EXPIRES = SENT + timedelta(days=14)
 US = 1  # microseconds
-
-
-def inbound(id: str = "e1", **fields) -> object:
-    """An inbound email in your mailbox from ``c1@client.test`` to your address."""
-    fields.setdefault("from_address", "c1@client.test")
-    fields.setdefault("to", ("rep@acme.test",))
-    fields.setdefault("sent_at", SENT)
-    return email(id, direction="inbound", **fields)
-
-
-def reply(id: str = "r1", **fields) -> object:
-    """An outbound email of yours to ``c1``."""
-    fields.setdefault("to", ("c1@client.test",))
-    return email(id, direction="outbound", **fields)
 
 
 def subjects(*records: object, now=NOW, user: str = "u1", **options) -> list:

@@ -8,24 +8,12 @@ import pytest
 
 from guided_actions.rules import ReplyToEmail
 from guided_actions.testing import NOW, at, build, contact, deal, email, run_rule
+from guided_actions.testing import inbound_email as inbound
+from guided_actions.testing import outbound_email as answer
 
 SENT = at(days=-1)
 EXPIRES = SENT + timedelta(days=7)
 US = 1  # microseconds
-
-
-def inbound(id: str = "e1", **fields) -> object:
-    """An inbound email in your mailbox from ``c1@client.test``."""
-    fields.setdefault("from_address", "c1@client.test")
-    fields.setdefault("to", ("rep@acme.test",))
-    fields.setdefault("sent_at", SENT)
-    return email(id, direction="inbound", **fields)
-
-
-def answer(id: str = "r1", **fields) -> object:
-    """An outbound email of yours to ``c1``."""
-    fields.setdefault("to", ("c1@client.test",))
-    return email(id, direction="outbound", **fields)
 
 
 def on_deal(id: str = "d1", **fields) -> object:

@@ -45,7 +45,7 @@ from guided_actions import (
     evaluate,
     evaluate_all,
 )
-from guided_actions._snapshot import RECORD_LISTS
+from guided_actions._snapshot.snapshot import RECORD_LISTS
 from guided_actions.rules.add_contact_to_deal import AddContactToDeal
 from guided_actions.rules.log_call_outcomes import LogCallOutcomes
 from guided_actions.rules.newly_assigned_contacts import NewlyAssignedContacts

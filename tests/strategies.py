@@ -36,7 +36,7 @@ from guided_actions import (
 from guided_actions import (
     Sequence as SalesSequence,
 )
-from guided_actions._records import Record
+from guided_actions._model.records import Record
 
 ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata", "Pacific/Auckland")
 ENGAGEMENT_KINDS = (

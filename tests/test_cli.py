@@ -14,10 +14,10 @@ import attrs
 import pytest
 
 import guided_actions
-import guided_actions._cli
+import guided_actions._adapters.cli
 from guided_actions import Rule, Snapshot, evaluate, hookimpl, load_rules
-from guided_actions._cli import main
-from guided_actions._demo import DEMO_NOW, DEMO_USER, demo_document, demo_snapshot
+from guided_actions._adapters.cli import main
+from guided_actions._adapters.demo import DEMO_NOW, DEMO_USER, demo_document, demo_snapshot
 from guided_actions.rules import BUILTIN_RULES
 
 NOW = DEMO_NOW.isoformat()
@@ -33,7 +33,7 @@ def _no_installed_plugins(monkeypatch) -> None:
     def builtins_only(plugins=(), *, entry_points=True, config=None):
         return load_rules(plugins, entry_points=False, config=config)
 
-    monkeypatch.setattr(guided_actions._cli, "load_rules", builtins_only)
+    monkeypatch.setattr(guided_actions._adapters.cli, "load_rules", builtins_only)
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -542,7 +542,7 @@ class TestFailingRule:
         def with_broken(plugins=(), *, entry_points=True, config=None):
             return load_rules([plugin], entry_points=False, config=config)
 
-        monkeypatch.setattr(guided_actions._cli, "load_rules", with_broken)
+        monkeypatch.setattr(guided_actions._adapters.cli, "load_rules", with_broken)
 
     def test_table_reports_the_failure(self, capsys) -> None:
         """A failing rule is listed under the table with its plugin; other actions still show."""

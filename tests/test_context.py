@@ -1,4 +1,4 @@
-"""``RuleContext`` and the helpers of ``guided_actions._context`` (SPEC §3 and §4 terms)."""
+"""``RuleContext`` and the helpers of ``guided_actions._rules.context`` (SPEC §3 and §4 terms)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from guided_actions import Snapshot
-from guided_actions._context import (
+from guided_actions._rules.context import (
     RuleContext,
     activity_end,
     activity_happened_at,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from guided_actions import Snapshot
-from guided_actions._context import RuleContext
+from guided_actions._rules.context import RuleContext
 from guided_actions.criteria import (
     Check,
     all_met,

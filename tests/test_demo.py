@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from guided_actions import Snapshot, evaluate, summarize
-from guided_actions._demo import DEMO_NOW, DEMO_USER, demo_document, demo_snapshot
+from guided_actions._adapters.demo import DEMO_NOW, DEMO_USER, demo_document, demo_snapshot
 from guided_actions.rules import BUILTIN_RULES
 
 RULE_IDS = [cls.id for cls in BUILTIN_RULES]

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from guided_actions import Config, Snapshot, evaluate
-from guided_actions._records import Record
+from guided_actions._model.records import Record
 from guided_actions.rules import BUILTIN_RULES
 from guided_actions.testing import (
     NOW,

@@ -187,7 +187,7 @@ def test_api_reference_names_every_public_name() -> None:
 
 
 def _cli_help(*argv: str) -> str:
-    from guided_actions._cli import main
+    from guided_actions._adapters.cli import main
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):

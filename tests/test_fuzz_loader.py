@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from guided_actions import Snapshot, synthetic
-from guided_actions._cli import main
-from guided_actions._demo import DEMO_NOW, DEMO_USER, demo_document
+from guided_actions._adapters.cli import main
+from guided_actions._adapters.demo import DEMO_NOW, DEMO_USER, demo_document
 from guided_actions.errors import InvalidSnapshotError, Problem
 from guided_actions.testing import NOW
 

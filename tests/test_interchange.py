@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from guided_actions import Snapshot
-from guided_actions._snapshot import RECORD_LISTS, REFERENCES
+from guided_actions._snapshot.snapshot import RECORD_LISTS, REFERENCES
 from guided_actions.errors import InvalidRecordError, InvalidSnapshotError, Problem
 
 SCHEMA = "guided-actions/1"

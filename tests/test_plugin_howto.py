@@ -36,7 +36,7 @@ from guided_actions import (
     testing,
 )
 from guided_actions import typing as ga_typing
-from guided_actions._plugins import ENTRY_POINT_GROUP
+from guided_actions._plugins.loader import ENTRY_POINT_GROUP
 from guided_actions.testing import NOW, at, build, meeting, sequence, task
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +102,7 @@ class TestHowTo:
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """The `guided-actions rules` lines shown for the installed example are the real ones."""
-        from guided_actions import _cli
+        from guided_actions._adapters import cli as _cli
 
         monkeypatch.syspath_prepend(str(EXAMPLE / "src"))
         plugin = importlib.import_module("stale_deals")

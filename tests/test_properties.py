@@ -28,8 +28,8 @@ from guided_actions import (
     User,
     evaluate,
 )
-from guided_actions._records import Record
-from guided_actions._snapshot import RECORD_LISTS
+from guided_actions._model.records import Record
+from guided_actions._snapshot.snapshot import RECORD_LISTS
 from guided_actions.rules import BUILTIN_RULES
 from guided_actions.testing import NOW, at, build, call, contact, lead, sequence, task
 from strategies import snapshots

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from guided_actions import Snapshot, Stage
-from guided_actions._snapshot import DEFAULT_LIFECYCLE_STAGES, RECORD_LISTS
+from guided_actions._snapshot.snapshot import DEFAULT_LIFECYCLE_STAGES, RECORD_LISTS
 from guided_actions.errors import InvalidSnapshotError, Problem
 from guided_actions.testing import (
     at,

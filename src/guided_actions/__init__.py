@@ -18,12 +18,12 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
-from ._actions import Action, Result, RuleFailure
-from ._config import Config
-from ._context import RuleContext
-from ._engine import evaluate, evaluate_all
-from ._plugins import RuleSet, load_rules
-from ._records import (
+from guided_actions._engine.actions import Action, Result, RuleFailure
+from guided_actions._engine.config import Config
+from guided_actions._rules.context import RuleContext
+from guided_actions._engine.evaluate import evaluate, evaluate_all
+from guided_actions._plugins.loader import RuleSet, load_rules
+from guided_actions._model.records import (
     Call,
     Company,
     Contact,
@@ -43,9 +43,9 @@ from ._records import (
     Task,
     User,
 )
-from ._rule import Proposal, Rule, threshold
-from ._snapshot import DEFAULT_LIFECYCLE_STAGES, Snapshot
-from ._workspace import (
+from guided_actions._rules.rule import Proposal, Rule, threshold
+from guided_actions._snapshot.snapshot import DEFAULT_LIFECYCLE_STAGES, Snapshot
+from guided_actions._workspace.summary import (
     FeedbackSummary,
     FeedEntry,
     SequenceCard,
@@ -54,7 +54,7 @@ from ._workspace import (
     summarize,
     visible_dashboards,
 )
-from .hookspecs import hookimpl
+from guided_actions.hookspecs import hookimpl
 
 __all__ = [
     "DEFAULT_LIFECYCLE_STAGES",

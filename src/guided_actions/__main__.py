@@ -1,5 +1,5 @@
 """``python -m guided_actions`` runs the command-line program."""
 
-from ._cli import main
+from guided_actions._adapters.cli import main
 
 raise SystemExit(main())

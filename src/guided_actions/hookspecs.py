@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from ._config import Config
-    from ._rule import Rule
+    from guided_actions._engine.config import Config
+    from guided_actions._rules.rule import Rule
 
 __all__ = [
     "PROJECT_NAME",

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ._interchange import SCHEMA
-from ._time import is_aware, utc_iso
+from guided_actions._adapters.interchange import SCHEMA
+from guided_actions._model.time import is_aware, utc_iso
 
 __all__ = ["generate", "iter_generate"]
 

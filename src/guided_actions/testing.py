@@ -21,10 +21,10 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ._actions import Action, Result
-from ._config import Config
-from ._engine import evaluate
-from ._records import (
+from guided_actions._engine.actions import Action, Result
+from guided_actions._engine.config import Config
+from guided_actions._engine.evaluate import evaluate
+from guided_actions._model.records import (
     Call,
     Company,
     Contact,
@@ -42,11 +42,11 @@ from ._records import (
     Task,
     User,
 )
-from ._records import (
+from guided_actions._model.records import (
     Sequence as SalesSequence,
 )
-from ._rule import Rule
-from ._snapshot import Snapshot
+from guided_actions._rules.rule import Rule
+from guided_actions._snapshot.snapshot import Snapshot
 
 __all__ = [
     "NOW",

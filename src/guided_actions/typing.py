@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Protocol, TypeAlias, runtime_checkable
 
-from ._records import (
+from guided_actions._model.records import (
     Call,
     Company,
     Contact,
@@ -30,7 +30,7 @@ from ._records import (
     Task,
     User,
 )
-from ._records import Sequence as SalesSequence
+from guided_actions._model.records import Sequence as SalesSequence
 
 __all__ = [
     "Activity",

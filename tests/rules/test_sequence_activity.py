@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from guided_actions import Action
-from guided_actions._engine import action_key
+from guided_actions._engine.evaluate import action_key
 from guided_actions.errors import InvalidConfigError
 from guided_actions.rules import SequenceActivity
 from guided_actions.testing import (

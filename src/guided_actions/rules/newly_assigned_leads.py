@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import attrs
 
-from .._context import RuleContext, activity_happened_at
-from .._rule import Proposal, Rule, threshold
-from ..criteria import Check, all_met, in_first_stage, owned_by_you
+from guided_actions._rules.context import RuleContext, activity_happened_at
+from guided_actions._rules.rule import Proposal, Rule, threshold
+from guided_actions._rules.criteria import Check, all_met, in_first_stage, owned_by_you
 
 
 @attrs.frozen

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import attrs
 
-from .._context import RuleContext
-from .._rule import Proposal, Rule, threshold
-from ..criteria import Check
+from guided_actions._rules.context import RuleContext
+from guided_actions._rules.rule import Proposal, Rule, threshold
+from guided_actions._rules.criteria import Check
 
 
 @attrs.frozen

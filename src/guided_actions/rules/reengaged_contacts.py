@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import attrs
 
-from .._context import RuleContext
-from .._rule import Proposal, Rule, threshold
-from ..criteria import Check, all_met, no_open_lead, owned_by_you
+from guided_actions._rules.context import RuleContext
+from guided_actions._rules.rule import Proposal, Rule, threshold
+from guided_actions._rules.criteria import Check, all_met, no_open_lead, owned_by_you
 
 
 @attrs.frozen

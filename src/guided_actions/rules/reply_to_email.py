@@ -7,10 +7,16 @@ from datetime import timedelta
 
 import attrs
 
-from .._context import RuleContext
-from .._records import Contact, Deal
-from .._rule import Proposal, Rule, threshold
-from ..criteria import Check, all_met, deal_is_open, latest_email, you_have_not_emailed_since
+from guided_actions._rules.context import RuleContext
+from guided_actions._model.records import Contact, Deal
+from guided_actions._rules.rule import Proposal, Rule, threshold
+from guided_actions._rules.criteria import (
+    Check,
+    all_met,
+    deal_is_open,
+    latest_email,
+    you_have_not_emailed_since,
+)
 
 
 @attrs.frozen

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import attrs
 
-from .._context import RuleContext
-from .._rule import Proposal, Rule
-from ..criteria import Check
+from guided_actions._rules.context import RuleContext
+from guided_actions._rules.rule import Proposal, Rule
+from guided_actions._rules.criteria import Check
 
 
 @attrs.frozen

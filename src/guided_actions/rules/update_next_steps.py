@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from .._context import RuleContext, activity_end
-from .._rule import Proposal, Rule, threshold
-from ..criteria import Check, all_met, deal_is_open, owned_by_you
-from ..typing import Activity
+from guided_actions._rules.context import RuleContext, activity_end
+from guided_actions._rules.rule import Proposal, Rule, threshold
+from guided_actions._rules.criteria import Check, all_met, deal_is_open, owned_by_you
+from guided_actions.typing import Activity
 
 
 @attrs.frozen

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ._records import (
+from guided_actions._model.records import (
     Call,
     Company,
     Contact,
@@ -31,9 +31,9 @@ from ._records import (
     Task,
     User,
 )
-from ._records import Sequence as SalesSequence
-from .errors import InvalidSnapshotError, Problem
-from .typing import Activity, ListedKind
+from guided_actions._model.records import Sequence as SalesSequence
+from guided_actions.errors import InvalidSnapshotError, Problem
+from guided_actions.typing import Activity, ListedKind
 
 __all__ = ["DEFAULT_LIFECYCLE_STAGES", "Snapshot"]
 
@@ -364,7 +364,7 @@ class Snapshot:
 
         Raises :class:`~guided_actions.errors.InvalidSnapshotError` listing every problem.
         """
-        from ._interchange import load
+        from guided_actions._adapters.interchange import load
 
         return load(data)
 
@@ -404,7 +404,7 @@ class Snapshot:
 
     def to_dict(self) -> dict[str, Any]:
         """The snapshot as a JSON-ready interchange document (``Snapshot.from_dict`` reads it)."""
-        from ._interchange import dump
+        from guided_actions._adapters.interchange import dump
 
         return dump(self)
 

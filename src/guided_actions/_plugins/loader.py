@@ -13,10 +13,11 @@ from types import MappingProxyType, ModuleType
 import attrs
 import pluggy
 
-from . import _builtin, hookspecs
-from ._config import Config
-from ._rule import Rule
-from .errors import InvalidConfigError, PluginConflictError, PluginError
+from guided_actions import hookspecs
+from guided_actions._plugins import builtin as _builtin
+from guided_actions._engine.config import Config
+from guided_actions._rules.rule import Rule
+from guided_actions.errors import InvalidConfigError, PluginConflictError, PluginError
 
 __all__ = ["ENTRY_POINT_GROUP", "RuleSet", "load_rules", "plugin_manager"]
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ._snapshot import Snapshot
+from guided_actions._snapshot.snapshot import Snapshot
 
 __all__ = ["DEMO_NOW", "DEMO_USER", "demo_document", "demo_snapshot"]
 

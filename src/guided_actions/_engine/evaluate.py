@@ -18,21 +18,21 @@ from datetime import UTC, datetime
 
 import attrs
 
-from ._actions import Action, Result, RuleFailure
-from ._config import Config
-from ._context import RuleContext
-from ._plugins import RuleSet
-from ._records import User
-from ._rule import Proposal, Rule
-from ._time import is_aware, utc_iso
-from .criteria import Check
-from .errors import (
+from guided_actions._engine.actions import Action, Result, RuleFailure
+from guided_actions._engine.config import Config
+from guided_actions._rules.context import RuleContext
+from guided_actions._plugins.loader import RuleSet
+from guided_actions._model.records import User
+from guided_actions._rules.rule import Proposal, Rule
+from guided_actions._model.time import is_aware, utc_iso
+from guided_actions._rules.criteria import Check
+from guided_actions.errors import (
     InvalidConfigError,
     RuleError,
     UnknownUserError,
     ViewerPermissionError,
 )
-from .typing import SnapshotReader, Subject, SubjectKind
+from guided_actions.typing import SnapshotReader, Subject, SubjectKind
 
 __all__ = ["action_key", "associations_of", "evaluate", "evaluate_all", "resolve_viewer"]
 
@@ -292,7 +292,7 @@ def default_rules() -> RuleSet:
     Installed plugins are not discovered here (that reads package metadata): pass
     ``rules=load_rules()`` to ``evaluate`` for them.
     """
-    from ._plugins import load_rules
+    from guided_actions._plugins.loader import load_rules
 
     return load_rules(entry_points=False)
 

@@ -13,9 +13,20 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from ._records import Call, Contact, Deal, Email, EngagementEvent, Lead, Meeting, Note, Task, User
-from ._time import day_bounds
-from .typing import Activity, ListedKind, SnapshotReader
+from guided_actions._model.records import (
+    Call,
+    Contact,
+    Deal,
+    Email,
+    EngagementEvent,
+    Lead,
+    Meeting,
+    Note,
+    Task,
+    User,
+)
+from guided_actions._model.time import day_bounds
+from guided_actions.typing import Activity, ListedKind, SnapshotReader
 
 __all__ = [
     "RuleContext",

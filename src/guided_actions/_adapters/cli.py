@@ -39,19 +39,24 @@ from types import TracebackType
 from typing import Any, NoReturn, TextIO
 from zoneinfo import ZoneInfo
 
-from . import __version__
-from ._actions import Action, Result
-from ._demo import DEMO_NOW, DEMO_USER, demo_document
-from ._engine import evaluate, evaluate_all
-from ._interchange import SCHEMA
-from ._plugins import RuleSet, load_rules
-from ._records import User
-from ._snapshot import Snapshot
-from ._time import is_aware, parse_instant
-from ._workspace import Summary, summarize
-from .errors import GuidedActionsError, InvalidConfigError, InvalidSnapshotError, PluginError
-from .synthetic import _LISTS, iter_generate
-from .typing import Category
+from guided_actions import __version__
+from guided_actions._engine.actions import Action, Result
+from guided_actions._adapters.demo import DEMO_NOW, DEMO_USER, demo_document
+from guided_actions._engine.evaluate import evaluate, evaluate_all
+from guided_actions._adapters.interchange import SCHEMA
+from guided_actions._plugins.loader import RuleSet, load_rules
+from guided_actions._model.records import User
+from guided_actions._snapshot.snapshot import Snapshot
+from guided_actions._model.time import is_aware, parse_instant
+from guided_actions._workspace.summary import Summary, summarize
+from guided_actions.errors import (
+    GuidedActionsError,
+    InvalidConfigError,
+    InvalidSnapshotError,
+    PluginError,
+)
+from guided_actions.synthetic import _LISTS, iter_generate
+from guided_actions.typing import Category
 
 __all__ = ["Progress", "main"]
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import attrs
 
-from ._records import ENGAGEMENT_KINDS
-from ._rule import Rule
-from .errors import InvalidConfigError
+from guided_actions._model.records import ENGAGEMENT_KINDS
+from guided_actions._rules.rule import Rule
+from guided_actions.errors import InvalidConfigError
 
 __all__ = ["Config"]
 

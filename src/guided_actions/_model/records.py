@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from .errors import InvalidRecordError, Problem, short_repr
+from guided_actions.errors import InvalidRecordError, Problem, short_repr
 
 Direction = Literal["outbound", "inbound"]
 CallStatus = Literal[

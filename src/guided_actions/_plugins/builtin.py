@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._rule import Rule
-from .hookspecs import hookimpl
+from guided_actions._rules.rule import Rule
+from guided_actions.hookspecs import hookimpl
 
 NAME = "guided_actions.builtin"
 
 
 @hookimpl
 def guided_actions_rules() -> Sequence[type[Rule]]:
-    from .rules import BUILTIN_RULES
+    from guided_actions.rules import BUILTIN_RULES
 
     return BUILTIN_RULES

@@ -14,10 +14,17 @@ from typing import Any
 
 import attrs
 
-from ._records import Record, Stage, _is_union, check_type, describe_type, field_types
-from ._snapshot import _ID_FIELD, RECORD_LISTS, Snapshot
-from ._time import is_aware, parse_instant, utc_iso
-from .errors import InvalidRecordError, InvalidSnapshotError, Problem
+from guided_actions._model.records import (
+    Record,
+    Stage,
+    _is_union,
+    check_type,
+    describe_type,
+    field_types,
+)
+from guided_actions._snapshot.snapshot import _ID_FIELD, RECORD_LISTS, Snapshot
+from guided_actions._model.time import is_aware, parse_instant, utc_iso
+from guided_actions.errors import InvalidRecordError, InvalidSnapshotError, Problem
 
 SCHEMA = "guided-actions/1"
 _TOP_LEVEL = {"schema", "lifecycle_stages", *RECORD_LISTS}

@@ -8,8 +8,8 @@ from typing import Any, overload
 
 import attrs
 
-from ._time import utc_iso
-from .typing import Category, Priority, Subject, SubjectKind
+from guided_actions._model.time import utc_iso
+from guided_actions.typing import Category, Priority, Subject, SubjectKind
 
 __all__ = ["Action", "Result", "RuleFailure"]
 

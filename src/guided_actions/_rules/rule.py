@@ -16,9 +16,9 @@ from typing import Any, ClassVar
 
 import attrs
 
-from ._context import RuleContext
-from .criteria import Check
-from .typing import Category, Priority, Subject, SubjectKind
+from guided_actions._rules.context import RuleContext
+from guided_actions._rules.criteria import Check
+from guided_actions.typing import Category, Priority, Subject, SubjectKind
 
 __all__ = ["Proposal", "Rule", "threshold"]
 

@@ -20,9 +20,7 @@ from importlib.metadata import version as _version
 
 from guided_actions._engine.actions import Action, Result, RuleFailure
 from guided_actions._engine.config import Config
-from guided_actions._rules.context import RuleContext
 from guided_actions._engine.evaluate import evaluate, evaluate_all
-from guided_actions._plugins.loader import RuleSet, load_rules
 from guided_actions._model.records import (
     Call,
     Company,
@@ -43,6 +41,8 @@ from guided_actions._model.records import (
     Task,
     User,
 )
+from guided_actions._plugins.loader import RuleSet, load_rules
+from guided_actions._rules.context import RuleContext
 from guided_actions._rules.rule import Proposal, Rule, threshold
 from guided_actions._snapshot.snapshot import DEFAULT_LIFECYCLE_STAGES, Snapshot
 from guided_actions._workspace.summary import (

@@ -40,14 +40,14 @@ from typing import Any, NoReturn, TextIO
 from zoneinfo import ZoneInfo
 
 from guided_actions import __version__
-from guided_actions._engine.actions import Action, Result
 from guided_actions._adapters.demo import DEMO_NOW, DEMO_USER, demo_document
-from guided_actions._engine.evaluate import evaluate, evaluate_all
 from guided_actions._adapters.interchange import SCHEMA
-from guided_actions._plugins.loader import RuleSet, load_rules
+from guided_actions._engine.actions import Action, Result
+from guided_actions._engine.evaluate import evaluate, evaluate_all
 from guided_actions._model.records import User
-from guided_actions._snapshot.snapshot import Snapshot
 from guided_actions._model.time import is_aware, parse_instant
+from guided_actions._plugins.loader import RuleSet, load_rules
+from guided_actions._snapshot.snapshot import Snapshot
 from guided_actions._workspace.summary import Summary, summarize
 from guided_actions.errors import (
     GuidedActionsError,

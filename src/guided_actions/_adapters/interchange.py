@@ -22,8 +22,8 @@ from guided_actions._model.records import (
     describe_type,
     field_types,
 )
-from guided_actions._snapshot.snapshot import _ID_FIELD, RECORD_LISTS, Snapshot
 from guided_actions._model.time import is_aware, parse_instant, utc_iso
+from guided_actions._snapshot.snapshot import _ID_FIELD, RECORD_LISTS, Snapshot
 from guided_actions.errors import InvalidRecordError, InvalidSnapshotError, Problem
 
 SCHEMA = "guided-actions/1"

@@ -20,12 +20,12 @@ import attrs
 
 from guided_actions._engine.actions import Action, Result, RuleFailure
 from guided_actions._engine.config import Config
-from guided_actions._rules.context import RuleContext
-from guided_actions._plugins.loader import RuleSet
 from guided_actions._model.records import User
-from guided_actions._rules.rule import Proposal, Rule
 from guided_actions._model.time import is_aware, utc_iso
+from guided_actions._plugins.loader import RuleSet
+from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import Check
+from guided_actions._rules.rule import Proposal, Rule
 from guided_actions.errors import (
     InvalidConfigError,
     RuleError,

@@ -14,8 +14,8 @@ import attrs
 import pluggy
 
 from guided_actions import hookspecs
-from guided_actions._plugins import builtin as _builtin
 from guided_actions._engine.config import Config
+from guided_actions._plugins import builtin as _builtin
 from guided_actions._rules.rule import Rule
 from guided_actions.errors import InvalidConfigError, PluginConflictError, PluginError
 

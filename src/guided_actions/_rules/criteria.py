@@ -20,8 +20,8 @@ from datetime import datetime
 
 import attrs
 
-from guided_actions._rules.context import RuleContext
 from guided_actions._model.records import Contact, Deal, Email, EngagementEvent, Lead
+from guided_actions._rules.context import RuleContext
 
 __all__ = [
     "Check",

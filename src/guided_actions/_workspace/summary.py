@@ -16,13 +16,13 @@ import attrs
 
 from guided_actions._engine.actions import Action, Result
 from guided_actions._engine.config import Config
-from guided_actions._rules.context import RuleContext
 from guided_actions._engine.evaluate import evaluate, resolve_viewer
-from guided_actions._plugins.loader import RuleSet
 from guided_actions._model.records import Dashboard, Email, Meeting, Task, User
+from guided_actions._model.time import day_bounds, utc_iso
+from guided_actions._plugins.loader import RuleSet
+from guided_actions._rules.context import RuleContext
 from guided_actions._rules.rule import Rule
 from guided_actions._snapshot.snapshot import Snapshot
-from guided_actions._model.time import day_bounds, utc_iso
 from guided_actions.typing import SnapshotReader
 
 __all__ = [

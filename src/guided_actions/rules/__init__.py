@@ -7,6 +7,7 @@ classes in the order of SPEC §5's table.
 from __future__ import annotations
 
 from guided_actions._rules.rule import Rule
+
 from .add_contact_to_deal import AddContactToDeal
 from .buyer_follow_up import BuyerFollowUp
 from .contacts_awaiting_reply import ContactsAwaitingReply

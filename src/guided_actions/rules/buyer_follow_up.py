@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import attrs
 
-from guided_actions._rules.context import RuleContext
 from guided_actions._model.records import Contact, Email
-from guided_actions._rules.rule import Proposal, Rule, threshold
+from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import Check, all_met, deal_is_open, latest_email, owned_by_you
+from guided_actions._rules.rule import Proposal, Rule, threshold
 
 
 @attrs.frozen

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import attrs
 
-from guided_actions._rules.context import RuleContext, domain_of, email_is_from
 from guided_actions._model.records import Email, Lead
-from guided_actions._rules.rule import Proposal, Rule, threshold
+from guided_actions._rules.context import RuleContext, domain_of, email_is_from
 from guided_actions._rules.criteria import Check, all_met, latest_email, lead_is_open
+from guided_actions._rules.rule import Proposal, Rule, threshold
 
 
 @attrs.frozen

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import attrs
 
-from guided_actions._rules.context import RuleContext
 from guided_actions._model.records import Call
-from guided_actions._rules.rule import Proposal, Rule, threshold
+from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import Check, all_met
+from guided_actions._rules.rule import Proposal, Rule, threshold
 
 
 def _status_qualifies(call: Call) -> bool:

@@ -8,7 +8,6 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.rule import Proposal, Rule, threshold
 from guided_actions._rules.criteria import (
     Check,
     all_met,
@@ -18,6 +17,7 @@ from guided_actions._rules.criteria import (
     they_have_not_emailed_you_since,
     you_have_not_emailed_since,
 )
+from guided_actions._rules.rule import Proposal, Rule, threshold
 
 
 @attrs.frozen

@@ -8,8 +8,8 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._rules.context import RuleContext, activity_happened_at
-from guided_actions._rules.rule import Proposal, Rule, threshold
 from guided_actions._rules.criteria import Check, all_met, in_first_stage, owned_by_you
+from guided_actions._rules.rule import Proposal, Rule, threshold
 
 
 @attrs.frozen

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import attrs
 
-from guided_actions._rules.context import RuleContext
-from guided_actions._rules.rule import Proposal, Rule
 from guided_actions._model.time import local_date
+from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import Check
+from guided_actions._rules.rule import Proposal, Rule
 
 
 @attrs.frozen

@@ -8,7 +8,6 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.rule import Proposal, Rule, threshold
 from guided_actions._rules.criteria import (
     Check,
     all_met,
@@ -16,6 +15,7 @@ from guided_actions._rules.criteria import (
     lead_is_open,
     owned_by_you,
 )
+from guided_actions._rules.rule import Proposal, Rule, threshold
 
 
 @attrs.frozen

@@ -8,8 +8,8 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.rule import Proposal, Rule, threshold
 from guided_actions._rules.criteria import Check, all_met, no_open_lead, owned_by_you
+from guided_actions._rules.rule import Proposal, Rule, threshold
 
 
 @attrs.frozen

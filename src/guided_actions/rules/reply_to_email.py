@@ -7,9 +7,8 @@ from datetime import timedelta
 
 import attrs
 
-from guided_actions._rules.context import RuleContext
 from guided_actions._model.records import Contact, Deal
-from guided_actions._rules.rule import Proposal, Rule, threshold
+from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     Check,
     all_met,
@@ -17,6 +16,7 @@ from guided_actions._rules.criteria import (
     latest_email,
     you_have_not_emailed_since,
 )
+from guided_actions._rules.rule import Proposal, Rule, threshold
 
 
 @attrs.frozen

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import attrs
 
 from guided_actions._rules.context import RuleContext, activity_end
-from guided_actions._rules.rule import Proposal, Rule, threshold
 from guided_actions._rules.criteria import Check, all_met, deal_is_open, owned_by_you
+from guided_actions._rules.rule import Proposal, Rule, threshold
 from guided_actions.typing import Activity
 
 

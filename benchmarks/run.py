@@ -45,7 +45,7 @@ from guided_actions import (
     evaluate,
     evaluate_all,
 )
-from guided_actions._snapshot.snapshot import RECORD_LISTS
+from guided_actions._model.kinds import BY_NAME
 from guided_actions.rules.add_contact_to_deal import AddContactToDeal
 from guided_actions.rules.log_call_outcomes import LogCallOutcomes
 from guided_actions.rules.newly_assigned_contacts import NewlyAssignedContacts
@@ -55,7 +55,7 @@ from guided_actions.synthetic import _LISTS, generate, iter_generate
 NOW = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 
 #: The record lists of the interchange format that the generator fills, with their classes.
-RECORD_CLASSES: dict[str, type[Any]] = {key: RECORD_LISTS[key] for key in _LISTS}
+RECORD_CLASSES: dict[str, type[Any]] = {key: BY_NAME[key].cls for key in _LISTS}
 
 THREE_RULES = (NewlyAssignedContacts, LogCallOutcomes, AddContactToDeal)
 THREE_IDS = tuple(r.id for r in THREE_RULES)

@@ -146,9 +146,10 @@ class World:
             if not self.task_completed(activity):
                 return None
             # Reading: a completed task with no completed_at has no known end.
-            end = activity.completed_at
-            if end is None:
+            completed = activity.completed_at
+            if completed is None:
                 return None
+            end = completed
         return end if end <= self.now else None
 
     def lists(self, activity: Email | Call | Meeting | Note | Task, kind: str, rid: str) -> bool:

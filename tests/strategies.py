@@ -584,6 +584,7 @@ def maybe_answer(draw: st.DrawFn, frame: Frame, c: Contact, n: int, near: dateti
 @st.composite
 def inbound_from(draw: st.DrawFn, frame: Frame, c: Contact, n: int) -> list[Record]:
     """An inbound email from the contact to your address, in your mailbox or another's."""
+    received: datetime
     return [
         Email(
             id=f"ex{n}i",

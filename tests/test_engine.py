@@ -762,7 +762,10 @@ BAD_RULES = {
     "bad_kind": _bad_rule(
         "bad_kind",
         lambda r: Proposal(
-            subject=("planet", "c1"), created_at=at(days=-1), expires_at=None, reasons=("x",)
+            subject=("planet", "c1"),  # type: ignore[arg-type]
+            created_at=at(days=-1),
+            expires_at=None,
+            reasons=("x",),
         ),
     ),
     "unknown_subject": _bad_rule(

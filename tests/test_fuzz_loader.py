@@ -39,7 +39,7 @@ Path_ = tuple[str | int, ...]
 
 def scaled(count: int) -> int:
     """``count`` examples on the default profile (200), proportionally more on "thorough"."""
-    return max(10, count * settings.default.max_examples // 200)
+    return max(10, count * settings().max_examples // 200)
 
 
 # -- seeds ------------------------------------------------------------------------------------
@@ -222,7 +222,8 @@ def mutation(draw: st.DrawFn, doc: dict[str, Any]) -> str:
     """Apply one random mutation to ``doc`` in place; return its description."""
     path = draw(st.sampled_from(paths(doc)))
     node = node_at(doc, path)
-    parent = node_at(doc, path[:-1]) if path else None
+    # None only for the document itself (an empty path), which no kind below uses it for.
+    parent: Any = node_at(doc, path[:-1]) if path else None
     kinds = ["replace", "replace", "replace"]
     if path:
         kinds += ["delete", "dangling"]
@@ -251,7 +252,9 @@ def mutation(draw: st.DrawFn, doc: dict[str, Any]) -> str:
     elif kind == "duplicate":
         parent.insert(path[-1], copy.deepcopy(node))
     else:  # duplicate id: a record takes the id of another record of its list
-        record = doc[path[0]][path[1]]
+        key, index = path[0], path[1]
+        assert isinstance(key, str)  # _sibling_ids found the list
+        record = doc[key][index]
         if isinstance(record, dict):
             record["id"] = draw(st.sampled_from(_sibling_ids(doc, path)))
     return f"{kind} at {list(path)}"
@@ -466,7 +469,9 @@ def test_extreme_instants_in_range_load() -> None:
     doc["contacts"][1]["created_at"] = "9998-12-31T23:59:59.999999+00:00"
     snapshot = load_outcome(doc)
     assert snapshot is not None
-    assert snapshot.contact(doc["contacts"][1]["id"]).created_at.year == 9998
+    last = snapshot.contact(doc["contacts"][1]["id"])
+    assert last is not None
+    assert last.created_at.year == 9998
 
 
 @pytest.mark.parametrize(

@@ -102,16 +102,18 @@ class TestHowTo:
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """The `guided-actions rules` lines shown for the installed example are the real ones."""
-        from guided_actions._adapters import cli as _cli
+        from guided_actions._adapters.cli import main, reading
 
         monkeypatch.syspath_prepend(str(EXAMPLE / "src"))
         plugin = importlib.import_module("stale_deals")
         monkeypatch.setattr(
-            _cli, "load_rules", lambda entry_points=True: load_rules([plugin], entry_points=False)
+            reading,
+            "load_rules",
+            lambda entry_points=True: load_rules([plugin], entry_points=False),
         )
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            assert _cli.main(["rules"]) == 0
+            assert main(["rules"]) == 0
         printed = out.getvalue().splitlines()
         text = HOWTO.read_text(encoding="utf-8")
         shown = text.split("guided-actions rules\n```\n\n```text\n", 1)[1].split("```", 1)[0]

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -52,12 +52,12 @@ class Boom(Rule):
         raise ZeroDivisionError("division by zero in boom")
 
 
-def plugin(name: str, **hooks: object) -> object:
+def plugin(name: str, **hooks: Callable[..., object]) -> object:
     """A plugin object named ``name`` whose hooks are the given functions."""
     return type(name, (), {k: staticmethod(hookimpl(v)) for k, v in hooks.items()})()
 
 
-def rules_of(*classes: type[Rule]) -> object:
+def rules_of(*classes: type[Rule]) -> Callable[[], Sequence[type[Rule]]]:
     def guided_actions_rules() -> Sequence[type[Rule]]:
         return classes
 
@@ -239,7 +239,7 @@ class TestFailureIsolation:
                 "does not hold",
             ),
             (
-                Proposal(subject=("user", "u2"), created_at=NOW, expires_at=None, reasons=("x",)),
+                Proposal(subject=("user", "u2"), created_at=NOW, expires_at=None, reasons=("x",)),  # type: ignore[arg-type]
                 "invalid subject",
             ),
             (

@@ -28,8 +28,8 @@ from guided_actions import (
     User,
     evaluate,
 )
+from guided_actions._model.kinds import NAMES
 from guided_actions._model.records import Record
-from guided_actions._snapshot.snapshot import RECORD_LISTS
 from guided_actions.rules import BUILTIN_RULES
 from guided_actions.testing import NOW, at, build, call, contact, lead, sequence, task
 from strategies import snapshots
@@ -43,7 +43,7 @@ GROUPED_RULES = tuple(rule.id for rule in BUILTIN_RULES if rule.grouped)
 
 def scaled(count: int) -> int:
     """``count`` examples on the default profile (200), proportionally more on "thorough"."""
-    return max(10, count * settings.default.max_examples // 200)
+    return max(10, count * settings().max_examples // 200)
 
 
 def run(snapshot: Snapshot, now: datetime, user_id: str, config: Config | None = None) -> Result:
@@ -52,7 +52,7 @@ def run(snapshot: Snapshot, now: datetime, user_id: str, config: Config | None =
 
 
 def all_records(snapshot: Snapshot) -> list[Record]:
-    return [record for key in RECORD_LISTS for record in snapshot.records(key)]
+    return [record for key in NAMES for record in snapshot.records(key)]
 
 
 def lifecycle_of(snapshot: Snapshot) -> tuple[str, ...] | None:

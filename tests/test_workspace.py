@@ -35,9 +35,11 @@ PARIS = ZoneInfo("Europe/Paris")
 REP = user("u1", "rep@acme.test", timezone="Europe/Paris")
 
 
-def paris(*args: int) -> datetime:
+def paris(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, us: int = 0
+) -> datetime:
     """A wall-clock time in Paris, as an aware instant."""
-    return datetime(*args, tzinfo=PARIS)  # type: ignore[misc]
+    return datetime(year, month, day, hour, minute, second, us, tzinfo=PARIS)
 
 
 # 2026-03-29 is the day Paris moves to summer time: the local day lasts 23 hours.

@@ -16,6 +16,7 @@ import inspect
 from datetime import timedelta
 from typing import Any
 
+from guided_actions._text.render import format_duration, render_template
 from guided_actions.rules import BUILTIN_RULES, Rule
 
 RULES_DIR = "reference/rules"
@@ -27,15 +28,17 @@ def page_path(cls: type[Rule]) -> str:
 
 
 def format_timedelta(value: timedelta) -> str:
-    """``timedelta(days=7)`` -> ``"7 days"``; ``timedelta(minutes=10)`` -> ``"10 minutes"``."""
-    seconds = int(value.total_seconds())
-    if value != timedelta(seconds=seconds):
-        return str(value)
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
-        if seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    return str(value)  # pragma: no cover - the loop always ends at seconds
+    """``timedelta(days=7)`` -> ``"7 days"``: the library's own duration text."""
+    return format_duration(value)
+
+
+def criterion_text(template: str, fields: frozenset[str], defaults: dict[str, timedelta]) -> str:
+    """A criterion's template with the rule's default thresholds filled in, other data shown
+    as ``‹name›``."""
+    return render_template(
+        template,
+        {name: defaults[name] if name in defaults else f"‹{name}›" for name in fields},
+    )
 
 
 def _cell(text: str) -> str:
@@ -83,6 +86,21 @@ def render_rule(cls: type[Rule]) -> str:
         ]
     else:
         lines.append("This rule has no thresholds.")
+    lines += ["", "## Criteria", ""]
+    lines += [
+        "Every criterion the rule evaluates, by stable id, with its text at the default "
+        "thresholds (`‹…›` stands for the records and instants of each case). A *condition* "
+        "needs the data to change; a *wait* only needs time to pass (the action is pending "
+        "until then); a *limit* holds until the action's time limit (then it has expired).",
+        "",
+        "| criterion | role | when met | when not met |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| `{c.id}` | {c.role} | {_cell(criterion_text(c.met, c.fields, defaults))} "
+        f"| {_cell(criterion_text(c.unmet, c.fields, defaults))} |"
+        for c in cls.criteria
+    ]
     lines += ["", "## Specification", "", inspect.getdoc(cls) or "", ""]
     return "\n".join(lines)
 

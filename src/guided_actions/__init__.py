@@ -8,6 +8,8 @@ Build a :class:`Snapshot` of CRM records, then call :func:`evaluate` with an ins
     for action in evaluate(snapshot, now, "u1"):
         print(action.title, action.subjects, action.reasons)
 
+and :func:`explain` to ask why a record has, or has not, an action of each rule.
+
 The rule classes live in :mod:`guided_actions.rules`, the shared criteria in
 :mod:`guided_actions.criteria`, the errors in :mod:`guided_actions.errors` and the contract between
 the engine and a rule in :mod:`guided_actions.typing`.
@@ -21,6 +23,7 @@ from importlib.metadata import version as _version
 from guided_actions._engine.actions import Action, Result, RuleFailure
 from guided_actions._engine.config import Config
 from guided_actions._engine.evaluate import evaluate, evaluate_all
+from guided_actions._engine.explain import Explanation, RuleExplanation, explain
 from guided_actions._model.records import (
     Call,
     Company,
@@ -68,6 +71,7 @@ __all__ = [
     "Dismissal",
     "Email",
     "EngagementEvent",
+    "Explanation",
     "FeedEntry",
     "Feedback",
     "FeedbackSummary",
@@ -80,6 +84,7 @@ __all__ = [
     "Result",
     "Rule",
     "RuleContext",
+    "RuleExplanation",
     "RuleFailure",
     "RuleSet",
     "Sequence",
@@ -92,6 +97,7 @@ __all__ = [
     "__version__",
     "evaluate",
     "evaluate_all",
+    "explain",
     "feedback_summary",
     "hookimpl",
     "load_rules",

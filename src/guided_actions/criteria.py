@@ -1,4 +1,4 @@
-"""Named criteria shared by the rules (public import path of :mod:`guided_actions._rules.criteria`)."""
+"""Named criteria shared by the rules: the public path of :mod:`guided_actions._rules.criteria`."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ also subclasses the built-in exception a caller would naturally catch::
     │   └── InvalidRecordError                 one record built by hand failed validation
     ├── InvalidConfigError (ValueError)        an unknown rule, threshold or engagement kind
     ├── UnknownUserError (LookupError)         a user or viewer id not in the snapshot
+    ├── UnknownRecordError (LookupError)       a record explained that the snapshot does not hold
     ├── ViewerPermissionError (PermissionError) a viewer who may not look at this user
     ├── RuleError                              a rule raised or returned garbage (strict mode)
     └── PluginError                            a plugin could not be loaded or broke its hook
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import reprlib
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
@@ -30,6 +32,7 @@ __all__ = [
     "PluginError",
     "Problem",
     "RuleError",
+    "UnknownRecordError",
     "UnknownUserError",
     "ViewerPermissionError",
 ]
@@ -69,8 +72,24 @@ def short_repr(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _rebuild(cls: type[GuidedActionsError], args: tuple[object, ...]) -> GuidedActionsError:
+    """Unpickle an error without calling its ``__init__`` (see ``GuidedActionsError``)."""
+    error = cls.__new__(cls)
+    error.args = args
+    return error
+
+
 class GuidedActionsError(Exception):
-    """Base class of every error raised by ``guided_actions``."""
+    """Base class of every error raised by ``guided_actions``.
+
+    Every one pickles, so an error raised in a worker process reaches the parent as the same
+    type with the same attributes and text. Unpickling does not call the class's ``__init__``
+    (whose arguments differ from ``args``, the message): it restores ``args`` and the attributes
+    as they were, which works for any subclass, a plugin's own included.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args), self.__dict__ or None)
 
 
 class InvalidSnapshotError(GuidedActionsError, ValueError):
@@ -153,3 +172,12 @@ class PluginConflictError(PluginError):
         )
         self.plugin = second
         self.message = str(self)
+
+
+class UnknownRecordError(GuidedActionsError, LookupError):
+    """A record asked about (``explain``'s subject) that the snapshot does not hold."""
+
+    def __init__(self, kind: str, record_id: str) -> None:
+        self.kind = kind
+        self.record_id = record_id
+        super().__init__(f"unknown {kind} {record_id!r}: no such record in the snapshot")

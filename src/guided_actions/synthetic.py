@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from guided_actions._adapters.interchange import SCHEMA
+from guided_actions._model.document import SCHEMA
+from guided_actions._model.kinds import NAMES
 from guided_actions._model.time import is_aware, utc_iso
 
 __all__ = ["generate", "iter_generate"]
@@ -31,8 +32,10 @@ _PRIORITIES = ("none", "low", "medium", "high")
 _STATUSES = ("not_started", "not_started", "in_progress", "waiting", "completed", "deferred")
 _SEQUENCES = ("Inbound follow-up", "Outbound cold", "Event attendees", "Renewal", "Re-engage")
 
-_LISTS = ("users", "pipelines", "companies", "contacts", "leads", "deals", "emails", "calls",
-          "meetings", "tasks", "notes", "sequences", "engagement_events")  # fmt: skip
+#: The lists the generator fills, in interchange order: all but the workspace's own state.
+_LISTS = tuple(
+    name for name in NAMES if name not in ("feedback", "dismissals", "issued_actions", "dashboards")
+)
 
 #: Offsets that land on the rules' thresholds, so boundaries are exercised at scale.
 _EDGES = (timedelta(0), timedelta(hours=1), timedelta(hours=24), timedelta(days=7),

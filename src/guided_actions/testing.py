@@ -24,6 +24,7 @@ from typing import Any
 from guided_actions._engine.actions import Action, Result
 from guided_actions._engine.config import Config
 from guided_actions._engine.evaluate import evaluate
+from guided_actions._engine.explain import RuleExplanation, explain
 from guided_actions._model.records import (
     Call,
     Company,
@@ -58,6 +59,7 @@ __all__ = [
     "deal",
     "dismissal",
     "email",
+    "explain_rule",
     "engagement",
     "inbound_email",
     "issued",
@@ -282,6 +284,30 @@ def run_rule(
         )
     result: Result = evaluate(snapshot, now, user, config=config, rules=[instance], strict=True)
     return list(result)
+
+
+def explain_rule(
+    rule: type[Rule] | Rule,
+    snapshot: Snapshot,
+    subject: tuple[str, str] | str,
+    now: datetime = NOW,
+    user: str = "u1",
+    *,
+    grouped: bool | None = None,
+    **thresholds: timedelta,
+) -> RuleExplanation:
+    """Explain one rule alone for one record: its status, window, key and every check.
+
+    ``grouped`` and ``thresholds`` are those of :func:`run_rule`.
+    """
+    instance = rule() if isinstance(rule, type) else rule
+    config = Config(
+        thresholds={instance.id: thresholds} if thresholds else {},
+        grouping={instance.id: grouped} if grouped is not None else {},
+    )
+    explanation = explain(snapshot, now, user, subject, config=config, rules=[instance])
+    (entry,) = explanation.rules
+    return entry
 
 
 def subjects_of(actions: Iterable[Action]) -> list[tuple[str, str]]:

@@ -295,12 +295,14 @@ class TestReasons:
         """The reasons list, in order, each criterion met and the data that met it."""
         (action,) = run(snapshot(sent()))
         assert action.reasons == (
-            "deal is yours: deal d1 is owned by u1",
-            "deal is open: deal d1 is in open stage 'new'",
-            "a buyer opened your email: email e1 sent at 2026-11-18T12:00+00:00, opened at"
-            " 2026-11-18T13:00+00:00",
-            "no contact of the deal has emailed you since: no reply from the deal's contacts"
-            " since 2026-11-18T12:00+00:00",
+            "deal d1 is yours",
+            "deal d1 is in open stage new",
+            "email e1, which you sent at 2026-11-18T12:00+00:00 listing deal d1 or to its"
+            " contacts, was opened at 2026-11-18T13:00+00:00",
+            "no contact of deal d1 (contact c1 (c1@client.test)) has emailed you since"
+            " 2026-11-18T12:00+00:00",
+            "email e1 was sent more than 7 days ago, at 2026-11-18T12:00+00:00",
+            "the action lives 7 days, until 2026-12-02T12:00+00:00",
         )
 
     @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])

@@ -335,28 +335,26 @@ def actions_of(*records: object, reverse: bool = False) -> list:
 
 class TestReasons:
     def test_reasons_name_each_criterion_and_its_data(self) -> None:
-        """The reasons list each criterion met, with the sender's address as written."""
+        """The reasons list each criterion met, with the sender's domain case-folded."""
         [action] = actions_of(contact("c1"), inbound(from_address="C1@Client.test"))
         assert action.reasons == (
-            "the contact emailed you: email e1 from C1@Client.test to rep@acme.test at"
-            " 2026-11-25T12:00+00:00",
-            "the sender's domain differs from yours: your domain is acme.test",
-            "the contact has no open lead: contact c1 has no open lead",
-            "you have not emailed the contact since: no email from you since",
-            "the contact was not reassigned since: contact c1 is owned by u1",
+            "contact c1 (c1@client.test) emailed your address rep@acme.test at"
+            " 2026-11-25T12:00+00:00 (email e1)",
+            "email e1 comes from domain client.test, not yours (acme.test)",
+            "contact c1 (c1@client.test) has no open lead",
+            "you have not emailed contact c1 (c1@client.test) after 2026-11-25T12:00+00:00",
+            "contact c1 (c1@client.test) was not reassigned after 2026-11-25T12:00+00:00",
+            "the action lives 14 days, until 2026-12-09T12:00+00:00",
         )
 
     def test_reasons_without_from_address_or_owner(self) -> None:
-        """Without a ``from_address`` the contact's email is shown; no owner reads "nobody"."""
+        """Without a ``from_address`` the domain is the contact's; no owner is no reassignment."""
         [action] = actions_of(
             contact("c1", owner_id=None), inbound(from_address=None, contact_ids=("c1",))
         )
-        assert action.reasons[0] == (
-            "the contact emailed you: email e1 from c1@client.test to rep@acme.test at"
-            " 2026-11-25T12:00+00:00"
-        )
-        assert action.reasons[-1] == (
-            "the contact was not reassigned since: contact c1 is owned by nobody"
+        assert action.reasons[1] == "email e1 comes from domain client.test, not yours (acme.test)"
+        assert action.reasons[-2] == (
+            "contact c1 (c1@client.test) was not reassigned after 2026-11-25T12:00+00:00"
         )
 
 
@@ -404,6 +402,6 @@ class TestEverySubjectIsChecked:
 
 
 def test_reasons_when_your_address_has_no_domain() -> None:
-    """With no domain in your address, the domain reason says it is unknown."""
+    """With no domain in your address, the domain reason says yours is none."""
     [action] = actions_of(user("u1", "rep"), contact("c1"), inbound(to=("rep",)), reverse=False)
-    assert action.reasons[1] == "the sender's domain differs from yours: your domain is unknown"
+    assert action.reasons[1] == "email e1 comes from domain client.test, not yours (none)"

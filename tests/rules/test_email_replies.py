@@ -238,10 +238,11 @@ class TestReasons:
         """The reasons list, in order, each criterion met and the data that met it."""
         (action,) = run(*BASE)
         assert action.reasons == (
-            "contact is yours: contact c1 is owned by u1",
-            "the contact replied to your email: email r1 at 2026-11-24T12:00+00:00 replies to"
-            " your email e1",
-            "you have not emailed the contact since the reply: no email from you since",
+            "contact c1 (c1@client.test) is yours",
+            "contact c1 (c1@client.test) replied at 2026-11-24T12:00+00:00 (email r1) to your"
+            " email e1",
+            "you have not emailed contact c1 (c1@client.test) after 2026-11-24T12:00+00:00",
+            "the action lives 14 days, until 2026-12-08T12:00+00:00",
         )
 
 

@@ -239,12 +239,12 @@ class TestReasons:
         """The reasons list, in order, each criterion met and the data that met it."""
         (action,) = run(snapshot())
         assert action.reasons == (
-            "deal is yours: deal d1 is owned by u1",
-            "deal is open: deal d1 is in open stage 'new'",
-            "deal is in the first stage: deal d1 is in stage 'new' of pipeline 'deals'",
-            "the deal was created more than 7 days ago: deal d1 was created at"
-            " 2026-11-16T12:00+00:00",
-            "no activity lists the deal: no email, call, meeting, note or task lists deal d1",
+            "deal d1 is yours",
+            "deal d1 is in open stage new",
+            "deal d1 is in new, the first stage of pipeline deals",
+            "deal d1 was created more than 7 days ago, at 2026-11-16T12:00+00:00",
+            "no activity lists deal d1",
+            "the action lives 7 days, until 2026-11-30T12:00+00:00",
         )
 
     @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])

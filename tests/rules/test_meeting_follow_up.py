@@ -208,9 +208,11 @@ class TestReasons:
         )
         (action,) = run(*records)
         assert action.reasons == (
-            "the meeting has started: meeting m1 'Demo' started at 2026-11-26T10:00+00:00",
-            "the meeting ended less than 7 days ago: it ends at 2026-11-26T11:00+00:00",
-            "its follow-up tasks are not all completed: 2 follow-up task(s), 1 open",
+            "meeting m1 'Demo' is yours",
+            "meeting m1 'Demo' started at 2026-11-26T10:00+00:00",
+            "meeting m1 'Demo' has no follow-up task, or one still open (1 open of 2)",
+            "the action lives 7 days after the end of meeting m1 'Demo'"
+            " (2026-11-26T11:00+00:00), until 2026-12-03T11:00+00:00",
         )
 
     @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])

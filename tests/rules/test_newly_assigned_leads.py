@@ -246,10 +246,11 @@ class TestReasons:
         """The reasons list, in order, each criterion met and the data that met it."""
         (action,) = run(new_lead())
         assert action.reasons == (
-            "lead is yours: lead l1 is owned by u1",
-            "lead is in the first stage: lead l1 is in stage 'new' of pipeline 'leads'",
-            "you have not logged an activity for the lead: no activity of yours lists lead l1"
-            " since 2026-11-23T12:00+00:00",
+            "lead l1 is yours",
+            "lead l1 is in new, the first stage of pipeline leads",
+            "you have logged no activity listing lead l1 since 2026-11-23T12:00+00:00",
+            "lead l1 was assigned (or created) at 2026-11-23T12:00+00:00",
+            "the action lives 30 days, until 2026-12-23T12:00+00:00",
         )
 
     @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])

@@ -203,6 +203,12 @@ class TestReasons:
         """The reasons name the meeting (with its title) and when it starts."""
         [action] = run_rule(PrepareNextMeeting, build(meeting("m1", title="Demo")), NOW)
         assert action.reasons == (
-            "it is your next meeting: meeting m1 'Demo' starts at 2026-11-26T14:00+00:00",
-            "it starts within the next 24 hours: it starts at 2026-11-26T14:00+00:00",
+            "meeting m1 'Demo' is yours",
+            "meeting m1 'Demo' is your next meeting: no meeting of yours starting before it is"
+            " still upcoming",
+            "no other meeting of yours starting at 2026-11-26T14:00+00:00 comes before meeting m1"
+            " 'Demo' by id",
+            "meeting m1 'Demo' starts at 2026-11-26T14:00+00:00, within 1 day of now",
+            "meeting m1 'Demo' stays upcoming until 2026-11-26T14:10+00:00, 10 minutes after its"
+            " start",
         )

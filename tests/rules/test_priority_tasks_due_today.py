@@ -280,7 +280,10 @@ class TestReasons:
         records = (NEW_YORK, urgent(title="Call back"))
         [action] = run_rule(PriorityTasksDueToday, build(*records), NOW)
         assert action.reasons == (
-            "the task is yours and open: task t1 'Call back' is open",
-            "the task has high priority: task t1 is high priority",
-            "the task is due today: due 2026-11-26T10:00-05:00 (2026-11-26 in America/New_York)",
+            "task t1 'Call back' is yours",
+            "task t1 'Call back' is open (status not_started)",
+            "task t1 'Call back' has high priority",
+            "task t1 'Call back' is due at 2026-11-26T10:00-05:00",
+            "the day task t1 'Call back' is due, 2026-11-26 (America/New_York), has begun",
+            "the day task t1 'Call back' is due, 2026-11-26, ends at 2026-11-27T00:00-05:00",
         )

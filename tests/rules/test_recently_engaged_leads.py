@@ -204,10 +204,11 @@ class TestReasons:
         """The reasons list, in order, each criterion met and the data that met it."""
         (action,) = run(snapshot())
         assert action.reasons == (
-            "lead is yours: lead l1 is owned by u1",
-            "lead is open: lead l1 is in open stage 'new'",
-            "the lead engaged within the last 7 days: email_open ev0 of contact c1 at"
-            " 2026-11-24T12:00+00:00",
+            "lead l1 is yours",
+            "lead l1 is in open stage new",
+            "lead l1 engaged at 2026-11-24T12:00+00:00 (email_open, engagementevent ev0 of"
+            " contact c1 (c1@client.test))",
+            "the action lives 7 days, until 2026-12-01T12:00+00:00",
         )
 
     @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])

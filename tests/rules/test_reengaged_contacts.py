@@ -298,12 +298,14 @@ class TestReasons:
         """The reasons list, in order, each criterion met and the data that met it."""
         (action,) = run(*BASE)
         assert action.reasons == (
-            "contact is yours: contact c1 is owned by u1",
-            "the contact has no open lead: contact c1 has no open lead",
-            "the most recent lead was disqualified: lead l1 was disqualified at"
+            "contact c1 (c1@client.test) is yours",
+            "contact c1 (c1@client.test) has no open lead",
+            "lead l1, the most recent lead of contact c1 (c1@client.test), was disqualified"
+            " (stage disqualified: closed, not won)",
+            "contact c1 (c1@client.test) engaged at 2026-11-24T12:00+00:00 (email_open,"
+            " engagementevent ev1), after lead l1 entered stage disqualified at"
             " 2026-11-16T12:00+00:00",
-            "the contact engaged after the disqualification: email_open ev1 at"
-            " 2026-11-24T12:00+00:00",
+            "the action lives 30 days, until 2026-12-24T12:00+00:00",
         )
 
     @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])

@@ -244,10 +244,10 @@ class TestReasons:
         records = (contact("c1"), on_deal("d1"), on_deal("d2"), inbound())
         [action] = run_rule(ReplyToEmail, build(*records), NOW)
         assert action.reasons == (
-            "the contact is on an open deal of yours: contact c1 is on deal d1, deal d2",
-            "the contact emailed you: email e1 at 2026-11-25T12:00+00:00",
-            "you have not emailed the contact since: no email from you to contact c1 since"
-            " 2026-11-25T12:00+00:00",
+            "contact c1 (c1@client.test) is on your open deal d1, deal d2",
+            "contact c1 (c1@client.test) emailed you at 2026-11-25T12:00+00:00 (email e1)",
+            "you have not emailed contact c1 (c1@client.test) since 2026-11-25T12:00+00:00",
+            "the action lives 7 days, until 2026-12-02T12:00+00:00",
         )
 
     @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])

@@ -204,9 +204,13 @@ class TestReasons:
     @pytest.mark.parametrize(
         ("fields", "sequence_reason"),
         [
-            pytest.param({}, "sequence 'Outbound', step 1", id="named-with-step"),
-            pytest.param({"sequence_step": None}, "sequence 'Outbound'", id="named-without-step"),
-            pytest.param({"sequence_id": "s3"}, "sequence 's3', step 1", id="nameless"),
+            pytest.param({}, "sequence s1 (name: Outbound, step: 1)", id="named-with-step"),
+            pytest.param(
+                {"sequence_step": None},
+                "sequence s1 (name: Outbound, step: none)",
+                id="named-without-step",
+            ),
+            pytest.param({"sequence_id": "s3"}, "sequence s3 (name: none, step: 1)", id="nameless"),
         ],
     )
     def test_reasons_name_each_criterion_and_its_data(
@@ -215,9 +219,9 @@ class TestReasons:
         """The reasons name the task, its status and its sequence (its id when nameless)."""
         (action,) = run(sequence("s3", None), step_task(title="Email", **fields), grouped=False)
         assert action.reasons == (
-            "the task is yours: task t1 'Email' is assigned to you",
-            "the task is open: task t1 is not_started",
-            f"the task belongs to a sequence: {sequence_reason}",
+            "task t1 'Email' is yours",
+            "task t1 'Email' is open (status not_started)",
+            f"task t1 'Email' is in {sequence_reason}",
         )
 
     def test_a_task_without_step_joins_the_none_card(self) -> None:

@@ -251,9 +251,11 @@ class TestReasons:
         )
         (action,) = run(snap)
         assert action.reasons == (
-            "the contact belongs to a target account of yours: contact c1 (c1@client.test) at"
-            " target account co1, target account Initech",
-            "the contact engaged: email_open ev0 at 2026-11-24T12:00+00:00",
+            "contact c1 (c1@client.test) is at a target account of yours (you own the contact or"
+            " the company): company co1, company co2 (Initech)",
+            "contact c1 (c1@client.test) engaged at 2026-11-24T12:00+00:00 (email_open,"
+            " engagementevent ev0)",
+            "the action lives 7 days, until 2026-12-01T12:00+00:00",
         )
 
     @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])

@@ -306,18 +306,20 @@ class TestReasons:
         """The reasons list, in order, each criterion met and the data that met it."""
         (action,) = run(snapshot(the_note()))
         assert action.reasons == (
-            "deal is yours: deal d1 is owned by u1",
-            "deal is open: deal d1 is in open stage 'new'",
-            "an activity on the deal ended more than 24 hours ago: note n1 ended at"
-            " 2026-11-23T12:00+00:00",
-            "the next step was not updated since: next step never updated",
+            "deal d1 is yours",
+            "deal d1 is in open stage new",
+            "note n1 listing deal d1 ended at 2026-11-23T12:00+00:00",
+            "the next step of deal d1 has not been updated since 2026-11-23T12:00+00:00"
+            " (last update: none)",
+            "note n1 ended more than 1 day ago, at 2026-11-23T12:00+00:00",
         )
 
     def test_reason_gives_an_earlier_next_step_update(self) -> None:
         """A next step updated before the activity ended is named with its time."""
         (action,) = run(snapshot(the_note(), next_step_updated_at=ENDED - DAY))
-        assert action.reasons[-1] == (
-            "the next step was not updated since: next step updated at 2026-11-22T12:00+00:00"
+        assert action.reasons[3] == (
+            "the next step of deal d1 has not been updated since 2026-11-23T12:00+00:00"
+            " (last update: 2026-11-22T12:00+00:00)"
         )
 
 
@@ -326,13 +328,13 @@ class TestLatestActivity:
         """The latest-ending activity decides, whatever the ids' order."""
         (action,) = run(snapshot(the_note(ENDED, "n1"), the_note(ENDED - DAY, "n2")))
         assert action.created_at == CREATED
-        assert "note n1 ended at" in action.reasons[2]
+        assert "note n1 listing deal d1 ended at" in action.reasons[2]
 
     def test_ties_on_end_go_to_the_greater_id(self) -> None:
         """Two activities ending at the same instant: the greater id is named."""
         (action,) = run(snapshot(the_note(ENDED, "n1"), the_note(ENDED, "n2")))
         assert action.created_at == CREATED
-        assert "note n2 ended at" in action.reasons[2]
+        assert "note n2 listing deal d1 ended at" in action.reasons[2]
 
     def test_same_id_and_end_across_kinds(self) -> None:
         """An email and a note may share an id (ids are unique per kind); one action results."""

@@ -50,3 +50,19 @@ def test_threshold_is_configurable():
     assert (
         run_rule(StaleDeals, build(deal("d1", created_at=CREATED)), idle=timedelta(days=30)) == []
     )
+
+
+def test_why_not_yet():
+    """A deal idle for 10 days is pending: it appears at 14 days if nothing happens."""
+    from guided_actions.testing import explain_rule
+
+    snapshot = build(deal("d1", created_at=at(days=-10)))
+    entry = explain_rule(StaleDeals, snapshot, "deal:d1")
+    assert entry.status == "pending"
+    assert entry.created_at == at(days=4)
+    assert [(c.id, c.met) for c in entry.checks] == [
+        ("owned_by_you", True),
+        ("deal_open", True),
+        ("deal_idle_for", False),
+    ]
+    assert "less than 14 days ago" in entry.to_dict()["checks"][-1]["text"]

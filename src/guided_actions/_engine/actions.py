@@ -9,6 +9,8 @@ from typing import Any, overload
 import attrs
 
 from guided_actions._model.time import utc_iso
+from guided_actions._text.checks import Check
+from guided_actions._text.render import render_check
 from guided_actions.typing import Category, Priority, Subject, SubjectKind
 
 __all__ = ["Action", "Result", "RuleFailure"]
@@ -20,8 +22,10 @@ PRIORITY_RANK: dict[str, int] = {"high": 0, "normal": 1, "low": 2}
 class Action:
     """A guided action: what to do next, about which records, since when, until when, and why.
 
-    ``members`` holds the individual actions merged into a grouped card (empty otherwise);
-    ``group`` names the card (the sequence and step, the local date, ``"all"``).
+    ``checks`` are the rule's criteria as evaluated (structured: criterion id, met, the data
+    that decided it); ``reasons`` is their text, rendered when asked. ``members`` holds the
+    individual actions merged into a grouped card (empty otherwise); ``group`` names the card
+    (the sequence and step, the local date, ``"all"``).
     """
 
     key: str
@@ -35,9 +39,14 @@ class Action:
     expires_at: datetime | None
     contact_ids: tuple[str, ...]
     company_ids: tuple[str, ...]
-    reasons: tuple[str, ...]
+    checks: tuple[Check, ...]
     group: str | None = None
     members: tuple[Action, ...] = ()
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The text of each check, in order, each text once."""
+        return tuple(dict.fromkeys(render_check(c) for c in self.checks))
 
     @property
     def grouped(self) -> bool:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
-from types import MappingProxyType
 from typing import Any
 
 import attrs
 
+from guided_actions._model.frozen import FrozenDict
 from guided_actions._model.records import ENGAGEMENT_KINDS
 from guided_actions._rules.rule import Rule
 from guided_actions.errors import InvalidConfigError
@@ -16,28 +16,30 @@ from guided_actions.errors import InvalidConfigError
 __all__ = ["Config"]
 
 
-def _freeze_nested(value: Mapping[str, Mapping[str, timedelta]]) -> Mapping[str, Any]:
+def _freeze_nested(
+    value: Mapping[str, Mapping[str, timedelta]],
+) -> FrozenDict[str, FrozenDict[str, timedelta]]:
     if not isinstance(value, Mapping):
         raise InvalidConfigError(
             f"thresholds must be a mapping of rule id to mapping, got {value!r}"
         )
-    frozen: dict[str, Mapping[str, timedelta]] = {}
+    frozen: dict[str, FrozenDict[str, timedelta]] = {}
     for rule_id, values in value.items():
         if not isinstance(values, Mapping):
             raise InvalidConfigError(
                 f"thresholds[{rule_id!r}] must be a mapping of threshold name to timedelta"
             )
-        frozen[rule_id] = MappingProxyType(dict(values))
-    return MappingProxyType(frozen)
+        frozen[rule_id] = FrozenDict(values)
+    return FrozenDict(frozen)
 
 
-def _freeze(value: Mapping[str, bool]) -> Mapping[str, bool]:
+def _freeze(value: Mapping[str, bool]) -> FrozenDict[str, bool]:
     if not isinstance(value, Mapping):
         raise InvalidConfigError(f"grouping must be a mapping of rule id to bool, got {value!r}")
     for rule_id, on in value.items():
         if not isinstance(on, bool):
             raise InvalidConfigError(f"grouping[{rule_id!r}] must be true or false, got {on!r}")
-    return MappingProxyType(dict(value))
+    return FrozenDict(value)
 
 
 def _kinds(value: Iterable[str]) -> frozenset[str]:
@@ -83,6 +85,9 @@ class Config:
 
     Names are checked against the rules actually evaluated: an unknown rule id or threshold is an
     :class:`~guided_actions.errors.InvalidConfigError`.
+
+    A config is immutable (its mappings are read-only copies), compares equal to one built from
+    the same values, hashes, and pickles, so it can be sent to worker processes.
     """
 
     thresholds: Mapping[str, Mapping[str, timedelta]] = attrs.field(

@@ -8,7 +8,6 @@ privacy, ordering, and isolation of failing rules.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import typing
@@ -20,12 +19,12 @@ import attrs
 
 from guided_actions._engine.actions import Action, Result, RuleFailure
 from guided_actions._engine.config import Config
+from guided_actions._engine.ruleset import RuleSet, builtin_rules
 from guided_actions._model.records import User
 from guided_actions._model.time import is_aware, utc_iso
-from guided_actions._plugins.loader import RuleSet
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.criteria import Check
 from guided_actions._rules.rule import Proposal, Rule
+from guided_actions._text.checks import Check
 from guided_actions.errors import (
     InvalidConfigError,
     RuleError,
@@ -37,6 +36,10 @@ from guided_actions.typing import SnapshotReader, Subject, SubjectKind
 __all__ = ["action_key", "associations_of", "evaluate", "evaluate_all", "resolve_viewer"]
 
 _SUBJECT_KINDS = frozenset(typing.get_args(SubjectKind))
+
+#: What ``rules=`` accepts: a rule set from the plugin loader, or rule instances or classes.
+RuleSetLike = RuleSet | Iterable[Rule | type[Rule]]
+T = typing.TypeVar("T")
 
 
 def action_key(
@@ -138,7 +141,7 @@ def resolve_viewer(
     return target, looker, True
 
 
-def _check_now(now: object) -> datetime:
+def check_now(now: object) -> datetime:
     if not isinstance(now, datetime):
         raise TypeError(f"now must be a timezone-aware datetime, got {now!r}")
     if not is_aware(now):
@@ -160,21 +163,21 @@ def _validate(rule: Rule, proposal: object, snapshot: SnapshotReader) -> str | N
         or not isinstance(subject[1], str)
     ):
         return f"proposal has an invalid subject {subject!r}"
+    if not proposal.checks or not all(isinstance(c, Check) for c in proposal.checks):
+        return "proposal needs at least one check (a criteria.Check)"
     for name in ("created_at", "expires_at"):
         value = getattr(proposal, name)
-        if value is None and name == "expires_at":
+        if value is None and (name == "expires_at" or not proposal.conditions_met):
             continue
         if not isinstance(value, datetime) or not is_aware(value):
             return f"proposal {name} must be a timezone-aware datetime, got {value!r}"
-    if not proposal.reasons or not all(isinstance(r, str | Check) for r in proposal.reasons):
-        return "proposal needs at least one reason, as text or a criteria.Check"
     # Every subject kind names a lookup of SnapshotReader: snapshot.deal(id), .contact(id)…
     if getattr(snapshot, subject[0])(subject[1]) is None:
         return f"proposal is about {subject[0]} {subject[1]!r}, which the snapshot does not hold"
     return None
 
 
-def _run_rule(
+def run_rule(
     rule: Rule, ctx: RuleContext, strict: bool, plugin: str | None = None
 ) -> tuple[list[Proposal], RuleFailure | None]:
     try:
@@ -196,8 +199,8 @@ def _run_rule(
     return proposals, None
 
 
-def _union(values: Iterable[Iterable[str]]) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
+def _union(values: Iterable[Iterable[T]]) -> tuple[T, ...]:
+    seen: dict[T, None] = {}
     for group in values:
         for v in group:
             seen.setdefault(v, None)
@@ -214,6 +217,8 @@ def _actions_of_rule(
     snapshot, now, user_id = ctx.snapshot, ctx.now, ctx.user.id
     singles: list[tuple[str, Action]] = []
     for p in proposals:
+        if p.created_at is None or not p.conditions_met:
+            continue
         created = p.created_at.astimezone(UTC)
         expires = p.expires_at.astimezone(UTC) if p.expires_at is not None else None
         if not (created <= now and (expires is None or now < expires)):
@@ -242,7 +247,7 @@ def _actions_of_rule(
             expires_at=expires,
             contact_ids=contact_ids,
             company_ids=company_ids,
-            reasons=tuple(str(r) for r in p.reasons),
+            checks=p.checks,
         )
         singles.append((p.group if p.group is not None else "all", action))
     if not grouped:
@@ -269,7 +274,7 @@ def _actions_of_rule(
                 else max(e for e in expiries if e is not None),
                 contact_ids=tuple(sorted(set().union(*(m.contact_ids for m in members)))),
                 company_ids=tuple(sorted(set().union(*(m.company_ids for m in members)))),
-                reasons=_union(m.reasons for m in members),
+                checks=_union(m.checks for m in members),
                 group=group,
                 members=tuple(members),
             )
@@ -285,18 +290,6 @@ def _dismissed(ctx: RuleContext) -> set[str]:
     }
 
 
-@functools.cache
-def default_rules() -> RuleSet:
-    """The built-in rules with their default thresholds, loaded through the plugin hook.
-
-    Installed plugins are not discovered here (that reads package metadata): pass
-    ``rules=load_rules()`` to ``evaluate`` for them.
-    """
-    from guided_actions._plugins.loader import load_rules
-
-    return load_rules(entry_points=False)
-
-
 def evaluate(
     snapshot: SnapshotReader,
     now: datetime,
@@ -304,7 +297,7 @@ def evaluate(
     *,
     viewer: str | User | None = None,
     config: Config | None = None,
-    rules: RuleSet | Iterable[Rule | type[Rule]] | None = None,
+    rules: RuleSetLike | None = None,
     strict: bool = False,
 ) -> Result:
     """The guided actions of ``user`` at ``now``, in SPEC §6 order.
@@ -318,9 +311,9 @@ def evaluate(
       The 18 built-ins by default.
     - ``strict``: re-raise a failing rule's error instead of reporting it on ``result.errors``.
     """
-    now_utc = _check_now(now)
+    now_utc = check_now(now)
     target, _looker, private = resolve_viewer(snapshot, user, viewer)
-    return _evaluate_user(snapshot, now_utc, target, private, _prepare(rules, config), strict)
+    return evaluate_prepared(snapshot, now_utc, target, private, prepare(rules, config), strict)
 
 
 @attrs.frozen
@@ -332,11 +325,9 @@ class _Prepared:
     origins: Mapping[str, str]
 
 
-def _prepare(
-    rules: RuleSet | Iterable[Rule | type[Rule]] | None, config: Config | None
-) -> _Prepared:
+def prepare(rules: RuleSetLike | None, config: Config | None) -> _Prepared:
     if rules is None:
-        rules = default_rules()
+        rules = builtin_rules()
     if isinstance(rules, RuleSet):
         origins: Mapping[str, str] = rules.origins
         if config is None:
@@ -352,7 +343,26 @@ def _prepare(
     return _Prepared(rules=tuple(config.apply(chosen)), config=config, origins=origins)
 
 
-def _evaluate_user(
+def context_for(
+    snapshot: SnapshotReader,
+    now_utc: datetime,
+    target: User,
+    private: bool,
+    config: Config,
+    focus: Subject | None = None,
+) -> RuleContext:
+    """The rule context of one user at ``now`` (focused on one record when explaining)."""
+    return RuleContext(
+        snapshot=snapshot,
+        now=now_utc,
+        user=target,
+        engagement_kinds=config.engagement_kinds,
+        private_meetings=private,
+        focus=focus,
+    )
+
+
+def evaluate_prepared(
     snapshot: SnapshotReader,
     now_utc: datetime,
     target: User,
@@ -361,17 +371,11 @@ def _evaluate_user(
     strict: bool,
 ) -> Result:
     config = prepared.config
-    ctx = RuleContext(
-        snapshot=snapshot,
-        now=now_utc,
-        user=target,
-        engagement_kinds=config.engagement_kinds,
-        private_meetings=private,
-    )
+    ctx = context_for(snapshot, now_utc, target, private, config)
     actions: list[Action] = []
     failures: list[RuleFailure] = []
     for rule in prepared.rules:
-        proposals, failure = _run_rule(rule, ctx, strict, prepared.origins.get(rule.id))
+        proposals, failure = run_rule(rule, ctx, strict, prepared.origins.get(rule.id))
         if failure is not None:
             failures.append(failure)
             continue
@@ -386,7 +390,7 @@ def evaluate_all(
     now: datetime,
     *,
     config: Config | None = None,
-    rules: RuleSet | Iterable[Rule | type[Rule]] | None = None,
+    rules: RuleSetLike | None = None,
     strict: bool = False,
     users: Iterable[str | User] | None = None,
 ) -> dict[str, Result]:
@@ -396,11 +400,11 @@ def evaluate_all(
     the rules, their configuration and the checks of ``now`` are prepared once. ``users``
     restricts the pass to some users.
     """
-    now_utc = _check_now(now)
-    prepared = _prepare(rules, config)
+    now_utc = check_now(now)
+    prepared = prepare(rules, config)
     targets = (
         list(snapshot.users())
         if users is None
         else [_resolve_user(snapshot, u, "user") for u in users]
     )
-    return {u.id: _evaluate_user(snapshot, now_utc, u, False, prepared, strict) for u in targets}
+    return {u.id: evaluate_prepared(snapshot, now_utc, u, False, prepared, strict) for u in targets}

@@ -3,21 +3,23 @@
 Every instant must be timezone-aware and is stored in UTC (so that "N days" is always N x 24
 hours, whatever zone the CRM handed in). Lists are stored as tuples. A record that fails
 validation raises :class:`~guided_actions.errors.InvalidRecordError` listing every problem of
-that record, each naming the record kind, id, field and value.
+that record, each naming the record kind, id, field and value. The checks come from the field
+annotations (:mod:`guided_actions._model.validation`); a class adds only what annotations cannot
+say (a meeting cannot end before it starts…) in ``_extra_problems``.
 """
 
 from __future__ import annotations
 
-import types
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, Union
+from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from guided_actions.errors import InvalidRecordError, Problem, short_repr
+from guided_actions._model.validation import field_checks, id_fields, id_problems
+from guided_actions.errors import InvalidRecordError, Problem
 
 Direction = Literal["outbound", "inbound"]
 CallStatus = Literal[
@@ -32,11 +34,6 @@ PipelineObject = Literal["deal", "lead"]
 Verdict = Literal["yes", "not_really"]
 
 ENGAGEMENT_KINDS: tuple[str, ...] = typing.get_args(EngagementKind)
-
-
-#: Instants must lie within these years (UTC), so that adding a rule's thresholds (days) to any
-#: of them stays within what ``datetime`` can represent.
-_MIN_YEAR, _MAX_YEAR = 2, 9998
 
 
 def _utc(value: Any) -> Any:
@@ -93,181 +90,20 @@ class Record:
         return None
 
     def _problems(self) -> Iterable[Problem]:
+        cls = type(self)
         rid: str | None = None
-        for name, check in field_checks(type(self)):
+        for name, check in field_checks(cls):
             value = getattr(self, name)
             message = check(value)
             if message is not None:
                 rid = rid or self._record_id()
                 yield Problem(self.record_kind, rid, name, value, message)
         rid = rid or self._record_id()
-        yield from _nonempty_ids(self, rid, *id_fields(type(self)))
+        yield from id_problems(self, self.record_kind, rid, id_fields(cls))
         yield from self._extra_problems(rid)
 
     def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
         return ()
-
-
-_FIELD_TYPES: dict[type, dict[str, Any]] = {}
-
-
-def field_types(cls: type) -> dict[str, Any]:
-    """The resolved annotation of every attrs field of a record class."""
-    cached = _FIELD_TYPES.get(cls)
-    if cached is None:
-        hints = typing.get_type_hints(cls)
-        cached = {f.name: hints[f.name] for f in attrs.fields(cls)}
-        _FIELD_TYPES[cls] = cached
-    return cached
-
-
-_ID_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def id_fields(cls: type) -> tuple[str, ...]:
-    """The fields of a record class that hold ids (non-empty strings): derived from the names."""
-    cached = _ID_FIELDS.get(cls)
-    if cached is None:
-        cached = tuple(
-            name
-            for name in field_types(cls)
-            if name in ("id", "key", "action_key", "in_reply_to") or name.endswith(("_id", "_ids"))
-        )
-        _ID_FIELDS[cls] = cached
-    return cached
-
-
-Check = Callable[[Any], "str | None"]
-_FIELD_CHECKS: dict[type, tuple[tuple[str, Check], ...]] = {}
-
-
-def field_checks(cls: type) -> tuple[tuple[str, Check], ...]:
-    """One compiled check per field of a record class (built once per class)."""
-    cached = _FIELD_CHECKS.get(cls)
-    if cached is None:
-        cached = tuple((name, compile_check(tp)) for name, tp in field_types(cls).items())
-        _FIELD_CHECKS[cls] = cached
-    return cached
-
-
-def _aware(value: Any) -> str | None:
-    if type(value) is datetime and value.tzinfo is UTC and _MIN_YEAR <= value.year <= _MAX_YEAR:
-        return None  # the common case, stored in UTC by the converter
-    return check_type(value, datetime)
-
-
-def compile_check(tp: Any) -> Check:
-    """A fast check for one annotation; same answers as :func:`check_type`."""
-    if tp is str:
-        return lambda v: None if type(v) is str else check_type(v, str)
-    if tp is bool:
-        return lambda v: None if type(v) is bool else "expected a boolean"
-    if tp is datetime:
-        return _aware
-    if _is_union(tp) and type(None) in typing.get_args(tp):
-        inner = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(inner) == 1:
-            check = compile_check(inner[0])
-            return lambda v: None if v is None else check(v)
-    if typing.get_origin(tp) is tuple and typing.get_args(tp)[0] is str:
-        return lambda v: (
-            None if type(v) is tuple and all(type(i) is str for i in v) else check_type(v, tp)
-        )
-    if typing.get_origin(tp) is Literal:
-        allowed = frozenset(typing.get_args(tp))
-        return lambda v: None if type(v) is str and v in allowed else check_type(v, tp)
-    return lambda v: check_type(v, tp)
-
-
-def _is_union(tp: Any) -> bool:
-    return typing.get_origin(tp) in (Union, types.UnionType)
-
-
-def describe_type(tp: Any) -> str:
-    """A reader's name for a type: ``"a string"``, ``"one of 'a', 'b'"``…"""
-    if tp is type(None):
-        return "null"
-    if _is_union(tp):
-        return " or ".join(describe_type(a) for a in typing.get_args(tp))
-    origin = typing.get_origin(tp)
-    if origin is Literal:
-        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
-    if origin is tuple:
-        return f"a list of {describe_type(typing.get_args(tp)[0]).removeprefix('a ')}s"
-    return {
-        str: "a string",
-        bool: "a boolean",
-        int: "an integer",
-        datetime: "a timezone-aware instant",
-    }.get(tp, f"a {getattr(tp, '__name__', tp)}")
-
-
-def check_type(value: Any, tp: Any) -> str | None:
-    """``None`` when ``value`` fits the annotation ``tp``, else what was expected."""
-    if _is_union(tp):
-        args = typing.get_args(tp)
-        if any(check_type(value, a) is None for a in args):
-            return None
-        # Report the most specific message of a non-null alternative.
-        non_null = [a for a in args if a is not type(None)]
-        if len(non_null) == 1:
-            inner = check_type(value, non_null[0])
-            return inner if value is not None else f"expected {describe_type(tp)}"
-        return f"expected {describe_type(tp)}"
-    if tp is type(None):
-        return None if value is None else "expected null"
-    origin = typing.get_origin(tp)
-    if origin is Literal:
-        allowed = typing.get_args(tp)
-        if isinstance(value, str) and value in allowed:
-            return None
-        return "unknown value; expected " + describe_type(tp)
-    if origin is tuple:
-        if not isinstance(value, tuple):
-            return f"expected {describe_type(tp)}"
-        (item_tp, _ellipsis) = typing.get_args(tp)
-        for item in value:
-            inner = check_type(item, item_tp)
-            if inner is not None:
-                return f"list item {short_repr(item)}: {inner}"
-        return None
-    if tp is datetime:
-        if not isinstance(value, datetime):
-            return "expected a timezone-aware instant"
-        if value.tzinfo is None or value.utcoffset() is None:
-            return "naive instant: a time zone offset is required"
-        try:
-            year = value.astimezone(UTC).year
-        except OverflowError:
-            year = 0
-        if not _MIN_YEAR <= year <= _MAX_YEAR:
-            return f"instant out of the supported range (years {_MIN_YEAR} to {_MAX_YEAR} in UTC)"
-        return None
-    if tp is bool:
-        return None if isinstance(value, bool) else "expected a boolean"
-    if tp is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return None if ok else "expected an integer"
-    if tp is str:
-        return None if isinstance(value, str) else "expected a string"
-    if isinstance(tp, type):
-        return None if isinstance(value, tp) else f"expected {describe_type(tp)}"
-    raise TypeError(f"unsupported annotation {tp!r}")  # pragma: no cover - a library bug
-
-
-def _nonempty_id(rid: str | None, kind: str, field: str, value: object) -> Iterable[Problem]:
-    if isinstance(value, str) and not value:
-        yield Problem(kind, rid, field, value, "ids must be non-empty strings")
-
-
-def _nonempty_ids(record: Any, rid: str | None, *fields: str) -> Iterable[Problem]:
-    for field in fields:
-        value = getattr(record, field)
-        if isinstance(value, tuple):
-            for item in value:
-                yield from _nonempty_id(rid, record.record_kind, field, item)
-        else:
-            yield from _nonempty_id(rid, record.record_kind, field, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -312,10 +148,6 @@ class Stage(Record):
             yield Problem(self.record_kind, rid, "won", self.won, "a won stage must also be closed")
 
 
-def _stages(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
 @attrs.frozen(kw_only=True)
 class Pipeline(Record):
     """An ordered list of stages for deals or for leads; ``stages[0]`` is the first stage."""
@@ -323,7 +155,7 @@ class Pipeline(Record):
     record_kind: ClassVar[str] = "pipelines"
     id: str
     object: PipelineObject
-    stages: tuple[Stage, ...] = attrs.field(converter=_stages)
+    stages: tuple[Stage, ...] = attrs.field(converter=_tuple)
 
     def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
         if isinstance(self.stages, tuple):
@@ -582,24 +414,12 @@ class IssuedAction(Record):
     company_ids: tuple[str, ...] = id_list()
 
 
-def _access(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
 @attrs.frozen(kw_only=True)
 class Dashboard(Record):
     """A dashboard added to the workspace, for ``everyone`` or for a list of team ids."""
 
     record_kind: ClassVar[str] = "dashboards"
     id: str
-    access: Literal["everyone"] | tuple[str, ...] = attrs.field(converter=_access)
+    access: Literal["everyone"] | tuple[str, ...] = attrs.field(converter=_tuple)
     name: str | None = None
     view_access_confirmed: bool = False
-
-
-Activity = Email | Call | Meeting | Note | Task
-
-RECORD_CLASSES: tuple[type[Record], ...] = (
-    User, Pipeline, Company, Contact, Lead, Deal, Email, Call, Meeting, Task, Note,
-    Sequence, EngagementEvent, Feedback, Dismissal, IssuedAction, Dashboard,
-)  # fmt: skip

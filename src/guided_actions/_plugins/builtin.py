@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from guided_actions._engine.ruleset import BUILTIN_PLUGIN
 from guided_actions._rules.rule import Rule
 from guided_actions.hookspecs import hookimpl
 
-NAME = "guided_actions.builtin"
+NAME = BUILTIN_PLUGIN
 
 
 @hookimpl

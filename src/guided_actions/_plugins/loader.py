@@ -6,15 +6,15 @@ the configuration the plugins adjusted. Pass it to ``evaluate(..., rules=ruleset
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from importlib.metadata import entry_points
-from types import MappingProxyType, ModuleType
+from types import ModuleType
 
-import attrs
 import pluggy
 
 from guided_actions import hookspecs
 from guided_actions._engine.config import Config
+from guided_actions._engine.ruleset import RuleSet
 from guided_actions._plugins import builtin as _builtin
 from guided_actions._rules.rule import Rule
 from guided_actions.errors import InvalidConfigError, PluginConflictError, PluginError
@@ -22,37 +22,6 @@ from guided_actions.errors import InvalidConfigError, PluginConflictError, Plugi
 __all__ = ["ENTRY_POINT_GROUP", "RuleSet", "load_rules", "plugin_manager"]
 
 ENTRY_POINT_GROUP = "guided_actions"
-
-
-def _frozen_mapping(value: Mapping[str, str]) -> Mapping[str, str]:
-    return MappingProxyType(dict(value))
-
-
-@attrs.frozen(kw_only=True)
-class RuleSet:
-    """The rules to evaluate, the plugin each came from, and the plugins' configuration.
-
-    Iterating gives the rule instances, built-in order first, then plugin rules by plugin.
-    """
-
-    rules: tuple[Rule, ...]
-    origins: Mapping[str, str] = attrs.field(converter=_frozen_mapping)
-    config: Config = attrs.field(factory=Config)
-    plugins: tuple[str, ...] = ()
-
-    def __iter__(self) -> Iterator[Rule]:
-        return iter(self.rules)
-
-    def __len__(self) -> int:
-        return len(self.rules)
-
-    def plugin_of(self, rule_id: str) -> str | None:
-        """The name of the plugin that provided the rule."""
-        return self.origins.get(rule_id)
-
-    def get(self, rule_id: str) -> Rule | None:
-        """The rule with that id."""
-        return next((r for r in self.rules if r.id == rule_id), None)
 
 
 def _plugin_name(plugin: object) -> str:

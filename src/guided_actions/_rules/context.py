@@ -7,7 +7,8 @@ happened by ``now``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import typing
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ import attrs
 
 from guided_actions._model.records import (
     Call,
+    Company,
     Contact,
     Deal,
     Email,
@@ -22,11 +24,15 @@ from guided_actions._model.records import (
     Lead,
     Meeting,
     Note,
+    Sequence,
     Task,
     User,
 )
 from guided_actions._model.time import day_bounds
-from guided_actions.typing import Activity, ListedKind, SnapshotReader
+from guided_actions._text.checks import Check, Ref
+from guided_actions.typing import Activity, ListedKind, SnapshotReader, Subject, SubjectKind
+
+R = typing.TypeVar("R")
 
 __all__ = [
     "RuleContext",
@@ -119,10 +125,17 @@ class _Mailbox:
 
 @attrs.frozen(kw_only=True)
 class RuleContext:
-    """The snapshot as one user sees it at ``now``; what every rule's ``propose`` receives.
+    """The snapshot as one user sees it at ``now``: the time-filtered view every rule reads.
 
-    ``now`` is in UTC. ``private_meetings`` is true when a super admin looks at another user's
-    actions: meeting titles, attendees and associations must not appear in reasons.
+    Every query applies SPEC §3 once for all rules: a record created after ``now`` does not exist
+    yet and an event stamped after ``now`` has not happened. Rules read the snapshot only through
+    these methods. ``now`` is in UTC. ``private_meetings`` is true when a super admin looks at
+    another user's actions: meetings are then named only as busy (see :meth:`ref`).
+
+    ``focus`` is set when the engine explains one record ("why is there no action?"): the rule's
+    candidates are then that record alone, whoever owns it, and every criterion is evaluated
+    (:meth:`criteria` does not stop at the first that fails), so that the explanation lists them
+    all. Without it, rules skip a subject as soon as it cannot be an action at ``now``.
     """
 
     snapshot: SnapshotReader
@@ -130,8 +143,57 @@ class RuleContext:
     user: User
     engagement_kinds: frozenset[str]
     private_meetings: bool = False
+    focus: Subject | None = None
     #: Per-evaluation indexes (the user's mailbox by contact and address), built on first use.
     _cache: dict[str, object] = attrs.field(factory=dict, eq=False, repr=False, alias="_cache")
+
+    # -- the rule's candidates and its criteria -----------------------------------------
+
+    @property
+    def explaining(self) -> bool:
+        """True while the engine explains one record: evaluate everything, skip nothing."""
+        return self.focus is not None
+
+    def candidates(self, kind: SubjectKind, default: Callable[[], Iterable[R]]) -> list[R]:
+        """The records a rule considers: ``default()``, or the record explained when focused.
+
+        A focused record of another kind gives no candidate; one that does not exist at ``now``
+        gives none either (the engine reports that itself).
+        """
+        if self.focus is None:
+            return list(default())
+        focus_kind, focus_id = self.focus
+        if focus_kind != kind:
+            return []
+        record = self.record(kind, focus_id)
+        return [] if record is None else [typing.cast("R", record)]
+
+    def wants(self, created_at: datetime | None, expires_at: datetime | None) -> bool:
+        """Whether a subject with that window is worth evaluating further.
+
+        Always when explaining; otherwise only when ``created_at <= now < expires_at``, which
+        keeps the cost of a rule proportional to what can still be an action.
+        """
+        if self.focus is not None:
+            return True
+        if created_at is None:
+            return False
+        return created_at <= self.now and (expires_at is None or self.now < expires_at)
+
+    def criteria(self, *criteria: Callable[[], Check]) -> tuple[Check, ...] | None:
+        """Evaluate a rule's criteria, given as zero-argument callables, in order.
+
+        When explaining, every criterion is evaluated and all checks are returned, met or not.
+        Otherwise evaluation stops at the first check that fails and gives ``None``: the subject
+        is not an action, and the remaining criteria need not be paid for.
+        """
+        checks: list[Check] = []
+        for criterion in criteria:
+            check = criterion()
+            if not check.met and self.focus is None:
+                return None
+            checks.append(check)
+        return tuple(checks)
 
     # -- time -------------------------------------------------------------------------
 
@@ -144,6 +206,10 @@ class RuleContext:
         """``[start, end)`` of today in the user's time zone, as UTC instants."""
         return day_bounds(self.now, self.zone)
 
+    def local(self, instant: datetime) -> datetime:
+        """An instant in the user's time zone, as checks carry it (and texts show it)."""
+        return instant.astimezone(self.zone)
+
     def exists(self, record: Contact | Lead | Deal | Task | Note) -> bool:
         """A record created after ``now`` does not exist yet."""
         return record.created_at <= self.now
@@ -152,28 +218,30 @@ class RuleContext:
         """An activity stamped after ``now`` has not happened yet."""
         return activity_happened_at(activity) <= self.now
 
-    def happened_at(self, activity: Activity) -> datetime:
-        """When an activity happened (SPEC §4): email sent, call or meeting start, creation."""
-        return activity_happened_at(activity)
-
-    def ended_at(self, activity: Activity) -> datetime | None:
-        """When an activity ended (SPEC §4); ``None`` for a task not completed."""
-        return activity_end(activity)
-
     def task_is_open(self, task: Task) -> bool:
         """Open: not completed, or completed at a stamp after ``now`` (not happened yet)."""
         if task.status != "completed":
             return True
         return task.completed_at is not None and task.completed_at > self.now
 
-    def fmt(self, instant: datetime) -> str:
-        """An instant as the user reads it: local time with its offset."""
-        return instant.astimezone(self.zone).isoformat(timespec="minutes")
-
     # -- records as of now ------------------------------------------------------------
+
+    def record(self, kind: SubjectKind, record_id: str) -> object | None:
+        """The record of that kind and id as of ``now`` (``None`` if absent or not yet there)."""
+        found: object | None = getattr(self.snapshot, kind)(record_id)
+        if found is None:
+            return None
+        if isinstance(found, Contact | Lead | Deal | Task | Note):
+            return found if self.exists(found) else None
+        if isinstance(found, Email | Call):
+            return found if self.happened(found) else None
+        return found
 
     def contacts_owned(self) -> list[Contact]:
         return [c for c in self.snapshot.contacts_owned_by(self.user.id) if self.exists(c)]
+
+    def companies_owned(self) -> list[Company]:
+        return list(self.snapshot.companies_owned_by(self.user.id))
 
     def leads_owned(self) -> list[Lead]:
         return [x for x in self.snapshot.leads_owned_by(self.user.id) if self.exists(x)]
@@ -201,6 +269,32 @@ class RuleContext:
         c = self.snapshot.contact(contact_id)
         return c if c is not None and self.exists(c) else None
 
+    def lead(self, lead_id: str) -> Lead | None:
+        x = self.snapshot.lead(lead_id)
+        return x if x is not None and self.exists(x) else None
+
+    def company(self, company_id: str) -> Company | None:
+        """Companies carry no creation stamp: every company of the snapshot exists."""
+        return self.snapshot.company(company_id)
+
+    def sequence(self, sequence_id: str) -> Sequence | None:
+        return self.snapshot.sequence(sequence_id)
+
+    def contacts_of(self, deal: Deal) -> list[Contact]:
+        """The deal's contacts that exist at ``now``, in the deal's order."""
+        return [c for cid in deal.contact_ids if (c := self.contact(cid)) is not None]
+
+    def contacts_of_company(self, company_id: str) -> list[Contact]:
+        return [c for c in self.snapshot.contacts_of_company(company_id) if self.exists(c)]
+
+    def contacts_with_email(self, address: str) -> list[Contact]:
+        """Contacts whose address is ``address`` (case-folded), existing at ``now``."""
+        return [c for c in self.snapshot.contacts_with_email(address) if self.exists(c)]
+
+    def follow_up_tasks(self, meeting_id: str) -> list[Task]:
+        """The tasks whose ``meeting_id`` is the meeting, existing at ``now``."""
+        return [t for t in self.snapshot.tasks_of_meeting(meeting_id) if self.exists(t)]
+
     def mailbox(self) -> list[Email]:
         """Emails in the user's mailbox sent by ``now``, oldest first."""
         return self._mail().emails
@@ -213,6 +307,13 @@ class RuleContext:
             )
             self._cache["mailbox"] = mail
         return mail
+
+    def inbound_to_you(self) -> list[Email]:
+        """Inbound emails (anyone's mailbox) whose primary recipient is your address, sent by
+        ``now``."""
+        return [
+            e for e in self.snapshot.inbound_emails_to(self.user.email) if e.sent_at <= self.now
+        ]
 
     def emails_sent_to(self, contact: Contact) -> list[Email]:
         """Outbound emails in your mailbox to the contact ("you emailed them"), oldest first."""
@@ -247,17 +348,45 @@ class RuleContext:
             return (False, False, False)
         return (stage is pipeline.stages[0], stage.closed, stage.won)
 
-    # -- describing records in reasons --------------------------------------------------
+    def first_stage_of(self, record: Lead | Deal) -> str | None:
+        """The id of the first stage of the record's pipeline."""
+        pipeline = self.snapshot.pipeline(record.pipeline_id)
+        return pipeline.stages[0].id if pipeline is not None and pipeline.stages else None
 
-    def describe(self, record: object) -> str:
-        """A short label for a record in a reason: ``contact c1 (ada@example.com)``…"""
+    def lifecycle_excluded(self) -> tuple[str, ...]:
+        """Lifecycle stages that newly assigned contacts skip: ``customer`` and ``evangelist``,
+        or the last stage of a custom list."""
+        stages = self.snapshot.lifecycle_stages
+        if self.snapshot.custom_lifecycle_stages:
+            return (stages[-1],)
+        return ("customer", "evangelist")
+
+    # -- naming records in checks -------------------------------------------------------
+
+    def ref(self, record: object) -> Ref:
+        """A record as a check names it: kind, id and what a reader knows it by.
+
+        A meeting is private (busy, no title) when a super admin views another user.
+        """
+        rid = str(getattr(record, "id", "?"))
         if isinstance(record, Meeting):
             if self.private_meetings:
-                return f"meeting {record.id} (Busy)"
-            return f"meeting {record.id}" + (f" {record.title!r}" if record.title else "")
+                return Ref("meeting", rid, private=True)
+            return Ref("meeting", rid, record.title)
         if isinstance(record, Contact):
-            return f"contact {record.id}" + (f" ({record.email})" if record.email else "")
+            return Ref("contact", rid, record.email)
         if isinstance(record, Task):
-            return f"task {record.id}" + (f" {record.title!r}" if record.title else "")
-        kind = type(record).__name__.lower()
-        return f"{kind} {getattr(record, 'id', '?')}"
+            return Ref("task", rid, record.title)
+        if isinstance(record, Company):
+            return Ref("company", rid, record.name)
+        if isinstance(record, EngagementEvent):
+            return Ref("engagement", rid, record.kind)
+        if isinstance(record, Sequence):
+            return Ref("sequence", rid, record.name)
+        if isinstance(record, User):
+            return Ref("user", rid)
+        return Ref(type(record).__name__.lower(), rid)
+
+    def refs(self, records: Iterable[object]) -> tuple[Ref, ...]:
+        """Several records, by id, as check parameters."""
+        return tuple(sorted((self.ref(r) for r in records), key=lambda r: (r.kind, r.id)))

@@ -1,69 +1,83 @@
-"""Named criteria shared by the rules.
+"""The criteria several rules share, as data, with the functions that evaluate them.
 
-A criterion is a function ``(ctx, ...) -> Check``. A :class:`Check` is true when the criterion is
-met, and says which criterion and which data met it (or failed it); the checks a rule collected
-become the action's ``reasons``. :func:`all_met` evaluates criteria lazily, stopping at the first
-that fails, so a rule reads as the list of its criteria::
+A :class:`Criterion` has a stable id and English templates; evaluating one for a record gives a
+:class:`Check` that says whether it held and carries the data that decided it. A rule lists its
+criteria and evaluates them with :meth:`RuleContext.criteria`, which stops at the first that fails
+during ``evaluate`` and evaluates every one when the engine explains a record::
 
-    met = all_met(
-        lambda: owned_by_you(ctx, deal, "deal"),
-        lambda: deal_is_open(ctx, deal),
+    checks = ctx.criteria(
+        lambda: owned_by_you(ctx, deal),
+        lambda: deal_open(ctx, deal),
+        lambda: created_more_than(ctx, deal, self.age),
     )
-    if met is None:
+    if checks is None:
         continue
+
+Thresholds are parameters of the checks, never words of a template, so a configured threshold
+shows in the text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
-import attrs
-
-from guided_actions._model.records import Contact, Deal, Email, EngagementEvent, Lead
-from guided_actions._rules.context import RuleContext
+from guided_actions._model.records import (
+    Call,
+    Contact,
+    Deal,
+    Email,
+    EngagementEvent,
+    Lead,
+    Meeting,
+    Task,
+)
+from guided_actions._rules.context import (
+    RuleContext,
+    activity_end,
+    activity_happened_at,
+    domain_of,
+)
+from guided_actions._text.checks import Check, Criterion, Ref
 
 __all__ = [
+    "CREATED_MORE_THAN",
+    "DEAL_OPEN",
+    "FIRST_STAGE",
+    "LEAD_OPEN",
+    "LIFECYCLE_NOT_EXCLUDED",
+    "NOT_REASSIGNED_AFTER",
+    "NO_DEAL_LISTS_CONTACT",
+    "NO_EMAIL_FROM_CONTACT_SINCE",
+    "NO_EMAIL_FROM_YOU_AFTER",
+    "NO_EMAIL_FROM_YOU_SINCE",
+    "NO_OPEN_LEAD",
+    "OWNED_BY_YOU",
+    "SENDER_DOMAIN_DIFFERS",
+    "WITHIN_LIFETIME",
     "Check",
-    "all_met",
-    "deal_is_open",
-    "in_first_stage",
+    "Criterion",
+    "Ref",
+    "activity_end",
+    "activity_happened_at",
+    "created_more_than",
+    "deal_open",
+    "first_stage",
     "latest_email",
     "latest_engagement",
-    "lead_is_open",
+    "lead_open",
     "lifecycle_not_excluded",
     "no_deal_lists_contact",
+    "no_email_from_contact_since",
+    "no_email_from_you_after",
+    "no_email_from_you_since",
     "no_open_lead",
+    "not_reassigned_after",
     "owned_by_you",
-    "they_have_not_emailed_you_since",
-    "you_have_not_emailed_since",
+    "sender_domain_differs",
+    "sender_domain",
+    "within_lifetime",
 ]
-
-
-@attrs.frozen
-class Check:
-    """The outcome of one criterion: met or not, and the data that decided it."""
-
-    criterion: str
-    passed: bool
-    detail: str
-
-    def __bool__(self) -> bool:
-        return self.passed
-
-    def __str__(self) -> str:
-        return f"{self.criterion}: {self.detail}"
-
-
-def all_met(*criteria: Callable[[], Check]) -> list[Check] | None:
-    """Evaluate criteria in order; the checks if all are met, ``None`` at the first that is not."""
-    met: list[Check] = []
-    for criterion in criteria:
-        check = criterion()
-        if not check:
-            return None
-        met.append(check)
-    return met
 
 
 def latest_email(emails: Sequence[Email]) -> Email | None:
@@ -76,100 +90,237 @@ def latest_engagement(events: Sequence[EngagementEvent]) -> EngagementEvent | No
     return max(events, key=lambda e: (e.occurred_at, e.id), default=None)
 
 
-def owned_by_you(ctx: RuleContext, record: Contact | Lead | Deal, label: str) -> Check:
+OWNED_BY_YOU = Criterion(
+    "owned_by_you",
+    met="{record} is yours",
+    unmet="{record} is not yours (owner: {owner})",
+)
+
+
+def owned_by_you(ctx: RuleContext, record: Contact | Lead | Deal | Call | Meeting | Task) -> Check:
     """The record's ``owner_id`` is the user evaluated."""
-    mine = record.owner_id == ctx.user.id
-    return Check(
-        f"{label} is yours",
-        mine,
-        f"{label} {record.id} is owned by {record.owner_id or 'nobody'}",
+    return OWNED_BY_YOU.check(
+        record.owner_id == ctx.user.id, record=ctx.ref(record), owner=record.owner_id
     )
 
 
-def deal_is_open(ctx: RuleContext, deal: Deal) -> Check:
+DEAL_OPEN = Criterion(
+    "deal_open",
+    met="{deal} is in open stage {stage}",
+    unmet="{deal} is in closed stage {stage}",
+)
+
+
+def deal_open(ctx: RuleContext, deal: Deal) -> Check:
     """The deal's current stage is not closed."""
     _first, closed, _won = ctx.stage_of(deal)
-    return Check(
-        "deal is open",
-        not closed,
-        f"deal {deal.id} is in {'closed' if closed else 'open'} stage {deal.stage_id!r}",
-    )
+    return DEAL_OPEN.check(not closed, deal=ctx.ref(deal), stage=deal.stage_id)
 
 
-def lead_is_open(ctx: RuleContext, lead: Lead) -> Check:
+LEAD_OPEN = Criterion(
+    "lead_open",
+    met="{lead} is in open stage {stage}",
+    unmet="{lead} is in closed stage {stage}",
+)
+
+
+def lead_open(ctx: RuleContext, lead: Lead) -> Check:
     """The lead's current stage is not closed."""
     _first, closed, _won = ctx.stage_of(lead)
-    return Check(
-        "lead is open",
-        not closed,
-        f"lead {lead.id} is in {'closed' if closed else 'open'} stage {lead.stage_id!r}",
-    )
+    return LEAD_OPEN.check(not closed, lead=ctx.ref(lead), stage=lead.stage_id)
 
 
-def in_first_stage(ctx: RuleContext, record: Lead | Deal, label: str) -> Check:
+FIRST_STAGE = Criterion(
+    "first_stage",
+    met="{record} is in {stage}, the first stage of pipeline {pipeline}",
+    unmet="{record} is in stage {stage}, not in {first}, the first stage of pipeline {pipeline}",
+)
+
+
+def first_stage(ctx: RuleContext, record: Lead | Deal) -> Check:
     """The lead or deal is in the first stage of its pipeline."""
     first, _closed, _won = ctx.stage_of(record)
-    return Check(
-        f"{label} is in the first stage",
+    return FIRST_STAGE.check(
         first,
-        f"{label} {record.id} is in stage {record.stage_id!r} of pipeline {record.pipeline_id!r}",
+        record=ctx.ref(record),
+        stage=record.stage_id,
+        first=ctx.first_stage_of(record),
+        pipeline=record.pipeline_id,
     )
+
+
+LIFECYCLE_NOT_EXCLUDED = Criterion(
+    "lifecycle_not_excluded",
+    met="{contact} is at lifecycle stage {stage} (excluded: {excluded})",
+    unmet="{contact} is at lifecycle stage {stage}, which is excluded",
+)
 
 
 def lifecycle_not_excluded(ctx: RuleContext, contact: Contact) -> Check:
     """Lifecycle stage not ``customer``/``evangelist`` (custom list: not its last stage)."""
-    stages = ctx.snapshot.lifecycle_stages
-    excluded = (stages[-1],) if ctx.snapshot.custom_lifecycle_stages else ("customer", "evangelist")
-    stage = contact.lifecycle_stage
-    return Check(
-        "lifecycle stage is not excluded",
-        stage not in excluded,
-        f"contact {contact.id} is at lifecycle stage {stage or 'none'}"
-        f" (excluded: {', '.join(excluded)})",
+    excluded = ctx.lifecycle_excluded()
+    return LIFECYCLE_NOT_EXCLUDED.check(
+        contact.lifecycle_stage not in excluded,
+        contact=ctx.ref(contact),
+        stage=contact.lifecycle_stage,
+        excluded=excluded,
     )
+
+
+NO_DEAL_LISTS_CONTACT = Criterion(
+    "no_deal_lists_contact",
+    met="no deal lists {contact}",
+    unmet="{contact} is on {deals}",
+)
 
 
 def no_deal_lists_contact(ctx: RuleContext, contact: Contact) -> Check:
     """No deal (open or closed) lists the contact."""
     deals = ctx.deals_of(contact.id)
-    return Check(
-        "no deal lists the contact",
-        not deals,
-        f"contact {contact.id} is on "
-        + (", ".join(f"deal {d.id}" for d in deals) if deals else "no deal"),
-    )
+    return NO_DEAL_LISTS_CONTACT.check(not deals, contact=ctx.ref(contact), deals=ctx.refs(deals))
+
+
+NO_OPEN_LEAD = Criterion(
+    "no_open_lead",
+    met="{contact} has no open lead",
+    unmet="{contact} has an open lead: {leads}",
+)
 
 
 def no_open_lead(ctx: RuleContext, contact: Contact) -> Check:
     """The contact has no lead in an open stage."""
-    open_leads = [x for x in ctx.leads_of(contact.id) if lead_is_open(ctx, x)]
-    return Check(
-        "the contact has no open lead",
-        not open_leads,
-        f"contact {contact.id} has "
-        + (", ".join(f"open lead {x.id}" for x in open_leads) if open_leads else "no open lead"),
+    open_leads = [x for x in ctx.leads_of(contact.id) if not ctx.stage_of(x)[1]]
+    return NO_OPEN_LEAD.check(not open_leads, contact=ctx.ref(contact), leads=ctx.refs(open_leads))
+
+
+NO_EMAIL_FROM_YOU_SINCE = Criterion(
+    "no_email_from_you_since",
+    met="you have not emailed {contact} since {since}",
+    unmet="you emailed {contact} at {at} ({email}), since {since}",
+)
+NO_EMAIL_FROM_YOU_AFTER = Criterion(
+    "no_email_from_you_after",
+    met="you have not emailed {contact} after {since}",
+    unmet="you emailed {contact} at {at} ({email}), after {since}",
+)
+
+
+def _first_email(emails: Sequence[Email], since: datetime, inclusive: bool) -> Email | None:
+    return next(
+        (e for e in emails if e.sent_at >= since and (inclusive or e.sent_at > since)), None
     )
 
 
-def you_have_not_emailed_since(ctx: RuleContext, contact: Contact, since: datetime) -> Check:
-    """No outbound email of yours to the contact sent at or after ``since``."""
-    sent = [e for e in ctx.emails_sent_to(contact) if e.sent_at >= since]
-    return Check(
-        "you have not emailed the contact since",
-        not sent,
-        f"no email from you to contact {contact.id} since {ctx.fmt(since)}"
-        if not sent
-        else f"you emailed contact {contact.id} at {ctx.fmt(sent[0].sent_at)} (email {sent[0].id})",
+def no_email_from_you_since(ctx: RuleContext, contact: Contact, since: datetime) -> Check:
+    """No outbound email of yours to the contact sent at or after ``since`` ("since" includes)."""
+    sent = _first_email(ctx.emails_sent_to(contact), since, inclusive=True)
+    return NO_EMAIL_FROM_YOU_SINCE.check(
+        sent is None,
+        contact=ctx.ref(contact),
+        since=ctx.local(since),
+        at=ctx.local(sent.sent_at) if sent else None,
+        email=ctx.ref(sent) if sent else None,
     )
 
 
-def they_have_not_emailed_you_since(ctx: RuleContext, contact: Contact, since: datetime) -> Check:
+def no_email_from_you_after(ctx: RuleContext, contact: Contact, since: datetime) -> Check:
+    """No outbound email of yours to the contact sent after ``since`` ("after" excludes)."""
+    sent = _first_email(ctx.emails_sent_to(contact), since, inclusive=False)
+    return NO_EMAIL_FROM_YOU_AFTER.check(
+        sent is None,
+        contact=ctx.ref(contact),
+        since=ctx.local(since),
+        at=ctx.local(sent.sent_at) if sent else None,
+        email=ctx.ref(sent) if sent else None,
+    )
+
+
+NO_EMAIL_FROM_CONTACT_SINCE = Criterion(
+    "no_email_from_contact_since",
+    met="{contact} has not emailed you since {since}",
+    unmet="{contact} emailed you at {at} ({email}), since {since}",
+)
+
+
+def no_email_from_contact_since(ctx: RuleContext, contact: Contact, since: datetime) -> Check:
     """No inbound email in your mailbox from the contact sent at or after ``since``."""
-    got = [e for e in ctx.emails_received_from(contact) if e.sent_at >= since]
-    return Check(
-        "the contact has not emailed you since",
-        not got,
-        f"no email from contact {contact.id} to you since {ctx.fmt(since)}"
-        if not got
-        else f"contact {contact.id} emailed you at {ctx.fmt(got[0].sent_at)} (email {got[0].id})",
+    got = _first_email(ctx.emails_received_from(contact), since, inclusive=True)
+    return NO_EMAIL_FROM_CONTACT_SINCE.check(
+        got is None,
+        contact=ctx.ref(contact),
+        since=ctx.local(since),
+        at=ctx.local(got.sent_at) if got else None,
+        email=ctx.ref(got) if got else None,
     )
+
+
+NOT_REASSIGNED_AFTER = Criterion(
+    "not_reassigned_after",
+    met="{record} was not reassigned after {since}",
+    unmet="{record} was reassigned to {owner} at {at}, after {since}",
+)
+
+
+def not_reassigned_after(ctx: RuleContext, record: Contact | Lead, since: datetime) -> Check:
+    """Not (owned by someone else with ``owner_assigned_at`` later than ``since``)."""
+    at = record.owner_assigned_at
+    reassigned = record.owner_id != ctx.user.id and at is not None and at > since
+    return NOT_REASSIGNED_AFTER.check(
+        not reassigned,
+        record=ctx.ref(record),
+        since=ctx.local(since),
+        owner=record.owner_id,
+        at=ctx.local(at) if at is not None else None,
+    )
+
+
+SENDER_DOMAIN_DIFFERS = Criterion(
+    "sender_domain_differs",
+    met="{email} comes from domain {domain}, not yours ({yours})",
+    unmet="{email} comes from your own domain {yours}",
+)
+
+
+def sender_domain(email: Email, contact: Contact | None) -> str | None:
+    """The sender's domain: the email's ``from_address``'s, else the contact's address's."""
+    return domain_of(email.from_address) or domain_of(contact.email if contact else None)
+
+
+def sender_domain_differs(ctx: RuleContext, email: Email, contact: Contact | None) -> Check:
+    """The sender's domain differs from yours (with no domain known, it differs)."""
+    theirs, yours = sender_domain(email, contact), domain_of(ctx.user.email)
+    return SENDER_DOMAIN_DIFFERS.check(
+        theirs is None or theirs != yours, email=ctx.ref(email), domain=theirs, yours=yours
+    )
+
+
+CREATED_MORE_THAN = Criterion(
+    "created_more_than",
+    met="{record} was created more than {age} ago, at {created}",
+    unmet="{record} was created at {created}, less than {age} ago",
+    role="wait",
+)
+
+
+def created_more_than(ctx: RuleContext, record: Deal, age: timedelta) -> Check:
+    """The record was created at least ``age`` before ``now`` (only time has to pass)."""
+    return CREATED_MORE_THAN.check(
+        record.created_at + age <= ctx.now,
+        record=ctx.ref(record),
+        age=age,
+        created=ctx.local(record.created_at),
+    )
+
+
+WITHIN_LIFETIME = Criterion(
+    "within_lifetime",
+    met="the action lives {lifetime}, until {until}",
+    unmet="the action lived {lifetime}, until {until}",
+    role="limit",
+)
+
+
+def within_lifetime(ctx: RuleContext, created_at: datetime, lifetime: timedelta) -> Check:
+    """``now`` is before ``created_at + lifetime``, when the action's time limit passes."""
+    until = created_at + lifetime
+    return WITHIN_LIFETIME.check(ctx.now < until, lifetime=lifetime, until=ctx.local(until))

@@ -1,11 +1,13 @@
 """The rule base class and what a rule returns.
 
 A rule is a frozen attrs class. Its identity (id, title, category, priority, subject kind,
-grouping) is declared as class data; its thresholds are attrs fields with defaults, so that
-``config`` can change them (``attrs.evolve``) and the docs and ``guided-actions rules`` can render
-them. ``propose(ctx)`` yields a :class:`Proposal` for every subject whose criteria hold at
-``ctx.now``; the engine keeps those active at ``now`` (``created_at <= now < expires_at``), builds
-keys and associations, groups, applies dismissals and orders.
+grouping, criteria) is declared as class data; its thresholds are attrs fields with defaults, so
+that ``config`` can change them (``attrs.evolve``) and the docs and ``guided-actions rules`` can
+render them. ``propose(ctx)`` yields a :class:`Proposal` per subject it considers: the checks of
+its criteria and the window the action would have. The engine keeps, for ``evaluate``, the
+proposals whose conditions hold and whose window is open at ``now`` (``created_at <= now <
+expires_at``), builds keys and associations, groups, applies dismissals and orders; ``explain``
+reads the same proposals to say why a record has no action, or when it will have one.
 """
 
 from __future__ import annotations
@@ -17,27 +19,37 @@ from typing import Any, ClassVar
 import attrs
 
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.criteria import Check
+from guided_actions._text.checks import Check, Criterion
 from guided_actions.typing import Category, Priority, Subject, SubjectKind
 
-__all__ = ["Proposal", "Rule", "threshold"]
+__all__ = ["TEXT", "Proposal", "Rule", "threshold"]
+
+#: The criterion of a reason a plugin rule gives as plain text (its text is the parameter).
+TEXT = Criterion("text", met="{text}", unmet="{text}")
 
 
 @attrs.frozen(kw_only=True)
 class Proposal:
-    """One candidate action proposed by a rule, before the engine keeps, groups and orders it.
+    """One subject a rule considered: its checks and the window its action would have.
 
-    ``group`` names the card the proposal joins when its rule groups (``None``: the rule's single
-    card). ``reasons`` says, criterion by criterion, why the rule fired; at least one, each a
-    string or a :class:`~guided_actions.criteria.Check` (turned into text only for the proposals
-    that become actions).
+    ``checks`` are the rule's criteria evaluated for the subject (at least one). The proposal is
+    an action at ``now`` when every check of role ``condition`` holds and ``created_at <= now <
+    expires_at``; before ``created_at`` it is pending, from ``expires_at`` on it has expired.
+    ``created_at`` is ``None`` only when a condition fails and no window can be derived (no reply
+    to date an action from, say). ``group`` names the card the proposal joins when its rule
+    groups (``None``: the rule's single card).
     """
 
     subject: Subject
-    created_at: datetime
+    created_at: datetime | None
     expires_at: datetime | None
-    reasons: tuple[str | Check, ...]
+    checks: tuple[Check, ...]
     group: str | None = None
+
+    @property
+    def conditions_met(self) -> bool:
+        """Every check of role ``condition`` holds (waits and limits are the window's)."""
+        return all(c.met for c in self.checks if c.role == "condition")
 
 
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -73,6 +85,8 @@ class Rule:
     created_at_doc: ClassVar[str] = ""
     #: The expiry column of the rule table, for the docs.
     expires_doc: ClassVar[str] = ""
+    #: The criteria the rule evaluates, in the order it lists them: its specification as data.
+    criteria: ClassVar[tuple[Criterion, ...]] = ()
 
     def propose(self, ctx: RuleContext) -> Iterable[Proposal]:
         """Yield a proposal for every subject whose criteria hold at ``ctx.now``."""
@@ -89,28 +103,33 @@ class Rule:
 
     @staticmethod
     def active_at(now: datetime, created_at: datetime, expires_at: datetime | None) -> bool:
-        """``created_at <= now < expires_at``: the engine's time window, for rules to test first.
-
-        The engine drops a proposal outside its window anyway; a rule that knows its window
-        before checking its criteria calls this to skip the subject early, which keeps the cost
-        of a rule proportional to what can still be an action.
-        """
+        """``created_at <= now < expires_at``: the engine's time window."""
         return created_at <= now and (expires_at is None or now < expires_at)
 
     def proposal(
         self,
         subject_id: str,
         *,
-        created_at: datetime,
+        created_at: datetime | None,
         expires_at: datetime | None,
-        reasons: Iterable[object],
+        checks: Iterable[Check | str] = (),
+        reasons: Iterable[Check | str] = (),
         group: str | None = None,
     ) -> Proposal:
-        """A proposal about ``(self.subject_kind, subject_id)``; reasons are text or checks."""
+        """A proposal about ``(self.subject_kind, subject_id)``.
+
+        ``checks`` are :class:`~guided_actions.criteria.Check` values; a plain string is
+        accepted as a reason of its own (criterion ``text``, always met) for plugin rules that
+        have no criteria of their own yet. ``reasons`` is the name this argument had before
+        criteria were data; it is still accepted, and adds to ``checks``.
+        """
+        given = (*checks, *reasons)
         return Proposal(
             subject=(self.subject_kind, subject_id),
             created_at=created_at,
             expires_at=expires_at,
-            reasons=tuple(r if isinstance(r, Check) else str(r) for r in reasons),
+            checks=tuple(
+                c if isinstance(c, Check) else TEXT.check(True, text=str(c)) for c in given
+            ),
             group=group,
         )

@@ -1,17 +1,18 @@
 """The snapshot: every record of a CRM, checked for consistency and indexed once.
 
-Indexes are built in one pass over each record list (linear in the number of records), so that
-evaluating one user touches only that user's book: what they own, what is in their mailbox or
-addressed to them, and those records' associations.
+Indexes (:mod:`guided_actions._snapshot.indexes`) are built in one pass over each record list
+(linear in the number of records), so that evaluating one user touches only that user's book: what
+they own, what is in their mailbox or addressed to them, and those records' associations.
 """
 
 from __future__ import annotations
 
 import typing
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from guided_actions._model.document import decode, encode
+from guided_actions._model.kinds import BY_CLASS, KINDS, NAMES
 from guided_actions._model.records import (
     Call,
     Company,
@@ -32,6 +33,7 @@ from guided_actions._model.records import (
     User,
 )
 from guided_actions._model.records import Sequence as SalesSequence
+from guided_actions._snapshot import indexes
 from guided_actions.errors import InvalidSnapshotError, Problem
 from guided_actions.typing import Activity, ListedKind
 
@@ -47,86 +49,6 @@ DEFAULT_LIFECYCLE_STAGES: tuple[str, ...] = (
     "evangelist",
 )
 
-#: The record lists of a snapshot, in interchange order: key -> record class.
-RECORD_LISTS: dict[str, type[Record]] = {
-    "users": User,
-    "pipelines": Pipeline,
-    "companies": Company,
-    "contacts": Contact,
-    "leads": Lead,
-    "deals": Deal,
-    "emails": Email,
-    "calls": Call,
-    "meetings": Meeting,
-    "tasks": Task,
-    "notes": Note,
-    "sequences": SalesSequence,
-    "engagement_events": EngagementEvent,
-    "feedback": Feedback,
-    "dismissals": Dismissal,
-    "issued_actions": IssuedAction,
-    "dashboards": Dashboard,
-}
-
-#: Lists whose records carry a unique ``id`` (``issued_actions`` are unique by ``key``).
-_ID_FIELD: dict[str, str] = {
-    key: ("key" if key == "issued_actions" else "id")
-    for key in RECORD_LISTS
-    if key not in ("feedback", "dismissals")
-}
-
-#: Which fields refer to which list. ``issued_actions``, ``team_ids`` and ``access`` name
-#: records or teams that need not exist, so they are absent here.
-REFERENCES: dict[str, dict[str, str]] = {
-    "companies": {"owner_id": "users"},
-    "contacts": {"owner_id": "users", "company_ids": "companies"},
-    "leads": {"owner_id": "users", "contact_id": "contacts", "pipeline_id": "pipelines"},
-    "deals": {
-        "owner_id": "users",
-        "pipeline_id": "pipelines",
-        "contact_ids": "contacts",
-        "company_ids": "companies",
-    },
-    "emails": {
-        "owner_id": "users",
-        "in_reply_to": "emails",
-        "contact_ids": "contacts",
-        "lead_ids": "leads",
-        "deal_ids": "deals",
-    },
-    "calls": {
-        "owner_id": "users",
-        "contact_ids": "contacts",
-        "company_ids": "companies",
-        "deal_ids": "deals",
-        "lead_ids": "leads",
-    },
-    "meetings": {
-        "owner_id": "users",
-        "contact_ids": "contacts",
-        "company_ids": "companies",
-        "deal_ids": "deals",
-        "lead_ids": "leads",
-    },
-    "tasks": {
-        "owner_id": "users",
-        "sequence_id": "sequences",
-        "meeting_id": "meetings",
-        "contact_ids": "contacts",
-        "deal_ids": "deals",
-        "lead_ids": "leads",
-    },
-    "notes": {
-        "owner_id": "users",
-        "contact_ids": "contacts",
-        "deal_ids": "deals",
-        "lead_ids": "leads",
-    },
-    "engagement_events": {"contact_id": "contacts"},
-    "feedback": {"user_id": "users"},
-    "dismissals": {"user_id": "users"},
-}
-
 _EMPTY: tuple[Any, ...] = ()
 
 
@@ -141,36 +63,42 @@ def _record_label(record: Record, index: int, id_field: str | None) -> str:
 def consistency_problems(
     lists: Mapping[str, Sequence[Record]],
     lifecycle_stages: Sequence[str] | None,
-    known_ids: Mapping[str, set[str]] | None = None,
+    known_ids: Mapping[str, Iterable[str]] | None = None,
 ) -> list[Problem]:
     """Every cross-record problem: duplicate ids, dangling references, stages, lifecycle.
 
     ``lifecycle_stages`` ``None`` leaves the contacts' lifecycle stages unchecked (used when the
     list itself is invalid).
 
-    ``known_ids`` (by list key) are ids present in the input even if their record was invalid,
+    ``known_ids`` (by list name) are ids present in the input even if their record was invalid,
     so that one bad record does not make every reference to it look dangling too.
     """
     problems: list[Problem] = []
     ids: dict[str, set[str]] = {}
-    for key, id_field in _ID_FIELD.items():
+    for kind in KINDS:
+        id_field = kind.id_field
+        if id_field is None:
+            continue
         seen: set[str] = set()
-        for record in lists.get(key, ()):
+        for record in lists.get(kind.name, ()):
             rid = getattr(record, id_field)
             if rid in seen:
                 problems.append(
-                    Problem(key, rid, id_field, rid, f"duplicate {id_field}: ids are unique")
+                    Problem(kind.name, rid, id_field, rid, f"duplicate {id_field}: ids are unique")
                 )
             seen.add(rid)
-        if known_ids and known_ids.get(key):
-            seen |= known_ids[key]
-        ids[key] = seen  # one set per list, not a copy: this check runs on every load
+        if known_ids and known_ids.get(kind.name):
+            seen |= set(known_ids[kind.name])
+        ids[kind.name] = seen  # one set per list, not a copy: this check runs on every load
 
     pipelines = {p.id: p for p in lists.get("pipelines", ()) if isinstance(p, Pipeline)}
     stages = set(lifecycle_stages) if lifecycle_stages is not None else None
-    for key, refs in REFERENCES.items():
+    for kind in KINDS:
+        key, refs = kind.name, kind.references
+        if not refs:
+            continue  # nothing to check: every record checked below has references
         for index, record in enumerate(lists.get(key, ())):
-            rid = _record_label(record, index, _ID_FIELD.get(key))
+            rid = _record_label(record, index, kind.id_field)
             for field, target in refs.items():
                 value = getattr(record, field)
                 values = value if isinstance(value, tuple) else (value,)
@@ -250,6 +178,27 @@ def _lifecycle_problems(stages: object) -> list[Problem]:
     return problems
 
 
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    """The problems without repeats of one (list, record, field, message)."""
+    seen: set[tuple[str, str | None, str | None, str]] = set()
+    out: list[Problem] = []
+    for p in problems:
+        marker = (p.kind, p.record_id, p.field, p.message)
+        if marker not in seen:
+            seen.add(marker)
+            out.append(p)
+    return out
+
+
+def _unpickle(
+    cls: type[Snapshot], lists: Mapping[str, tuple[Record, ...]], stages: tuple[str, ...]
+) -> Snapshot:
+    """A snapshot of lists that were checked when it was first built: indexed, not checked."""
+    self = cls.__new__(cls)
+    self._become({name: tuple(lists.get(name, ())) for name in NAMES}, tuple(stages))
+    return self
+
+
 class Snapshot:
     """An immutable, indexed snapshot of CRM records; implements :class:`SnapshotReader`.
 
@@ -288,41 +237,32 @@ class Snapshot:
         dashboards: Iterable[Dashboard] = (),
         lifecycle_stages: Sequence[str] | None = None,
     ) -> None:
-        given: dict[str, Iterable[Record]] = {
-            "users": users,
-            "pipelines": pipelines,
-            "companies": companies,
-            "contacts": contacts,
-            "leads": leads,
-            "deals": deals,
-            "emails": emails,
-            "calls": calls,
-            "meetings": meetings,
-            "tasks": tasks,
-            "notes": notes,
-            "sequences": sequences,
-            "engagement_events": engagement_events,
-            "feedback": feedback,
-            "dismissals": dismissals,
-            "issued_actions": issued_actions,
-            "dashboards": dashboards,
-        }
-        self._init(given, lifecycle_stages, None)
+        # The keyword parameters are the record lists of ``KINDS``, spelt out for type checkers
+        # (a test keeps them in step); read them by name rather than repeat the list.
+        given = locals()
+        self._init({name: given[name] for name in NAMES}, lifecycle_stages)
 
     def _init(
         self,
         given: Mapping[str, Iterable[Record]],
-        lifecycle_stages: Sequence[str] | None,
-        known_ids: Mapping[str, set[str]] | None,
-        check_only: bool = False,
+        lifecycle_stages: object,
+        known_ids: Mapping[str, Iterable[str]] | None = None,
+        earlier: Sequence[Problem] | None = None,
     ) -> None:
-        """Check the records; unless ``check_only``, become the snapshot they describe."""
-        problems: list[Problem] = []
+        """Check the records; raise every problem, or become the snapshot they describe.
+
+        ``earlier`` are problems already found in the input (by the document decoder): they come
+        first, and the problems are then deduplicated, as the interchange loader always did.
+        """
+        problems: list[Problem] = list(earlier or ())
         lists: dict[str, tuple[Record, ...]] = {}
-        for key, cls in RECORD_LISTS.items():
+        records_ok = True
+        for kind in KINDS:
+            key, cls = kind.name, kind.cls
             records = tuple(given.get(key, ()))
             for index, record in enumerate(records):
                 if not isinstance(record, cls):
+                    records_ok = False
                     problems.append(
                         Problem(
                             key,
@@ -333,12 +273,10 @@ class Snapshot:
                         )
                     )
             lists[key] = records
-        custom = lifecycle_stages is not None
-        records_ok = not problems
         lifecycle = _lifecycle_problems(lifecycle_stages) if lifecycle_stages is not None else []
         problems.extend(lifecycle)
         stages = (
-            tuple(lifecycle_stages)
+            tuple(typing.cast("Sequence[str]", lifecycle_stages))
             if lifecycle_stages is not None and not lifecycle
             else DEFAULT_LIFECYCLE_STAGES
         )
@@ -347,14 +285,16 @@ class Snapshot:
             # leaving out only the contacts' lifecycle stages, which cannot be judged.
             problems.extend(consistency_problems(lists, None if lifecycle else stages, known_ids))
         if problems:
-            raise InvalidSnapshotError(problems)
-        if check_only:
-            return
+            raise InvalidSnapshotError(_dedupe(problems) if earlier is not None else problems)
+        self._become(lists, stages)
+
+    def _become(self, lists: dict[str, tuple[Record, ...]], stages: tuple[str, ...]) -> None:
+        """Hold these checked lists and lifecycle stages, and index them (nothing is checked)."""
         self._lists = lists
         self._lifecycle_stages = stages
         # A list equal to the default one is the default: customer and evangelist stay excluded.
-        self._custom_lifecycle = custom and stages != DEFAULT_LIFECYCLE_STAGES
-        self._build_indexes()
+        self._custom_lifecycle = stages != DEFAULT_LIFECYCLE_STAGES
+        self._by_id, self._idx = indexes.build(lists)
 
     # -- construction -------------------------------------------------------------------
 
@@ -362,11 +302,13 @@ class Snapshot:
     def from_dict(cls, data: object) -> Snapshot:
         """Load the JSON interchange format (an already-parsed object).
 
-        Raises :class:`~guided_actions.errors.InvalidSnapshotError` listing every problem.
+        Raises :class:`~guided_actions.errors.InvalidSnapshotError` listing every problem: those
+        of the document and its records, then those across records, all at once.
         """
-        from guided_actions._adapters.interchange import load
-
-        return load(data)
+        decoded = decode(data)
+        self = cls.__new__(cls)
+        self._init(decoded.lists, decoded.lifecycle_stages, decoded.known_ids, decoded.problems)
+        return self
 
     @classmethod
     def from_records(
@@ -380,33 +322,30 @@ class Snapshot:
 
         Keyword lists (``contacts=[...]``) may be given as well; they come after ``records``.
         """
-        unknown = sorted(set(lists) - set(RECORD_LISTS))
+        unknown = sorted(set(lists) - set(NAMES))
         if unknown:
             raise TypeError(f"unknown record list(s): {', '.join(unknown)}")
-        by_class = {cls_: key for key, cls_ in RECORD_LISTS.items()}
-        given: dict[str, list[Record]] = {key: [] for key in RECORD_LISTS}
+        given: dict[str, list[Record]] = {name: [] for name in NAMES}
         problems: list[Problem] = []
         for index, record in enumerate(records):
-            key = by_class.get(type(record))
-            if key is None:
+            kind = BY_CLASS.get(type(record))
+            if kind is None:
                 problems.append(
                     Problem("records", f"#{index}", None, record, "not a guided_actions record")
                 )
             else:
-                given[key].append(record)
+                given[kind.name].append(record)
         if problems:
             raise InvalidSnapshotError(problems)
         for key, extra in lists.items():
             given[key].extend(extra)
         self = cls.__new__(cls)
-        self._init(given, lifecycle_stages, None)
+        self._init(given, lifecycle_stages)
         return self
 
     def to_dict(self) -> dict[str, Any]:
         """The snapshot as a JSON-ready interchange document (``Snapshot.from_dict`` reads it)."""
-        from guided_actions._adapters.interchange import dump
-
-        return dump(self)
+        return encode(self._lists, self._lifecycle_stages if self._custom_lifecycle else None)
 
     def records(self, key: str) -> tuple[Record, ...]:
         """Every record of one list (``"contacts"``, ``"deals"``, …) in input order."""
@@ -416,105 +355,14 @@ class Snapshot:
         sizes = ", ".join(f"{k}={len(v)}" for k, v in self._lists.items() if v)
         return f"<Snapshot {sizes or 'empty'}>"
 
+    # -- pickling -----------------------------------------------------------------------
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the record lists and the lifecycle stages; unpickling re-indexes, unchecked."""
+        lists = {name: records for name, records in self._lists.items() if records}
+        return (_unpickle, (type(self), lists, self._lifecycle_stages))
+
     # -- indexes ------------------------------------------------------------------------
-
-    def _build_indexes(self) -> None:
-        lists = self._lists
-        by_id: dict[str, dict[str, Any]] = {
-            key: {getattr(r, field): r for r in lists[key]} for key, field in _ID_FIELD.items()
-        }
-        idx: defaultdict[str, defaultdict[str, Any]] = defaultdict(lambda: defaultdict(list))
-
-        frozen: set[str] = set()
-
-        def add(index: str, key: str | None, record: object) -> None:
-            if key is not None:
-                idx[index][key].append(record)
-
-        def freeze() -> None:
-            # Turn the lists of the tables just filled into tuples (callers cannot mutate them),
-            # one list at a time, so the indexes never exist twice in memory.
-            for name, table in idx.items():
-                if name not in frozen:
-                    frozen.add(name)
-                    table.default_factory = None  # a missing key reads as absent, not as []
-                    for k, v in table.items():
-                        table[k] = tuple(v)
-
-        for c in lists["contacts"]:
-            assert isinstance(c, Contact)
-            add("contacts_owned", c.owner_id, c)
-            if c.email:
-                add("contacts_email", c.email.casefold(), c)
-            for company_id in c.company_ids:
-                add("contacts_company", company_id, c)
-        freeze()
-        for co in lists["companies"]:
-            assert isinstance(co, Company)
-            add("companies_owned", co.owner_id, co)
-        freeze()
-        for lead in lists["leads"]:
-            assert isinstance(lead, Lead)
-            add("leads_owned", lead.owner_id, lead)
-            add("leads_contact", lead.contact_id, lead)
-        freeze()
-        for d in lists["deals"]:
-            assert isinstance(d, Deal)
-            add("deals_owned", d.owner_id, d)
-            for cid in d.contact_ids:
-                add("deals_contact", cid, d)
-        freeze()
-        for e in lists["emails"]:
-            assert isinstance(e, Email)
-            add("mailbox", e.owner_id, e)
-            if e.direction == "inbound":
-                if e.to:
-                    add("inbound_to", e.to[0].casefold(), e)
-                add("replies", e.in_reply_to, e)
-        freeze()
-        for kind, key in (("calls", "calls_owned"), ("meetings", "meetings_owned")):
-            for r in lists[kind]:
-                add(key, r.owner_id, r)  # type: ignore[attr-defined]
-        freeze()
-        for t in lists["tasks"]:
-            assert isinstance(t, Task)
-            add("tasks_owned", t.owner_id, t)
-            add("tasks_meeting", t.meeting_id, t)
-        freeze()
-        for n in lists["notes"]:
-            assert isinstance(n, Note)
-            add("notes_owned", n.owner_id, n)
-        freeze()
-        for ev in lists["engagement_events"]:
-            assert isinstance(ev, EngagementEvent)
-            add("engagements", ev.contact_id, ev)
-        freeze()
-        for dis in lists["dismissals"]:
-            assert isinstance(dis, Dismissal)
-            add("dismissals", dis.user_id, dis)
-
-        freeze()
-        meetings = by_id["meetings"]
-        for kind in ("emails", "calls", "meetings", "notes", "tasks"):
-            for a in lists[kind]:
-                listed: dict[str, set[str]] = {
-                    "contact": set(getattr(a, "contact_ids", ())),
-                    "lead": set(getattr(a, "lead_ids", ())),
-                    "deal": set(getattr(a, "deal_ids", ())),
-                }
-                if isinstance(a, Task) and a.meeting_id is not None:
-                    m = meetings[a.meeting_id]
-                    listed["contact"].update(m.contact_ids)
-                    listed["lead"].update(m.lead_ids)
-                    listed["deal"].update(m.deal_ids)
-                for listed_kind, rids in listed.items():
-                    for rid in sorted(rids):
-                        add(f"listing_{listed_kind}", rid, a)
-
-        freeze()
-        idx.default_factory = None
-        self._by_id = by_id
-        self._idx = typing.cast("Mapping[str, Mapping[str, tuple[Any, ...]]]", idx)
 
     def _get(self, index: str, key: str) -> tuple[Any, ...]:
         table = self._idx.get(index)

@@ -1,0 +1,1 @@
+"""Criteria as data and the one renderer that turns their checks into text."""

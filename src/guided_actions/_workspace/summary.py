@@ -16,12 +16,17 @@ import attrs
 
 from guided_actions._engine.actions import Action, Result
 from guided_actions._engine.config import Config
-from guided_actions._engine.evaluate import evaluate, resolve_viewer
+from guided_actions._engine.evaluate import (
+    RuleSetLike,
+    check_now,
+    context_for,
+    evaluate_prepared,
+    prepare,
+    resolve_viewer,
+)
 from guided_actions._model.records import Dashboard, Email, Meeting, Task, User
 from guided_actions._model.time import day_bounds, utc_iso
-from guided_actions._plugins.loader import RuleSet
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.rule import Rule
 from guided_actions._snapshot.snapshot import Snapshot
 from guided_actions.typing import SnapshotReader
 
@@ -203,7 +208,7 @@ def summarize(
     *,
     viewer: str | User | None = None,
     config: Config | None = None,
-    rules: RuleSet | Iterable[Rule | type[Rule]] | None = None,
+    rules: RuleSetLike | None = None,
 ) -> Summary:
     """The sales workspace of ``user`` at ``now``, as ``viewer`` sees it (SPEC §7).
 
@@ -213,17 +218,12 @@ def summarize(
     :func:`~guided_actions.evaluate` (a :class:`RuleSet`'s configuration applies unless
     ``config`` is given), and ``config`` also bounds the feed.
     """
-    result = evaluate(snapshot, now, user, viewer=viewer, config=config, rules=rules)
+    now_utc = check_now(now)
     target, looker, private = resolve_viewer(snapshot, user, viewer)
-    if config is None:
-        config = rules.config if isinstance(rules, RuleSet) else Config()
-    ctx = RuleContext(
-        snapshot=snapshot,
-        now=result.now,
-        user=target,
-        engagement_kinds=config.engagement_kinds,
-        private_meetings=private,
-    )
+    prepared = prepare(rules, config)
+    result = evaluate_prepared(snapshot, now_utc, target, private, prepared, strict=False)
+    config = prepared.config
+    ctx = context_for(snapshot, now_utc, target, private, config)
     today_start, tomorrow_start = ctx.today()
     _, day_after = day_bounds(tomorrow_start, ctx.zone)
 

@@ -8,8 +8,24 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.criteria import Check, all_met, deal_is_open, owned_by_you
+from guided_actions._rules.criteria import (
+    CREATED_MORE_THAN,
+    DEAL_OPEN,
+    OWNED_BY_YOU,
+    WITHIN_LIFETIME,
+    Criterion,
+    created_more_than,
+    deal_open,
+    owned_by_you,
+    within_lifetime,
+)
 from guided_actions._rules.rule import Proposal, Rule, threshold
+
+NO_CONTACT = Criterion(
+    "deal_has_no_contact",
+    met="{deal} lists no contact",
+    unmet="{deal} lists {contacts}",
+)
 
 
 @attrs.frozen
@@ -30,33 +46,28 @@ class AddContactToDeal(Rule):
     subject_kind = "deal"
     created_at_doc = "the deal's `created_at` + 7 days"
     expires_doc = "lives 7 days; a contact added; closed"
+    criteria = (OWNED_BY_YOU, DEAL_OPEN, NO_CONTACT, CREATED_MORE_THAN, WITHIN_LIFETIME)
 
     age: timedelta = threshold(timedelta(days=7), "deal age before it fires")
     lifetime: timedelta = threshold(timedelta(days=7), "how long the action lives")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        for deal in ctx.deals_owned():
+        for deal in ctx.candidates("deal", ctx.deals_owned):
             created = deal.created_at + self.age
-            if not self.active_at(ctx.now, created, created + self.lifetime):
+            if not ctx.wants(created, created + self.lifetime):
                 continue
-            contacts = [cid for cid in deal.contact_ids if ctx.contact(cid) is not None]
-            met = all_met(
-                lambda: owned_by_you(ctx, deal, "deal"),
-                lambda: deal_is_open(ctx, deal),
-                lambda: Check(
-                    "the deal was created more than 7 days ago",
-                    created <= ctx.now,
-                    f"deal {deal.id} was created at {ctx.fmt(deal.created_at)}",
+            contacts = ctx.contacts_of(deal)
+            checks = ctx.criteria(
+                lambda: owned_by_you(ctx, deal),
+                lambda: deal_open(ctx, deal),
+                lambda: NO_CONTACT.check(
+                    not contacts, deal=ctx.ref(deal), contacts=ctx.refs(contacts)
                 ),
-                lambda: Check(
-                    "the deal has no contact",
-                    not contacts,
-                    f"deal {deal.id} lists "
-                    + (", ".join(f"contact {c}" for c in contacts) if contacts else "no contact"),
-                ),
+                lambda: created_more_than(ctx, deal, self.age),
+                lambda: within_lifetime(ctx, created, self.lifetime),
             )
-            if met is None:
+            if checks is None:
                 continue
             yield self.proposal(
-                deal.id, created_at=created, expires_at=created + self.lifetime, reasons=met
+                deal.id, created_at=created, expires_at=created + self.lifetime, checks=checks
             )

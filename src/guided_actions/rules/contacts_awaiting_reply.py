@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import attrs
 
 from guided_actions._model.records import Contact, Email
-from guided_actions._rules.context import RuleContext, domain_of
-from guided_actions._rules.criteria import Check, all_met, latest_email, no_open_lead
+from guided_actions._rules.context import RuleContext
+from guided_actions._rules.criteria import (
+    NO_EMAIL_FROM_YOU_AFTER,
+    NO_OPEN_LEAD,
+    NOT_REASSIGNED_AFTER,
+    SENDER_DOMAIN_DIFFERS,
+    WITHIN_LIFETIME,
+    Check,
+    Criterion,
+    latest_email,
+    no_email_from_you_after,
+    no_open_lead,
+    not_reassigned_after,
+    sender_domain_differs,
+    within_lifetime,
+)
 from guided_actions._rules.rule import Proposal, Rule, threshold
+
+CONTACT_EMAILED_YOUR_ADDRESS = Criterion(
+    "contact_emailed_your_address",
+    met="{contact} emailed your address {address} at {at} ({email})",
+    unmet="{contact} has not emailed your address {address}",
+)
+
+
+def _senders(ctx: RuleContext, email: Email) -> list[Contact]:
+    """The contacts an inbound email is from: those it lists and those with its sender address."""
+    ids = set(email.contact_ids)
+    if email.from_address:
+        ids.update(c.id for c in ctx.contacts_with_email(email.from_address))
+    return [c for cid in sorted(ids) if (c := ctx.contact(cid)) is not None]
 
 
 @attrs.frozen
@@ -35,69 +63,59 @@ class ContactsAwaitingReply(Rule):
         "lives 14 days; you emailed the contact after it; the contact was reassigned after "
         "`created_at`"
     )
+    criteria = (
+        CONTACT_EMAILED_YOUR_ADDRESS,
+        SENDER_DOMAIN_DIFFERS,
+        NO_OPEN_LEAD,
+        NO_EMAIL_FROM_YOU_AFTER,
+        NOT_REASSIGNED_AFTER,
+        WITHIN_LIFETIME,
+    )
 
     lifetime: timedelta = threshold(timedelta(days=14), "how long the action lives")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        my_domain = domain_of(ctx.user.email)
-        by_contact: dict[str, tuple[Contact, list[Email]]] = {}
-        for email in ctx.snapshot.inbound_emails_to(ctx.user.email):
-            if email.sent_at > ctx.now:
-                continue
-            senders = set(email.contact_ids)
-            if email.from_address:
-                senders.update(c.id for c in ctx.snapshot.contacts_with_email(email.from_address))
-            for cid in sorted(senders):
-                contact = ctx.contact(cid)
-                if contact is None:
-                    continue
-                sender_domain = domain_of(email.from_address) or domain_of(contact.email)
-                if sender_domain is not None and sender_domain == my_domain:
-                    continue
-                by_contact.setdefault(cid, (contact, []))[1].append(email)
-        for contact, emails in by_contact.values():
-            latest = latest_email(emails)
-            assert latest is not None
-            email = latest
-            if not self.active_at(ctx.now, email.sent_at, email.sent_at + self.lifetime):
-                continue
-            answered = [e for e in ctx.emails_sent_to(contact) if e.sent_at > email.sent_at]
-            reassigned = (
-                contact.owner_id != ctx.user.id
-                and contact.owner_assigned_at is not None
-                and contact.owner_assigned_at > email.sent_at
+        senders: dict[str, Contact] = {}
+        emails_of: dict[str, list[Email]] = {}
+        for email in ctx.inbound_to_you():
+            for contact in _senders(ctx, email):
+                senders.setdefault(contact.id, contact)
+                emails_of.setdefault(contact.id, []).append(email)
+        for contact in ctx.candidates("contact", senders.values):
+            emails = emails_of.get(contact.id, [])
+            # The latest email from another domain; else the latest one, to say why it fails.
+            qualifying = latest_email(
+                [e for e in emails if sender_domain_differs(ctx, e, contact).met]
             )
-            met = all_met(
-                lambda: Check(
-                    "the contact emailed you",
-                    True,
-                    f"email {email.id} from {email.from_address or contact.email or contact.id}"
-                    f" to {email.to[0]} at {ctx.fmt(email.sent_at)}",
-                ),
-                lambda: Check(
-                    "the sender's domain differs from yours",
-                    True,
-                    f"your domain is {my_domain or 'unknown'}",
-                ),
-                lambda: no_open_lead(ctx, contact),
-                lambda: Check(
-                    "you have not emailed the contact since",
-                    not answered,
-                    "no email from you since"
-                    if not answered
-                    else f"you emailed them at {ctx.fmt(answered[0].sent_at)}",
-                ),
-                lambda: Check(
-                    "the contact was not reassigned since",
-                    not reassigned,
-                    f"contact {contact.id} is owned by {contact.owner_id or 'nobody'}",
-                ),
-            )
-            if met is None:
+            created = qualifying.sent_at if qualifying is not None else None
+            expires = created + self.lifetime if created is not None else None
+            if not ctx.wants(created, expires):
                 continue
-            yield self.proposal(
-                contact.id,
-                created_at=email.sent_at,
-                expires_at=email.sent_at + self.lifetime,
-                reasons=met,
-            )
+            chosen = qualifying or latest_email(emails)
+            criteria: list[Callable[[], Check]] = [
+                lambda: CONTACT_EMAILED_YOUR_ADDRESS.check(
+                    chosen is not None,
+                    contact=ctx.ref(contact),
+                    address=ctx.user.email,
+                    at=ctx.local(chosen.sent_at) if chosen is not None else None,
+                    email=ctx.ref(chosen) if chosen is not None else None,
+                ),
+            ]
+            if chosen is not None:
+                # Without an email there is no sender, and nothing to date the rest from.
+                found, sent_at = chosen, chosen.sent_at
+                criteria += [
+                    lambda: sender_domain_differs(ctx, found, contact),
+                    lambda: no_open_lead(ctx, contact),
+                    lambda: no_email_from_you_after(ctx, contact, sent_at),
+                    lambda: not_reassigned_after(ctx, contact, sent_at),
+                ]
+            else:
+                criteria.append(lambda: no_open_lead(ctx, contact))
+            if created is not None:
+                since = created
+                criteria.append(lambda: within_lifetime(ctx, since, self.lifetime))
+            checks = ctx.criteria(*criteria)
+            if checks is None:
+                continue
+            yield self.proposal(contact.id, created_at=created, expires_at=expires, checks=checks)

@@ -2,15 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 
 import attrs
 
-from guided_actions._model.records import Email
+from guided_actions._model.records import Contact, Email
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.criteria import Check, all_met, latest_email, owned_by_you
+from guided_actions._rules.criteria import (
+    NO_EMAIL_FROM_YOU_AFTER,
+    OWNED_BY_YOU,
+    WITHIN_LIFETIME,
+    Check,
+    Criterion,
+    latest_email,
+    no_email_from_you_after,
+    owned_by_you,
+    within_lifetime,
+)
 from guided_actions._rules.rule import Proposal, Rule, threshold
+
+REPLY_RECEIVED = Criterion(
+    "reply_received",
+    met="{contact} replied at {at} ({reply}) to your {original}",
+    unmet="{contact} has not replied to an email you sent",
+)
+
+
+def _reply_received(
+    ctx: RuleContext, contact: Contact, reply: Email | None, sent_by_you: Mapping[str, Email]
+) -> Check:
+    """The contact sent ``reply``, a reply to an email you sent (``None``: no such reply)."""
+    original = sent_by_you.get(reply.in_reply_to or "") if reply is not None else None
+    return REPLY_RECEIVED.check(
+        reply is not None and original is not None,
+        contact=ctx.ref(contact),
+        at=ctx.local(reply.sent_at) if reply is not None else None,
+        reply=ctx.ref(reply) if reply is not None else None,
+        original=ctx.ref(original) if original is not None else None,
+    )
 
 
 @attrs.frozen
@@ -32,42 +62,32 @@ class EmailReplies(Rule):
     subject_kind = "contact"
     created_at_doc = "the latest such reply's `sent_at`"
     expires_doc = "lives 14 days; you emailed the contact after the reply"
+    criteria = (OWNED_BY_YOU, REPLY_RECEIVED, NO_EMAIL_FROM_YOU_AFTER, WITHIN_LIFETIME)
 
     lifetime: timedelta = threshold(timedelta(days=14), "how long the action lives")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        sent_by_you = {e.id for e in ctx.mailbox() if e.direction == "outbound"}
-        for contact in ctx.contacts_owned():
-            replies: list[Email] = [
-                e for e in ctx.emails_received_from(contact) if e.in_reply_to in sent_by_you
+        sent_by_you = {e.id: e for e in ctx.mailbox() if e.direction == "outbound"}
+        for contact in ctx.candidates("contact", ctx.contacts_owned):
+            reply = latest_email(
+                [e for e in ctx.emails_received_from(contact) if e.in_reply_to in sent_by_you]
+            )
+            created = reply.sent_at if reply is not None else None
+            expires = created + self.lifetime if created is not None else None
+            if not ctx.wants(created, expires):
+                continue
+            criteria: list[Callable[[], Check]] = [
+                lambda: owned_by_you(ctx, contact),
+                lambda: _reply_received(ctx, contact, reply, sent_by_you),
             ]
-            reply = latest_email(replies)
-            if reply is None or not self.active_at(
-                ctx.now, reply.sent_at, reply.sent_at + self.lifetime
-            ):
+            if created is not None:
+                # Without a reply there is nothing to date an answer or a lifetime from.
+                since = created
+                criteria += [
+                    lambda: no_email_from_you_after(ctx, contact, since),
+                    lambda: within_lifetime(ctx, since, self.lifetime),
+                ]
+            checks = ctx.criteria(*criteria)
+            if checks is None:
                 continue
-            answered = [e for e in ctx.emails_sent_to(contact) if e.sent_at > reply.sent_at]
-            met = all_met(
-                lambda: owned_by_you(ctx, contact, "contact"),
-                lambda: Check(
-                    "the contact replied to your email",
-                    True,
-                    f"email {reply.id} at {ctx.fmt(reply.sent_at)} replies to your email "
-                    f"{reply.in_reply_to}",
-                ),
-                lambda: Check(
-                    "you have not emailed the contact since the reply",
-                    not answered,
-                    "no email from you since"
-                    if not answered
-                    else f"you emailed them at {ctx.fmt(answered[0].sent_at)}",
-                ),
-            )
-            if met is None:
-                continue
-            yield self.proposal(
-                contact.id,
-                created_at=reply.sent_at,
-                expires_at=reply.sent_at + self.lifetime,
-                reasons=met,
-            )
+            yield self.proposal(contact.id, created_at=created, expires_at=expires, checks=checks)

@@ -7,15 +7,37 @@ from datetime import timedelta
 
 import attrs
 
+from guided_actions._model.records import Deal
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
+    CREATED_MORE_THAN,
+    DEAL_OPEN,
+    FIRST_STAGE,
+    OWNED_BY_YOU,
+    WITHIN_LIFETIME,
     Check,
-    all_met,
-    deal_is_open,
-    in_first_stage,
+    Criterion,
+    created_more_than,
+    deal_open,
+    first_stage,
     owned_by_you,
+    within_lifetime,
 )
 from guided_actions._rules.rule import Proposal, Rule, threshold
+
+NO_ACTIVITY_LISTS_DEAL = Criterion(
+    "no_activity_lists_deal",
+    met="no activity lists {deal}",
+    unmet="{deal} is listed by {activities}",
+)
+
+
+def _no_activity_lists(ctx: RuleContext, deal: Deal) -> Check:
+    """No activity (anyone's, happened by now) lists the deal."""
+    activities = ctx.activities_listing("deal", deal.id)
+    return NO_ACTIVITY_LISTS_DEAL.check(
+        not activities, deal=ctx.ref(deal), activities=ctx.refs(activities)
+    )
 
 
 @attrs.frozen
@@ -37,32 +59,33 @@ class InitialOutreachNeeded(Rule):
     subject_kind = "deal"
     created_at_doc = "the deal's `created_at` + 7 days"
     expires_doc = "lives 7 days; an activity listed; closed"
+    criteria = (
+        OWNED_BY_YOU,
+        DEAL_OPEN,
+        FIRST_STAGE,
+        CREATED_MORE_THAN,
+        NO_ACTIVITY_LISTS_DEAL,
+        WITHIN_LIFETIME,
+    )
 
     age: timedelta = threshold(timedelta(days=7), "deal age before it fires")
     lifetime: timedelta = threshold(timedelta(days=7), "how long the action lives")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        for deal in ctx.deals_owned():
+        for deal in ctx.candidates("deal", ctx.deals_owned):
             created = deal.created_at + self.age
-            if not self.active_at(ctx.now, created, created + self.lifetime):
+            if not ctx.wants(created, created + self.lifetime):
                 continue
-            met = all_met(
-                lambda: owned_by_you(ctx, deal, "deal"),
-                lambda: deal_is_open(ctx, deal),
-                lambda: in_first_stage(ctx, deal, "deal"),
-                lambda: Check(
-                    "the deal was created more than 7 days ago",
-                    created <= ctx.now,
-                    f"deal {deal.id} was created at {ctx.fmt(deal.created_at)}",
-                ),
-                lambda: Check(
-                    "no activity lists the deal",
-                    not ctx.activities_listing("deal", deal.id),
-                    f"no email, call, meeting, note or task lists deal {deal.id}",
-                ),
+            checks = ctx.criteria(
+                lambda: owned_by_you(ctx, deal),
+                lambda: deal_open(ctx, deal),
+                lambda: first_stage(ctx, deal),
+                lambda: created_more_than(ctx, deal, self.age),
+                lambda: _no_activity_lists(ctx, deal),
+                lambda: within_lifetime(ctx, created, self.lifetime),
             )
-            if met is None:
+            if checks is None:
                 continue
             yield self.proposal(
-                deal.id, created_at=created, expires_at=created + self.lifetime, reasons=met
+                deal.id, created_at=created, expires_at=created + self.lifetime, checks=checks
             )

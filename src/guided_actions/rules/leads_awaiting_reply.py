@@ -2,15 +2,66 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 
 import attrs
 
-from guided_actions._model.records import Email, Lead
-from guided_actions._rules.context import RuleContext, domain_of, email_is_from
-from guided_actions._rules.criteria import Check, all_met, latest_email, lead_is_open
+from guided_actions._model.records import Contact, Email, Lead
+from guided_actions._rules.context import RuleContext, email_is_from
+from guided_actions._rules.criteria import (
+    LEAD_OPEN,
+    NO_EMAIL_FROM_YOU_AFTER,
+    NOT_REASSIGNED_AFTER,
+    SENDER_DOMAIN_DIFFERS,
+    WITHIN_LIFETIME,
+    Check,
+    Criterion,
+    Ref,
+    latest_email,
+    lead_open,
+    no_email_from_you_after,
+    not_reassigned_after,
+    sender_domain_differs,
+    within_lifetime,
+)
 from guided_actions._rules.rule import Proposal, Rule, threshold
+
+LEAD_EMAILED_YOU = Criterion(
+    "lead_emailed_you",
+    met="{lead} emailed your address {address}: {email}, sent at {at}",
+    unmet="no email to your address {address} comes from {lead}'s contact or lists {lead}",
+)
+
+
+def _emails_by_lead(ctx: RuleContext) -> dict[str, tuple[Lead, list[Email]]]:
+    """Every lead whose contact sent, or which is listed on, an inbound email to your address,
+    with those emails."""
+    by_lead: dict[str, tuple[Lead, list[Email]]] = {}
+    for email in ctx.inbound_to_you():
+        found: dict[str, Lead] = {}
+        for lid in email.lead_ids:
+            if (listed := ctx.lead(lid)) is not None:
+                found[listed.id] = listed
+        contact_ids = set(email.contact_ids)
+        if email.from_address:
+            contact_ids.update(c.id for c in ctx.contacts_with_email(email.from_address))
+        for cid in contact_ids:
+            found.update((x.id, x) for x in ctx.leads_of(cid))
+        for lead in found.values():
+            contact = ctx.contact(lead.contact_id)
+            if lead.id in email.lead_ids or (contact is not None and email_is_from(email, contact)):
+                by_lead.setdefault(lead.id, (lead, []))[1].append(email)
+    return by_lead
+
+
+def _not_answered(ctx: RuleContext, lead: Lead, contact: Contact | None, since: datetime) -> Check:
+    """You have not emailed the lead's contact after ``since`` (no contact yet: nobody to email)."""
+    if contact is not None:
+        return no_email_from_you_after(ctx, contact, since)
+    return NO_EMAIL_FROM_YOU_AFTER.check(
+        True, contact=Ref("contact", lead.contact_id), since=ctx.local(since), at=None, email=None
+    )
 
 
 @attrs.frozen
@@ -35,88 +86,61 @@ class LeadsAwaitingReply(Rule):
         "lives 14 days; you emailed the lead's contact after it; the lead was reassigned after "
         "`created_at`"
     )
+    criteria = (
+        LEAD_OPEN,
+        LEAD_EMAILED_YOU,
+        SENDER_DOMAIN_DIFFERS,
+        NO_EMAIL_FROM_YOU_AFTER,
+        NOT_REASSIGNED_AFTER,
+        WITHIN_LIFETIME,
+    )
 
     lifetime: timedelta = threshold(timedelta(days=14), "how long the action lives")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        my_domain = domain_of(ctx.user.email)
-        by_lead: dict[str, tuple[Lead, list[Email]]] = {}
-        for email in ctx.snapshot.inbound_emails_to(ctx.user.email):
-            if email.sent_at > ctx.now:
-                continue
-            candidates: dict[str, Lead] = {}
-            for lid in email.lead_ids:
-                lead = ctx.snapshot.lead(lid)
-                if lead is not None:
-                    candidates[lead.id] = lead
-            contact_ids = set(email.contact_ids)
-            if email.from_address:
-                contact_ids.update(
-                    c.id for c in ctx.snapshot.contacts_with_email(email.from_address)
-                )
-            for cid in contact_ids:
-                for lead in ctx.snapshot.leads_of_contact(cid):
-                    candidates[lead.id] = lead
-            for lead in candidates.values():
-                if not ctx.exists(lead):
-                    continue
-                contact = ctx.contact(lead.contact_id)
-                listed = lead.id in email.lead_ids
-                if not listed and (contact is None or not email_is_from(email, contact)):
-                    continue
-                sender_domain = domain_of(email.from_address) or domain_of(
-                    contact.email if contact is not None else None
-                )
-                if sender_domain is not None and sender_domain == my_domain:
-                    continue
-                by_lead.setdefault(lead.id, (lead, []))[1].append(email)
-        for lead, emails in sorted(by_lead.values(), key=lambda item: item[0].id):
-            latest = latest_email(emails)
-            assert latest is not None
-            email = latest
-            if not self.active_at(ctx.now, email.sent_at, email.sent_at + self.lifetime):
-                continue
+        by_lead = _emails_by_lead(ctx)
+
+        def default() -> list[Lead]:
+            return [lead for _id, (lead, _emails) in sorted(by_lead.items())]
+
+        for lead in ctx.candidates("lead", default):
             contact = ctx.contact(lead.contact_id)
-            answered = (
-                [e for e in ctx.emails_sent_to(contact) if e.sent_at > email.sent_at]
-                if contact is not None
-                else []
-            )
-            reassigned = (
-                lead.owner_id != ctx.user.id
-                and lead.owner_assigned_at is not None
-                and lead.owner_assigned_at > email.sent_at
-            )
-            met = all_met(
-                lambda: lead_is_open(ctx, lead),
-                lambda: Check(
-                    "the lead emailed you",
-                    True,
-                    f"email {email.id} to {email.to[0]} at {ctx.fmt(email.sent_at)}",
-                ),
-                lambda: Check(
-                    "the sender's domain differs from yours",
-                    True,
-                    f"your domain is {my_domain or 'unknown'}",
-                ),
-                lambda: Check(
-                    "you have not emailed the lead's contact since",
-                    not answered,
-                    "no email from you since"
-                    if not answered
-                    else f"you emailed them at {ctx.fmt(answered[0].sent_at)}",
-                ),
-                lambda: Check(
-                    "the lead was not reassigned since",
-                    not reassigned,
-                    f"lead {lead.id} is owned by {lead.owner_id or 'nobody'}",
-                ),
-            )
-            if met is None:
+            emails = by_lead.get(lead.id, (lead, []))[1]
+            # The latest such email: from another domain than yours (when none is, the latest
+            # from the lead, so that the explanation names the domain that failed).
+            such = [e for e in emails if sender_domain_differs(ctx, e, contact).met]
+            chosen = latest_email(such) or latest_email(emails)
+            created = chosen.sent_at if chosen is not None else None
+            expires = created + self.lifetime if created is not None else None
+            if not ctx.wants(created, expires):
                 continue
-            yield self.proposal(
-                lead.id,
-                created_at=email.sent_at,
-                expires_at=email.sent_at + self.lifetime,
-                reasons=met,
+            ref = ctx.ref(lead)
+            criteria: list[Callable[[], Check]] = [
+                lambda: lead_open(ctx, lead),
+                lambda: LEAD_EMAILED_YOU.check(
+                    chosen is not None,
+                    lead=ref,
+                    address=ctx.user.email,
+                    email=ctx.ref(chosen) if chosen is not None else None,
+                    at=ctx.local(chosen.sent_at) if chosen is not None else None,
+                ),
+            ]
+            if chosen is not None:
+                # Without an email there is no sender, and nothing to date the rest from.
+                email, since = chosen, chosen.sent_at
+                criteria += [
+                    lambda: sender_domain_differs(ctx, email, contact),
+                    lambda: _not_answered(ctx, lead, contact, since),
+                    lambda: not_reassigned_after(ctx, lead, since),
+                ]
+            criteria.append(
+                lambda: (
+                    within_lifetime(ctx, created, self.lifetime)
+                    if created is not None
+                    else WITHIN_LIFETIME.check(False, lifetime=self.lifetime, until=None)
+                )
             )
+            checks = ctx.criteria(*criteria)
+            if checks is None:
+                continue
+            yield self.proposal(lead.id, created_at=created, expires_at=expires, checks=checks)

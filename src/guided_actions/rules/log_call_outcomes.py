@@ -1,4 +1,4 @@
-"""Log call outcomes: calls of yours whose outcome is still blank."""
+"""Log call outcomes: your recent calls that have no outcome yet, in one card."""
 
 from __future__ import annotations
 
@@ -9,14 +9,37 @@ import attrs
 
 from guided_actions._model.records import Call
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.criteria import Check, all_met
+from guided_actions._rules.criteria import OWNED_BY_YOU, Criterion, owned_by_you
 from guided_actions._rules.rule import Proposal, Rule, threshold
+
+STARTED_MORE_THAN = Criterion(
+    "call_started_more_than",
+    met="{call} started more than {delay} ago, at {started}",
+    unmet="{call} started at {started}, less than {delay} ago",
+    role="wait",
+)
+STARTED_LESS_THAN = Criterion(
+    "call_started_less_than",
+    met="{call} started less than {window} ago",
+    unmet="{call} started more than {window} ago",
+    role="limit",
+)
+COMPLETED = Criterion(
+    "call_completed",
+    met="{call} has status {status} (made with built-in calling: {builtin})",
+    unmet="{call} has status {status} (made with built-in calling: {builtin}), not completed",
+)
+OUTCOME_BLANK = Criterion(
+    "call_outcome_blank",
+    met="{call} has no outcome logged",
+    unmet="{call} has outcome {outcome}",
+)
 
 
 def _status_qualifies(call: Call) -> bool:
     if call.builtin_calling:
         return call.status == "completed"
-    return call.status in ("completed", None)
+    return call.status in (None, "completed")
 
 
 @attrs.frozen
@@ -41,38 +64,31 @@ class LogCallOutcomes(Rule):
     grouping = "one card for all your calls to log"
     created_at_doc = "`started_at` + 1 hour"
     expires_doc = "at `started_at` + 7 days"
+    criteria = (OWNED_BY_YOU, COMPLETED, OUTCOME_BLANK, STARTED_MORE_THAN, STARTED_LESS_THAN)
 
     delay: timedelta = threshold(timedelta(hours=1), "time after the call's start before it fires")
     window: timedelta = threshold(timedelta(days=7), "time after the call's start when it expires")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        for call in ctx.calls_owned():
-            met = all_met(
-                lambda: Check(
-                    "an hour has passed since the call started",
-                    call.started_at + self.delay <= ctx.now,
-                    f"call {call.id} started at {ctx.fmt(call.started_at)}",
-                ),
-                lambda: Check(
-                    "the call started less than 7 days ago",
-                    ctx.now < call.started_at + self.window,
-                    f"call {call.id} started at {ctx.fmt(call.started_at)}",
-                ),
-                lambda: Check(
-                    "the call was completed",
-                    _status_qualifies(call),
-                    f"status {call.status or 'blank'}"
-                    f" ({'built-in calling' if call.builtin_calling else 'logged call'})",
-                ),
-                lambda: Check(
-                    "the outcome is blank", not call.outcome, f"outcome {call.outcome or 'blank'}"
-                ),
-            )
-            if met is None:
+        for call in ctx.candidates("call", ctx.calls_owned):
+            created, expires = call.started_at + self.delay, call.started_at + self.window
+            if not ctx.wants(created, expires):
                 continue
-            yield self.proposal(
-                call.id,
-                created_at=call.started_at + self.delay,
-                expires_at=call.started_at + self.window,
-                reasons=met,
+            ref, started = ctx.ref(call), ctx.local(call.started_at)
+            checks = ctx.criteria(
+                lambda: owned_by_you(ctx, call),
+                lambda: COMPLETED.check(
+                    _status_qualifies(call),
+                    call=ref,
+                    status=call.status,
+                    builtin=call.builtin_calling,
+                ),
+                lambda: OUTCOME_BLANK.check(not call.outcome, call=ref, outcome=call.outcome),
+                lambda: STARTED_MORE_THAN.check(
+                    created <= ctx.now, call=ref, delay=self.delay, started=started
+                ),
+                lambda: STARTED_LESS_THAN.check(ctx.now < expires, call=ref, window=self.window),
             )
+            if checks is None:
+                continue
+            yield self.proposal(call.id, created_at=created, expires_at=expires, checks=checks)

@@ -8,8 +8,26 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.criteria import Check, all_met
+from guided_actions._rules.criteria import OWNED_BY_YOU, Criterion, owned_by_you
 from guided_actions._rules.rule import Proposal, Rule, threshold
+
+MEETING_STARTED = Criterion(
+    "meeting_started",
+    met="{meeting} started at {start}",
+    unmet="{meeting} starts at {start}",
+    role="wait",
+)
+FOLLOW_UPS_NOT_ALL_DONE = Criterion(
+    "follow_ups_not_all_done",
+    met="{meeting} has no follow-up task, or one still open ({open} open of {total})",
+    unmet="every follow-up task of {meeting} is completed ({total} of {total})",
+)
+WITHIN_FOLLOW_UP_WINDOW = Criterion(
+    "within_follow_up_window",
+    met="the action lives {window} after the end of {meeting} ({end}), until {until}",
+    unmet="the action lived {window} after the end of {meeting} ({end}), until {until}",
+    role="limit",
+)
 
 
 @attrs.frozen
@@ -33,38 +51,37 @@ class MeetingFollowUp(Rule):
     expires_doc = (
         "at `end` + 7 days; the meeting has at least one follow-up task and all are completed"
     )
+    criteria = (OWNED_BY_YOU, MEETING_STARTED, FOLLOW_UPS_NOT_ALL_DONE, WITHIN_FOLLOW_UP_WINDOW)
 
     window: timedelta = threshold(timedelta(days=7), "how long after the meeting's end it lives")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        for meeting in ctx.meetings_owned():
-            if not self.active_at(ctx.now, meeting.start, meeting.end + self.window):
+        for meeting in ctx.candidates("meeting", ctx.meetings_owned):
+            created, expires = meeting.start, meeting.end + self.window
+            if not ctx.wants(created, expires):
                 continue
-            follow_ups = [t for t in ctx.snapshot.tasks_of_meeting(meeting.id) if ctx.exists(t)]
-            done = bool(follow_ups) and not any(ctx.task_is_open(t) for t in follow_ups)
-            met = all_met(
-                lambda: Check(
-                    "the meeting has started",
-                    meeting.start <= ctx.now,
-                    f"{ctx.describe(meeting)} started at {ctx.fmt(meeting.start)}",
+            ref = ctx.ref(meeting)
+            follow_ups = ctx.follow_up_tasks(meeting.id)
+            still_open = sum(ctx.task_is_open(t) for t in follow_ups)
+            checks = ctx.criteria(
+                lambda: owned_by_you(ctx, meeting),
+                lambda: MEETING_STARTED.check(
+                    created <= ctx.now, meeting=ref, start=ctx.local(meeting.start)
                 ),
-                lambda: Check(
-                    "the meeting ended less than 7 days ago",
-                    ctx.now < meeting.end + self.window,
-                    f"it ends at {ctx.fmt(meeting.end)}",
+                lambda: FOLLOW_UPS_NOT_ALL_DONE.check(
+                    not follow_ups or still_open > 0,
+                    meeting=ref,
+                    open=still_open,
+                    total=len(follow_ups),
                 ),
-                lambda: Check(
-                    "its follow-up tasks are not all completed",
-                    not done,
-                    f"{len(follow_ups)} follow-up task(s), "
-                    f"{sum(ctx.task_is_open(t) for t in follow_ups)} open",
+                lambda: WITHIN_FOLLOW_UP_WINDOW.check(
+                    ctx.now < expires,
+                    meeting=ref,
+                    end=ctx.local(meeting.end),
+                    window=self.window,
+                    until=ctx.local(expires),
                 ),
             )
-            if met is None:
+            if checks is None:
                 continue
-            yield self.proposal(
-                meeting.id,
-                created_at=meeting.start,
-                expires_at=meeting.end + self.window,
-                reasons=met,
-            )
+            yield self.proposal(meeting.id, created_at=created, expires_at=expires, checks=checks)

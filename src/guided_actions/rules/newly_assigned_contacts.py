@@ -9,15 +9,28 @@ import attrs
 
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
-    Check,
-    all_met,
+    LIFECYCLE_NOT_EXCLUDED,
+    NO_DEAL_LISTS_CONTACT,
+    NO_EMAIL_FROM_CONTACT_SINCE,
+    NO_EMAIL_FROM_YOU_SINCE,
+    OWNED_BY_YOU,
+    WITHIN_LIFETIME,
+    Criterion,
     lifecycle_not_excluded,
     no_deal_lists_contact,
+    no_email_from_contact_since,
+    no_email_from_you_since,
     owned_by_you,
-    they_have_not_emailed_you_since,
-    you_have_not_emailed_since,
+    within_lifetime,
 )
 from guided_actions._rules.rule import Proposal, Rule, threshold
+
+CONTACT_ASSIGNED = Criterion(
+    "contact_assigned",
+    met="{contact} was assigned (or created) at {since}",
+    unmet="{contact} is only assigned at {since}, which is still to come",
+    role="wait",
+)
 
 
 @attrs.frozen
@@ -43,28 +56,35 @@ class NewlyAssignedContacts(Rule):
     grouping = "one card for all your newly assigned contacts"
     created_at_doc = "the contact's `owner_assigned_at` (else its `created_at`)"
     expires_doc = "lives 30 days"
+    criteria = (
+        OWNED_BY_YOU,
+        LIFECYCLE_NOT_EXCLUDED,
+        NO_DEAL_LISTS_CONTACT,
+        NO_EMAIL_FROM_YOU_SINCE,
+        NO_EMAIL_FROM_CONTACT_SINCE,
+        CONTACT_ASSIGNED,
+        WITHIN_LIFETIME,
+    )
 
     lifetime: timedelta = threshold(timedelta(days=30), "how long the action lives")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        for contact in ctx.contacts_owned():
+        for contact in ctx.candidates("contact", ctx.contacts_owned):
             created = contact.owner_assigned_at or contact.created_at
-            if not self.active_at(ctx.now, created, created + self.lifetime):
+            expires = created + self.lifetime
+            if not ctx.wants(created, expires):
                 continue
-            met = all_met(
-                lambda: owned_by_you(ctx, contact, "contact"),
-                lambda: Check(
-                    "newly assigned",
-                    True,
-                    f"contact {contact.id} assigned to you at {ctx.fmt(created)}",
-                ),
+            checks = ctx.criteria(
+                lambda: owned_by_you(ctx, contact),
                 lambda: lifecycle_not_excluded(ctx, contact),
                 lambda: no_deal_lists_contact(ctx, contact),
-                lambda: you_have_not_emailed_since(ctx, contact, created),
-                lambda: they_have_not_emailed_you_since(ctx, contact, created),
+                lambda: no_email_from_you_since(ctx, contact, created),
+                lambda: no_email_from_contact_since(ctx, contact, created),
+                lambda: CONTACT_ASSIGNED.check(
+                    created <= ctx.now, contact=ctx.ref(contact), since=ctx.local(created)
+                ),
+                lambda: within_lifetime(ctx, created, self.lifetime),
             )
-            if met is None:
+            if checks is None:
                 continue
-            yield self.proposal(
-                contact.id, created_at=created, expires_at=created + self.lifetime, reasons=met
-            )
+            yield self.proposal(contact.id, created_at=created, expires_at=expires, checks=checks)

@@ -3,13 +3,55 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import attrs
 
+from guided_actions._model.records import Lead
 from guided_actions._rules.context import RuleContext, activity_happened_at
-from guided_actions._rules.criteria import Check, all_met, in_first_stage, owned_by_you
+from guided_actions._rules.criteria import (
+    FIRST_STAGE,
+    OWNED_BY_YOU,
+    WITHIN_LIFETIME,
+    Check,
+    Criterion,
+    first_stage,
+    owned_by_you,
+    within_lifetime,
+)
 from guided_actions._rules.rule import Proposal, Rule, threshold
+
+NO_ACTIVITY_OF_YOURS_SINCE = Criterion(
+    "no_activity_of_yours_since",
+    met="you have logged no activity listing {lead} since {since}",
+    unmet="you logged {activity} listing {lead} at {at}, since {since}",
+)
+LEAD_ASSIGNED = Criterion(
+    "lead_assigned",
+    met="{lead} was assigned (or created) at {since}",
+    unmet="{lead} is only assigned at {since}, which is still to come",
+    role="wait",
+)
+
+
+def _no_activity_of_yours_since(ctx: RuleContext, lead: Lead, since: datetime) -> Check:
+    """No activity you own listing the lead happened at or after ``since``."""
+    logged = min(
+        (
+            a
+            for a in ctx.activities_listing("lead", lead.id)
+            if a.owner_id == ctx.user.id and activity_happened_at(a) >= since
+        ),
+        key=lambda a: (activity_happened_at(a), type(a).__name__, a.id),
+        default=None,
+    )
+    return NO_ACTIVITY_OF_YOURS_SINCE.check(
+        logged is None,
+        lead=ctx.ref(lead),
+        since=ctx.local(since),
+        activity=ctx.ref(logged) if logged is not None else None,
+        at=ctx.local(activity_happened_at(logged)) if logged is not None else None,
+    )
 
 
 @attrs.frozen
@@ -37,36 +79,31 @@ class NewlyAssignedLeads(Rule):
         "lives 30 days; you logged an activity listing the lead that happened at or after "
         "`created_at`"
     )
+    criteria = (
+        OWNED_BY_YOU,
+        FIRST_STAGE,
+        NO_ACTIVITY_OF_YOURS_SINCE,
+        LEAD_ASSIGNED,
+        WITHIN_LIFETIME,
+    )
 
     lifetime: timedelta = threshold(timedelta(days=30), "how long the action lives")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        for lead in ctx.leads_owned():
+        for lead in ctx.candidates("lead", ctx.leads_owned):
             created = lead.owner_assigned_at or lead.created_at
-            if not self.active_at(ctx.now, created, created + self.lifetime):
+            expires = created + self.lifetime
+            if not ctx.wants(created, expires):
                 continue
-
-            def not_worked() -> Check:
-                logged = [
-                    a
-                    for a in ctx.activities_listing("lead", lead.id)
-                    if a.owner_id == ctx.user.id and activity_happened_at(a) >= created
-                ]
-                return Check(
-                    "you have not logged an activity for the lead",
-                    not logged,
-                    f"no activity of yours lists lead {lead.id} since {ctx.fmt(created)}"
-                    if not logged
-                    else f"you logged {type(logged[0]).__name__.lower()} {logged[0].id}",
-                )
-
-            met = all_met(
-                lambda: owned_by_you(ctx, lead, "lead"),
-                lambda: in_first_stage(ctx, lead, "lead"),
-                not_worked,
+            checks = ctx.criteria(
+                lambda: owned_by_you(ctx, lead),
+                lambda: first_stage(ctx, lead),
+                lambda: _no_activity_of_yours_since(ctx, lead, created),
+                lambda: LEAD_ASSIGNED.check(
+                    created <= ctx.now, lead=ctx.ref(lead), since=ctx.local(created)
+                ),
+                lambda: within_lifetime(ctx, created, self.lifetime),
             )
-            if met is None:
+            if checks is None:
                 continue
-            yield self.proposal(
-                lead.id, created_at=created, expires_at=created + self.lifetime, reasons=met
-            )
+            yield self.proposal(lead.id, created_at=created, expires_at=expires, checks=checks)

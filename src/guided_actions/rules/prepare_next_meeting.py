@@ -2,14 +2,53 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator
 from datetime import timedelta
 
 import attrs
 
+from guided_actions._model.records import Meeting
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.criteria import Check
+from guided_actions._rules.criteria import OWNED_BY_YOU, Check, Criterion, owned_by_you
 from guided_actions._rules.rule import Proposal, Rule, threshold
+
+NEXT_MEETING = Criterion(
+    "next_meeting",
+    met="{meeting} is your next meeting: no meeting of yours starting before it is still upcoming",
+    unmet="{meeting} becomes your next meeting at {until}; still upcoming before it: {earlier}",
+    role="wait",
+)
+# A meeting of yours with the same start and a smaller id is always next before this one: no
+# amount of waiting makes this one your next meeting, so that is a condition, not a wait.
+FIRST_OF_SIMULTANEOUS = Criterion(
+    "first_of_simultaneous_meetings",
+    met="no other meeting of yours starting at {start} comes before {meeting} by id",
+    unmet="{meeting} is never your next meeting: {earlier} also starts at {start} and comes first "
+    "by id",
+)
+STARTS_WITHIN = Criterion(
+    "starts_within",
+    met="{meeting} starts at {start}, within {lead_time} of now",
+    unmet="{meeting} starts at {start}, more than {lead_time} from now",
+    role="wait",
+)
+MEETING_UPCOMING = Criterion(
+    "meeting_upcoming",
+    met="{meeting} stays upcoming until {until}, {grace} after its start",
+    unmet="{meeting} stopped being upcoming at {until}, {grace} after its start",
+    role="limit",
+)
+
+
+def _first_of_simultaneous(
+    ctx: RuleContext, meeting: Meeting, mine: list[Meeting], first_same: int
+) -> Check:
+    """No meeting of yours with the same start has a smaller id."""
+    tied = [m for m in mine[first_same:] if m.start == meeting.start and m.id < meeting.id]
+    return FIRST_OF_SIMULTANEOUS.check(
+        not tied, meeting=ctx.ref(meeting), start=ctx.local(meeting.start), earlier=ctx.refs(tied)
+    )
 
 
 @attrs.frozen
@@ -34,34 +73,57 @@ class PrepareNextMeeting(Rule):
         "the later of `start` - 24 hours and the previous meeting's `start` + 10 minutes"
     )
     expires_doc = "at `start` + 10 minutes"
+    criteria = (OWNED_BY_YOU, NEXT_MEETING, FIRST_OF_SIMULTANEOUS, STARTS_WITHIN, MEETING_UPCOMING)
 
     lead_time: timedelta = threshold(timedelta(hours=24), "how long before the start it appears")
     grace: timedelta = threshold(timedelta(minutes=10), "how long after the start it stays")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        meetings = sorted(ctx.meetings_owned(), key=lambda m: (m.start, m.id))
-        upcoming = [m for m in meetings if ctx.now < m.start + self.grace]
-        if not upcoming:
-            return
-        meeting = upcoming[0]
-        earlier = [m for m in meetings if m.start < meeting.start]
-        created = meeting.start - self.lead_time
-        if earlier:
-            created = max(created, earlier[-1].start + self.grace)
-        yield self.proposal(
-            meeting.id,
-            created_at=created,
-            expires_at=meeting.start + self.grace,
-            reasons=[
-                Check(
-                    "it is your next meeting",
-                    True,
-                    f"{ctx.describe(meeting)} starts at {ctx.fmt(meeting.start)}",
-                ),
-                Check(
-                    "it starts within the next 24 hours",
+        mine = sorted(ctx.meetings_owned(), key=lambda m: (m.start, m.id))
+        starts = [m.start for m in mine]
+        for meeting in ctx.candidates("meeting", ctx.meetings_owned):
+            # mine[:first_same] start before it; the last of them is the previous meeting.
+            first_same = bisect_left(starts, meeting.start)
+            created = meeting.start - self.lead_time
+            if first_same:
+                created = max(created, mine[first_same - 1].start + self.grace)
+            expires = meeting.start + self.grace
+            if not ctx.wants(created, expires):
+                continue
+            checks = ctx.criteria(
+                lambda: owned_by_you(ctx, meeting),
+                lambda: self._no_earlier_upcoming(ctx, meeting, mine, first_same),
+                lambda: _first_of_simultaneous(ctx, meeting, mine, first_same),
+                lambda: STARTS_WITHIN.check(
                     meeting.start - self.lead_time <= ctx.now,
-                    f"it starts at {ctx.fmt(meeting.start)}",
+                    meeting=ctx.ref(meeting),
+                    start=ctx.local(meeting.start),
+                    lead_time=self.lead_time,
                 ),
-            ],
+                lambda: MEETING_UPCOMING.check(
+                    ctx.now < expires,
+                    meeting=ctx.ref(meeting),
+                    until=ctx.local(expires),
+                    grace=self.grace,
+                ),
+            )
+            if checks is None:
+                continue
+            yield self.proposal(meeting.id, created_at=created, expires_at=expires, checks=checks)
+
+    def _no_earlier_upcoming(
+        self, ctx: RuleContext, meeting: Meeting, mine: list[Meeting], first_same: int
+    ) -> Check:
+        """No meeting of yours starting before it is still upcoming (``now < start + grace``)."""
+        # Upcoming is monotonic in start: the earlier meetings still upcoming are the last ones.
+        upcoming: list[Meeting] = []
+        for m in reversed(mine[:first_same]):
+            if not ctx.now < m.start + self.grace:
+                break
+            upcoming.append(m)
+        return NEXT_MEETING.check(
+            not upcoming,
+            meeting=ctx.ref(meeting),
+            earlier=ctx.refs(upcoming),
+            until=ctx.local(upcoming[0].start + self.grace) if upcoming else None,
         )

@@ -6,10 +6,38 @@ from collections.abc import Iterator
 
 import attrs
 
-from guided_actions._model.time import local_date
+from guided_actions._model.time import day_bounds, local_date
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.criteria import Check
+from guided_actions._rules.criteria import OWNED_BY_YOU, Criterion, owned_by_you
 from guided_actions._rules.rule import Proposal, Rule
+
+TASK_OPEN = Criterion(
+    "task_open",
+    met="{task} is open (status {status})",
+    unmet="{task} is completed (completed at {completed})",
+)
+TASK_HIGH_PRIORITY = Criterion(
+    "task_high_priority",
+    met="{task} has high priority",
+    unmet="{task} has priority {priority}, not high",
+)
+TASK_HAS_DUE_DATE = Criterion(
+    "task_has_due_date",
+    met="{task} is due at {due}",
+    unmet="{task} has no due date",
+)
+DUE_DAY_BEGUN = Criterion(
+    "due_day_begun",
+    met="the day {task} is due, {day} ({zone}), has begun",
+    unmet="the day {task} is due, {day} ({zone}), has not begun: it begins at {start}",
+    role="wait",
+)
+DUE_DAY_NOT_OVER = Criterion(
+    "due_day_not_over",
+    met="the day {task} is due, {day}, ends at {end}",
+    unmet="the day {task} was due, {day}, ended at {end}",
+    role="limit",
+)
 
 
 @attrs.frozen
@@ -33,27 +61,58 @@ class PriorityTasksDueToday(Rule):
     grouping = "one card for the day"
     created_at_doc = "the start of today in your time zone"
     expires_doc = "at the end of today in your time zone; no such task left"
+    criteria = (
+        OWNED_BY_YOU,
+        TASK_OPEN,
+        TASK_HIGH_PRIORITY,
+        TASK_HAS_DUE_DATE,
+        DUE_DAY_BEGUN,
+        DUE_DAY_NOT_OVER,
+    )
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        start, end = ctx.today()
-        day = local_date(ctx.now, ctx.zone).isoformat()
-        for task in ctx.tasks_owned():
-            if task.priority != "high" or task.due_at is None or not ctx.task_is_open(task):
+        for task in ctx.candidates("task", ctx.tasks_owned):
+            # The window is the local calendar day the task is due: today's tasks are active,
+            # a task due on a later day is pending, one due on an earlier day has expired.
+            due = task.due_at
+            if due is None:
+                start = end = None
+                day = None
+            else:
+                start, end = day_bounds(due, ctx.zone)
+                day = local_date(due, ctx.zone).isoformat()
+            if not ctx.wants(start, end):
                 continue
-            if not start <= task.due_at < end:
-                continue
-            yield self.proposal(
-                task.id,
-                created_at=start,
-                expires_at=end,
-                reasons=[
-                    Check("the task is yours and open", True, f"{ctx.describe(task)} is open"),
-                    Check("the task has high priority", True, f"task {task.id} is high priority"),
-                    Check(
-                        "the task is due today",
-                        True,
-                        f"due {ctx.fmt(task.due_at)} ({day} in {ctx.user.timezone})",
-                    ),
-                ],
-                group=day,
+            ref = ctx.ref(task)
+            checks = ctx.criteria(
+                lambda: owned_by_you(ctx, task),
+                lambda: TASK_OPEN.check(
+                    ctx.task_is_open(task),
+                    task=ref,
+                    status=task.status,
+                    completed=ctx.local(task.completed_at) if task.completed_at else None,
+                ),
+                lambda: TASK_HIGH_PRIORITY.check(
+                    task.priority == "high", task=ref, priority=task.priority
+                ),
+                lambda: TASK_HAS_DUE_DATE.check(
+                    due is not None, task=ref, due=ctx.local(due) if due is not None else None
+                ),
+                # Without a due date there is no day to wait for, nor one to pass.
+                lambda: DUE_DAY_BEGUN.check(
+                    start is not None and start <= ctx.now,
+                    task=ref,
+                    day=day,
+                    zone=ctx.user.timezone,
+                    start=ctx.local(start) if start is not None else None,
+                ),
+                lambda: DUE_DAY_NOT_OVER.check(
+                    end is not None and ctx.now < end,
+                    task=ref,
+                    day=day,
+                    end=ctx.local(end) if end is not None else None,
+                ),
             )
+            if checks is None:
+                continue
+            yield self.proposal(task.id, created_at=start, expires_at=end, checks=checks, group=day)

@@ -9,13 +9,23 @@ import attrs
 
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
-    Check,
-    all_met,
+    LEAD_OPEN,
+    OWNED_BY_YOU,
+    WITHIN_LIFETIME,
+    Criterion,
+    Ref,
     latest_engagement,
-    lead_is_open,
+    lead_open,
     owned_by_you,
+    within_lifetime,
 )
 from guided_actions._rules.rule import Proposal, Rule, threshold
+
+LEAD_ENGAGED = Criterion(
+    "lead_engaged",
+    met="{lead} engaged at {at} ({kind}, {event} of {contact})",
+    unmet="{lead} has not engaged: {contact} has no engagement of a counted kind ({kinds})",
+)
 
 
 @attrs.frozen
@@ -35,31 +45,39 @@ class RecentlyEngagedLeads(Rule):
     subject_kind = "lead"
     created_at_doc = "the latest engagement"
     expires_doc = "lives 7 days"
+    criteria = (OWNED_BY_YOU, LEAD_OPEN, LEAD_ENGAGED, WITHIN_LIFETIME)
 
     lifetime: timedelta = threshold(timedelta(days=7), "how long the action lives")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        for lead in ctx.leads_owned():
+        for lead in ctx.candidates("lead", ctx.leads_owned):
             event = latest_engagement(ctx.engagements(lead.contact_id))
-            if event is None or not self.active_at(
-                ctx.now, event.occurred_at, event.occurred_at + self.lifetime
-            ):
+            created = event.occurred_at if event is not None else None
+            expires = created + self.lifetime if created is not None else None
+            if not ctx.wants(created, expires):
                 continue
-            met = all_met(
-                lambda: owned_by_you(ctx, lead, "lead"),
-                lambda: lead_is_open(ctx, lead),
-                lambda: Check(
-                    "the lead engaged within the last 7 days",
-                    ctx.now < event.occurred_at + self.lifetime,
-                    f"{event.kind} {event.id} of contact {lead.contact_id} at "
-                    f"{ctx.fmt(event.occurred_at)}",
+            contact = ctx.contact(lead.contact_id)
+            checks = ctx.criteria(
+                lambda: owned_by_you(ctx, lead),
+                lambda: lead_open(ctx, lead),
+                lambda: LEAD_ENGAGED.check(
+                    event is not None,
+                    lead=ctx.ref(lead),
+                    contact=ctx.ref(contact)
+                    if contact is not None
+                    else Ref("contact", lead.contact_id),
+                    at=ctx.local(event.occurred_at) if event is not None else None,
+                    kind=event.kind if event is not None else None,
+                    event=ctx.ref(event) if event is not None else None,
+                    kinds=tuple(sorted(ctx.engagement_kinds)),
+                ),
+                # With no engagement there is no action to live: no time limit to be within.
+                lambda: (
+                    within_lifetime(ctx, created, self.lifetime)
+                    if created is not None
+                    else WITHIN_LIFETIME.check(False, lifetime=self.lifetime, until=None)
                 ),
             )
-            if met is None:
+            if checks is None:
                 continue
-            yield self.proposal(
-                lead.id,
-                created_at=event.occurred_at,
-                expires_at=event.occurred_at + self.lifetime,
-                reasons=met,
-            )
+            yield self.proposal(lead.id, created_at=created, expires_at=expires, checks=checks)

@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 
 import attrs
 
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.criteria import Check, all_met, no_open_lead, owned_by_you
+from guided_actions._rules.criteria import (
+    NO_OPEN_LEAD,
+    OWNED_BY_YOU,
+    WITHIN_LIFETIME,
+    Check,
+    Criterion,
+    no_open_lead,
+    owned_by_you,
+    within_lifetime,
+)
 from guided_actions._rules.rule import Proposal, Rule, threshold
+
+CONTACT_HAS_LEAD = Criterion(
+    "contact_has_lead",
+    met="{contact} has leads: {leads}",
+    unmet="{contact} has no lead",
+)
+LATEST_LEAD_DISQUALIFIED = Criterion(
+    "latest_lead_disqualified",
+    met="{lead}, the most recent lead of {contact}, was disqualified"
+    " (stage {stage}: closed, not won)",
+    unmet="{lead}, the most recent lead of {contact}, is in stage {stage}, not disqualified",
+)
+ENGAGED_AFTER_DISQUALIFICATION = Criterion(
+    "engaged_after_disqualification",
+    met="{contact} engaged at {at} ({kind}, {engagement}), after {lead} entered stage {stage}"
+    " at {since}",
+    unmet="{contact} has not engaged after {lead} entered stage {stage} at {since}",
+)
 
 
 @attrs.frozen
@@ -33,39 +60,63 @@ class ReengagedContacts(Rule):
     subject_kind = "contact"
     created_at_doc = "the first engagement after the disqualification"
     expires_doc = "lives 30 days; a new lead created for the contact"
+    criteria = (
+        OWNED_BY_YOU,
+        NO_OPEN_LEAD,
+        CONTACT_HAS_LEAD,
+        LATEST_LEAD_DISQUALIFIED,
+        ENGAGED_AFTER_DISQUALIFICATION,
+        WITHIN_LIFETIME,
+    )
 
     lifetime: timedelta = threshold(timedelta(days=30), "how long the action lives")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        for contact in ctx.contacts_owned():
+        for contact in ctx.candidates("contact", ctx.contacts_owned):
+            ref = ctx.ref(contact)
             leads = ctx.leads_of(contact.id)
-            if not leads:
-                continue
-            latest = max(leads, key=lambda x: (x.created_at, x.id))
-            _first, closed, won = ctx.stage_of(latest)
-            disqualified_at = latest.stage_changed_at or latest.created_at
-            after = [e for e in ctx.engagements(contact.id) if e.occurred_at > disqualified_at]
-            met = all_met(
-                lambda: owned_by_you(ctx, contact, "contact"),
+            criteria: list[Callable[[], Check]] = [
+                lambda: owned_by_you(ctx, contact),
                 lambda: no_open_lead(ctx, contact),
-                lambda: Check(
-                    "the most recent lead was disqualified",
-                    closed and not won,
-                    f"lead {latest.id} was disqualified at {ctx.fmt(disqualified_at)}"
-                    if closed and not won
-                    else f"lead {latest.id} is in stage {latest.stage_id!r}",
-                ),
-                lambda: Check(
-                    "the contact engaged after the disqualification",
-                    bool(after),
-                    f"{after[0].kind} {after[0].id} at {ctx.fmt(after[0].occurred_at)}"
-                    if after
-                    else "no engagement since",
-                ),
-            )
-            if met is None:
+            ]
+            created: datetime | None = None
+            if not leads:
+                # No lead, so no disqualification to date an engagement from.
+                criteria.append(
+                    lambda: CONTACT_HAS_LEAD.check(bool(leads), contact=ref, leads=ctx.refs(leads))
+                )
+            else:
+                latest = max(leads, key=lambda x: (x.created_at, x.id))
+                _first, closed, won = ctx.stage_of(latest)
+                disqualified_at = latest.stage_changed_at or latest.created_at
+                first = next(
+                    (e for e in ctx.engagements(contact.id) if e.occurred_at > disqualified_at),
+                    None,
+                )
+                created = first.occurred_at if first is not None else None
+                lead_ref = ctx.ref(latest)
+                criteria += [
+                    lambda: LATEST_LEAD_DISQUALIFIED.check(
+                        closed and not won, lead=lead_ref, contact=ref, stage=latest.stage_id
+                    ),
+                    lambda: ENGAGED_AFTER_DISQUALIFICATION.check(
+                        first is not None,
+                        contact=ref,
+                        lead=lead_ref,
+                        stage=latest.stage_id,
+                        since=ctx.local(disqualified_at),
+                        at=ctx.local(first.occurred_at) if first is not None else None,
+                        kind=first.kind if first is not None else None,
+                        engagement=ctx.ref(first) if first is not None else None,
+                    ),
+                ]
+            expires = created + self.lifetime if created is not None else None
+            if not ctx.wants(created, expires):
                 continue
-            created = after[0].occurred_at
-            yield self.proposal(
-                contact.id, created_at=created, expires_at=created + self.lifetime, reasons=met
-            )
+            if created is not None:
+                window_start = created
+                criteria.append(lambda: within_lifetime(ctx, window_start, self.lifetime))
+            checks = ctx.criteria(*criteria)
+            if checks is None:
+                continue
+            yield self.proposal(contact.id, created_at=created, expires_at=expires, checks=checks)

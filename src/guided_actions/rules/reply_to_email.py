@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import attrs
@@ -10,13 +10,27 @@ import attrs
 from guided_actions._model.records import Contact, Deal
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
+    NO_EMAIL_FROM_YOU_SINCE,
+    WITHIN_LIFETIME,
     Check,
-    all_met,
-    deal_is_open,
+    Criterion,
+    deal_open,
     latest_email,
-    you_have_not_emailed_since,
+    no_email_from_you_since,
+    within_lifetime,
 )
 from guided_actions._rules.rule import Proposal, Rule, threshold
+
+ON_OPEN_DEAL_OF_YOURS = Criterion(
+    "on_open_deal_of_yours",
+    met="{contact} is on your open {deals}",
+    unmet="{contact} is on no open deal of yours (deals listing it: {listed})",
+)
+CONTACT_EMAILED_YOU = Criterion(
+    "contact_emailed_you",
+    met="{contact} emailed you at {at} ({email})",
+    unmet="{contact} has not emailed you",
+)
 
 
 @attrs.frozen
@@ -40,42 +54,54 @@ class ReplyToEmail(Rule):
     expires_doc = (
         "lives 7 days; no open deal of yours lists the contact any more; you emailed the contact"
     )
+    criteria = (
+        ON_OPEN_DEAL_OF_YOURS,
+        CONTACT_EMAILED_YOU,
+        NO_EMAIL_FROM_YOU_SINCE,
+        WITHIN_LIFETIME,
+    )
 
     lifetime: timedelta = threshold(timedelta(days=7), "how long the action lives")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        deals_of: dict[str, tuple[Contact, list[Deal]]] = {}
+        on_open_deal: dict[str, Contact] = {}
+        open_deals: dict[str, list[Deal]] = {}
         for deal in ctx.deals_owned():
-            if not deal_is_open(ctx, deal):
+            if not deal_open(ctx, deal).met:
                 continue
-            for cid in deal.contact_ids:
-                contact = ctx.contact(cid)
-                if contact is not None:
-                    deals_of.setdefault(cid, (contact, []))[1].append(deal)
-        for contact, deals in deals_of.values():
+            for contact in ctx.contacts_of(deal):
+                on_open_deal.setdefault(contact.id, contact)
+                open_deals.setdefault(contact.id, []).append(deal)
+        for contact in ctx.candidates("contact", on_open_deal.values):
+            deals = open_deals.get(contact.id, [])
             email = latest_email(ctx.emails_received_from(contact))
-            if email is None or not self.active_at(
-                ctx.now, email.sent_at, email.sent_at + self.lifetime
-            ):
+            created = email.sent_at if email is not None else None
+            expires = created + self.lifetime if created is not None else None
+            if not ctx.wants(created, expires):
                 continue
-            met = all_met(
-                lambda: Check(
-                    "the contact is on an open deal of yours",
-                    True,
-                    f"contact {contact.id} is on " + ", ".join(f"deal {d.id}" for d in deals),
+            ref = ctx.ref(contact)
+            criteria: list[Callable[[], Check]] = [
+                lambda: ON_OPEN_DEAL_OF_YOURS.check(
+                    bool(deals),
+                    contact=ref,
+                    deals=ctx.refs(deals),
+                    listed=ctx.refs(ctx.deals_of(contact.id)),
                 ),
-                lambda: Check(
-                    "the contact emailed you",
-                    True,
-                    f"email {email.id} at {ctx.fmt(email.sent_at)}",
+                lambda: CONTACT_EMAILED_YOU.check(
+                    email is not None,
+                    contact=ref,
+                    at=ctx.local(email.sent_at) if email is not None else None,
+                    email=ctx.ref(email) if email is not None else None,
                 ),
-                lambda: you_have_not_emailed_since(ctx, contact, email.sent_at),
-            )
-            if met is None:
+            ]
+            if created is not None:
+                # Without an email there is nothing to date an answer or a lifetime from.
+                since = created
+                criteria += [
+                    lambda: no_email_from_you_since(ctx, contact, since),
+                    lambda: within_lifetime(ctx, since, self.lifetime),
+                ]
+            checks = ctx.criteria(*criteria)
+            if checks is None:
                 continue
-            yield self.proposal(
-                contact.id,
-                created_at=email.sent_at,
-                expires_at=email.sent_at + self.lifetime,
-                reasons=met,
-            )
+            yield self.proposal(contact.id, created_at=created, expires_at=expires, checks=checks)

@@ -7,8 +7,19 @@ from collections.abc import Iterator
 import attrs
 
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.criteria import Check
+from guided_actions._rules.criteria import OWNED_BY_YOU, Criterion, Ref, owned_by_you
 from guided_actions._rules.rule import Proposal, Rule
+
+TASK_OPEN = Criterion(
+    "task_open",
+    met="{task} is open (status {status})",
+    unmet="{task} is completed (completed at {completed})",
+)
+TASK_IN_SEQUENCE = Criterion(
+    "task_in_sequence",
+    met="{task} is in {sequence} (name: {name}, step: {step})",
+    unmet="{task} is in no sequence",
+)
 
 
 @attrs.frozen
@@ -31,26 +42,43 @@ class SequenceActivity(Rule):
     grouping = "one card per sequence and step"
     created_at_doc = "the task's `created_at`"
     expires_doc = "no time limit"
+    criteria = (OWNED_BY_YOU, TASK_OPEN, TASK_IN_SEQUENCE)
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        for task in ctx.tasks_owned():
-            if task.sequence_id is None or not ctx.task_is_open(task):
+        for task in ctx.candidates("task", ctx.tasks_owned):
+            if not ctx.wants(task.created_at, None):
                 continue
-            sequence = ctx.snapshot.sequence(task.sequence_id)
-            name = sequence.name if sequence is not None and sequence.name else task.sequence_id
-            step = task.sequence_step
-            yield self.proposal(
-                task.id,
-                created_at=task.created_at,
-                expires_at=None,
-                reasons=[
-                    Check("the task is yours", True, f"{ctx.describe(task)} is assigned to you"),
-                    Check("the task is open", True, f"task {task.id} is {task.status}"),
-                    Check(
-                        "the task belongs to a sequence",
-                        True,
-                        f"sequence {name!r}" + (f", step {step}" if step is not None else ""),
+            ref, step = ctx.ref(task), task.sequence_step
+            sequence = ctx.sequence(task.sequence_id) if task.sequence_id is not None else None
+            checks = ctx.criteria(
+                lambda: owned_by_you(ctx, task),
+                lambda: TASK_OPEN.check(
+                    ctx.task_is_open(task),
+                    task=ref,
+                    status=task.status,
+                    completed=ctx.local(task.completed_at) if task.completed_at else None,
+                ),
+                lambda: TASK_IN_SEQUENCE.check(
+                    task.sequence_id is not None,
+                    task=ref,
+                    sequence=(
+                        ctx.ref(sequence)
+                        if sequence is not None
+                        else Ref("sequence", task.sequence_id)
+                        if task.sequence_id is not None
+                        else None
                     ),
-                ],
-                group=f"{task.sequence_id}/step-{step if step is not None else 'none'}",
+                    name=sequence.name if sequence is not None else None,
+                    step=step,
+                ),
+            )
+            if checks is None:
+                continue
+            group = (
+                f"{task.sequence_id}/step-{step if step is not None else 'none'}"
+                if task.sequence_id is not None
+                else None
+            )
+            yield self.proposal(
+                task.id, created_at=task.created_at, expires_at=None, checks=checks, group=group
             )

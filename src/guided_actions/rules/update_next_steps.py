@@ -8,9 +8,32 @@ from datetime import datetime, timedelta
 import attrs
 
 from guided_actions._rules.context import RuleContext, activity_end
-from guided_actions._rules.criteria import Check, all_met, deal_is_open, owned_by_you
+from guided_actions._rules.criteria import (
+    DEAL_OPEN,
+    OWNED_BY_YOU,
+    Criterion,
+    deal_open,
+    owned_by_you,
+)
 from guided_actions._rules.rule import Proposal, Rule, threshold
 from guided_actions.typing import Activity
+
+ACTIVITY_ENDED = Criterion(
+    "activity_ended",
+    met="{activity} listing {deal} ended at {end}",
+    unmet="no activity listing {deal} has ended yet",
+)
+NEXT_STEP_NOT_UPDATED_SINCE = Criterion(
+    "next_step_not_updated_since",
+    met="the next step of {deal} has not been updated since {end} (last update: {updated})",
+    unmet="the next step of {deal} was updated at {updated}, since {activity} ended at {end}",
+)
+ACTIVITY_ENDED_MORE_THAN = Criterion(
+    "activity_ended_more_than",
+    met="{activity} ended more than {delay} ago, at {end}",
+    unmet="not {delay} yet since {activity} ended ({end})",
+    role="wait",
+)
 
 
 @attrs.frozen
@@ -31,39 +54,63 @@ class UpdateNextSteps(Rule):
     subject_kind = "deal"
     created_at_doc = "the latest such activity's end + 24 hours"
     expires_doc = "the next step was updated after that activity's end; the deal closed"
+    criteria = (
+        OWNED_BY_YOU,
+        DEAL_OPEN,
+        ACTIVITY_ENDED,
+        NEXT_STEP_NOT_UPDATED_SINCE,
+        ACTIVITY_ENDED_MORE_THAN,
+    )
 
     delay: timedelta = threshold(timedelta(hours=24), "time after the activity's end")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        for deal in ctx.deals_owned():
+        for deal in ctx.candidates("deal", ctx.deals_owned):
             updated = deal.next_step_updated_at
-            ended: list[tuple[datetime, str, Activity]] = []
-            for activity in ctx.activities_listing("deal", deal.id):
-                end = activity_end(activity)
-                if end is None or end + self.delay > ctx.now:
-                    continue
-                if updated is not None and not updated < end:
-                    continue
-                ended.append((end, activity.id, activity))
-            if not ended:
-                continue
-            end, _id, activity = max(ended, key=lambda item: (item[0], item[1]))
-            met = all_met(
-                lambda: owned_by_you(ctx, deal, "deal"),
-                lambda: deal_is_open(ctx, deal),
-                lambda: Check(
-                    "an activity on the deal ended more than 24 hours ago",
-                    True,
-                    f"{ctx.describe(activity)} ended at {ctx.fmt(end)}",
+            # Activities listing the deal that have ended by now, by (end, id).
+            ended: list[tuple[datetime, str, Activity]] = sorted(
+                (
+                    (end, a.id, a)
+                    for a in ctx.activities_listing("deal", deal.id)
+                    if (end := activity_end(a)) is not None and end <= ctx.now
                 ),
-                lambda: Check(
-                    "the next step was not updated since",
-                    True,
-                    "next step never updated"
-                    if updated is None
-                    else f"next step updated at {ctx.fmt(updated)}",
+                key=lambda item: (item[0], item[1]),
+            )
+            after = [x for x in ended if updated is None or updated < x[0]]
+            old = [x for x in after if x[0] + self.delay <= ctx.now]
+            # The latest such activity old enough; else the first to become old enough (the
+            # action is pending until then); else the latest ended (the next step was updated
+            # since: the explanation names it).
+            chosen = old[-1] if old else after[0] if after else ended[-1] if ended else None
+            created = chosen[0] + self.delay if chosen is not None else None
+            if not ctx.wants(created, None):
+                continue
+            ref = ctx.ref(deal)
+            end, activity = (chosen[0], chosen[2]) if chosen is not None else (None, None)
+            checks = ctx.criteria(
+                lambda: owned_by_you(ctx, deal),
+                lambda: deal_open(ctx, deal),
+                lambda: ACTIVITY_ENDED.check(
+                    activity is not None,
+                    deal=ref,
+                    activity=ctx.ref(activity) if activity is not None else None,
+                    end=ctx.local(end) if end is not None else None,
+                ),
+                # With no activity ended, the next step cannot have been updated since.
+                lambda: NEXT_STEP_NOT_UPDATED_SINCE.check(
+                    updated is None or end is None or updated < end,
+                    deal=ref,
+                    updated=ctx.local(updated) if updated is not None else None,
+                    activity=ctx.ref(activity) if activity is not None else None,
+                    end=ctx.local(end) if end is not None else None,
+                ),
+                lambda: ACTIVITY_ENDED_MORE_THAN.check(
+                    end is not None and end + self.delay <= ctx.now,
+                    activity=ctx.ref(activity) if activity is not None else None,
+                    delay=self.delay,
+                    end=ctx.local(end) if end is not None else None,
                 ),
             )
-            if met is None:
+            if checks is None:
                 continue
-            yield self.proposal(deal.id, created_at=end + self.delay, expires_at=None, reasons=met)
+            yield self.proposal(deal.id, created_at=created, expires_at=None, checks=checks)

@@ -9,7 +9,22 @@ import attrs
 
 import guided_actions
 from guided_actions import Proposal, Rule, RuleContext, threshold
-from guided_actions.criteria import Check, all_met, deal_is_open, owned_by_you
+from guided_actions.criteria import (
+    DEAL_OPEN,
+    OWNED_BY_YOU,
+    Criterion,
+    activity_happened_at,
+    deal_open,
+    owned_by_you,
+)
+
+#: The rule's own criterion: only time has to pass for it to hold, so its role is "wait".
+IDLE_FOR = Criterion(
+    "deal_idle_for",
+    met="nothing happened on {deal} for {idle}, since {last}",
+    unmet="the last activity on {deal} was at {last}, less than {idle} ago",
+    role="wait",
+)
 
 
 @attrs.frozen
@@ -29,25 +44,27 @@ class StaleDeals(Rule):
     subject_kind = "deal"
     created_at_doc = "the latest activity on the deal (else its creation) + 14 days"
     expires_doc = "an activity lists the deal; the deal closed"
+    criteria = (OWNED_BY_YOU, DEAL_OPEN, IDLE_FOR)
 
     idle: timedelta = threshold(timedelta(days=14), "time without activity before it fires")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        for deal in ctx.deals_owned():
+        for deal in ctx.candidates("deal", ctx.deals_owned):
             activities = ctx.activities_listing("deal", deal.id)
-            last = max((ctx.happened_at(a) for a in activities), default=deal.created_at)
-            met = all_met(
-                lambda: owned_by_you(ctx, deal, "deal"),
-                lambda: deal_is_open(ctx, deal),
-                lambda: Check(
-                    "nothing happened for 14 days",
+            last = max((activity_happened_at(a) for a in activities), default=deal.created_at)
+            checks = ctx.criteria(
+                lambda: owned_by_you(ctx, deal),
+                lambda: deal_open(ctx, deal),
+                lambda: IDLE_FOR.check(
                     last + self.idle <= ctx.now,
-                    f"last activity on deal {deal.id} at {ctx.fmt(last)}",
+                    deal=ctx.ref(deal),
+                    idle=self.idle,
+                    last=ctx.local(last),
                 ),
             )
-            if met is not None:
+            if checks is not None:
                 yield self.proposal(
-                    deal.id, created_at=last + self.idle, expires_at=None, reasons=met
+                    deal.id, created_at=last + self.idle, expires_at=None, checks=checks
                 )
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 import attrs
 import pytest
 
-import guided_actions._adapters.cli
 from guided_actions import (
     Proposal,
     Rule,
@@ -26,7 +25,8 @@ from guided_actions import (
     load_rules,
     summarize,
 )
-from guided_actions._adapters.cli import Progress, main
+from guided_actions._adapters.cli import commands, main, reading
+from guided_actions._adapters.cli.progress import Progress
 from guided_actions._adapters.demo import DEMO_NOW, DEMO_USER, demo_document, demo_snapshot
 from guided_actions.errors import PluginConflictError, PluginError
 from guided_actions.rules import BUILTIN_RULES
@@ -74,7 +74,7 @@ def installed(monkeypatch) -> list[bool]:
         extra = [HELLO_PLUGIN] if entry_points else []
         return load_rules([*plugins, *extra], entry_points=False, config=config)
 
-    monkeypatch.setattr(guided_actions._adapters.cli, "load_rules", discover)
+    monkeypatch.setattr(reading, "load_rules", discover)
     return calls
 
 
@@ -318,7 +318,7 @@ class TestPlugins:
             lambda config: attrs.evolve(config, disabled_rules={"reply_to_email"})
         )
         monkeypatch.setattr(
-            guided_actions._adapters.cli,
+            reading,
             "load_rules",
             lambda *a, **kw: load_rules([quiet], entry_points=False),
         )
@@ -395,7 +395,7 @@ class TestPlugins:
         def conflict(*args, **kwargs):
             raise PluginConflictError("stale_deals", ("stale_deals", "old_deals"))
 
-        monkeypatch.setattr(guided_actions._adapters.cli, "load_rules", conflict)
+        monkeypatch.setattr(reading, "load_rules", conflict)
         argv = [str(snapshot_file) if a == "SNAPSHOT" else a for a in argv]
         code, out, err = run(capsys, *argv)
         assert (code, out) == (2, "")
@@ -410,7 +410,7 @@ class TestPlugins:
         def broken(*args, **kwargs):
             raise PluginError("bad_plugin", "could not load entry point 'bad':\n  ImportError: x")
 
-        monkeypatch.setattr(guided_actions._adapters.cli, "load_rules", broken)
+        monkeypatch.setattr(reading, "load_rules", broken)
         code, _out, err = run(capsys, "rules")
         assert code == 2
         assert err == (
@@ -427,7 +427,7 @@ class TestPlugins:
                 raise PluginError("bad_plugin", "boom")
             return load_rules(plugins, entry_points=False, config=config)
 
-        monkeypatch.setattr(guided_actions._adapters.cli, "load_rules", broken_when_discovering)
+        monkeypatch.setattr(reading, "load_rules", broken_when_discovering)
         assert run(capsys, "rules")[0] == 2
         assert run(capsys, "--no-plugins", "rules")[0] == 0
 
@@ -644,7 +644,7 @@ class TestProgress:
         """Loading a big snapshot shows its size, then how long it took; stdout is untouched."""
         fake = FakeTerminal()
         monkeypatch.setattr("sys.stderr", fake)
-        monkeypatch.setattr(guided_actions._adapters.cli, "BIG_SNAPSHOT", 1)
+        monkeypatch.setattr(reading, "BIG_SNAPSHOT", 1)
         code = main(["evaluate", str(snapshot_file), "--user", DEMO_USER, "--now", NOW,
                      "--format", "json", "--no-plugins"])  # fmt: skip
         assert code == 0
@@ -670,7 +670,7 @@ class TestProgress:
         """``evaluate --all`` on a terminal shows users done / total, then the total time."""
         fake = FakeTerminal()
         monkeypatch.setattr("sys.stderr", fake)
-        monkeypatch.setattr(guided_actions._adapters.cli, "USERS_PER_STEP", 1)
+        monkeypatch.setattr(commands, "USERS_PER_STEP", 1)
         assert main(["evaluate", str(snapshot_file), "--all", "--now", NOW]) == 0
         parts = fake.getvalue().split("\r")[1:]
         assert parts[0] == "evaluating: 1/3 users"

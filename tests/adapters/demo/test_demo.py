@@ -1,13 +1,17 @@
-"""The demo snapshot shipped with the package: valid, and a showcase of every built-in rule."""
+"""The demo snapshot shipped with the package (`demo.json`): valid, exported byte for byte, and a
+showcase of every built-in rule."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from importlib import resources
+from pathlib import Path
 
 import pytest
 
 from guided_actions import Snapshot, evaluate, summarize
+from guided_actions._adapters.cli import main
 from guided_actions._adapters.demo import DEMO_NOW, DEMO_USER, demo_document, demo_snapshot
 from guided_actions.rules import BUILTIN_RULES
 
@@ -57,6 +61,34 @@ class TestDocument:
         assert stamps
         late = [s for s in stamps if datetime.fromisoformat(s[3]) > DEMO_NOW]
         assert late == []
+
+
+@pytest.fixture(scope="module")
+def packaged() -> bytes:
+    """The bytes of ``demo.json`` as the installed package holds them."""
+    return resources.files("guided_actions._adapters.demo").joinpath("demo.json").read_bytes()
+
+
+class TestPackagedFile:
+    def test_is_the_document(self, packaged: bytes) -> None:
+        """``demo_document()`` is the packaged file, parsed."""
+        assert json.loads(packaged.decode("utf-8")) == demo_document()
+
+    def test_export_writes_exactly_the_file(self, packaged: bytes, tmp_path: Path, capsys) -> None:
+        """``guided-actions demo --export FILE`` writes the packaged file, byte for byte."""
+        target = tmp_path / "demo.json"
+        assert main(["--no-plugins", "demo", "--export", str(target), "--format", "json"]) == 0
+        capsys.readouterr()
+        assert target.read_bytes() == packaged
+
+    def test_is_stably_formatted(self, packaged: bytes) -> None:
+        """UTF-8 JSON, 2-space indent, one final newline: dumping it again gives the same bytes."""
+        text = packaged.decode("utf-8")
+        assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+
+    def test_lists_in_interchange_order(self) -> None:
+        """The schema first, then the record lists in interchange order (that of ``to_dict``)."""
+        assert list(demo_document()) == list(demo_snapshot().to_dict())
 
 
 class TestEvaluation:

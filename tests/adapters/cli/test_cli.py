@@ -14,9 +14,9 @@ import attrs
 import pytest
 
 import guided_actions
-import guided_actions._adapters.cli
-from guided_actions import Rule, Snapshot, evaluate, hookimpl, load_rules
-from guided_actions._adapters.cli import main
+from guided_actions import Rule, Snapshot, evaluate, explain, hookimpl, load_rules
+from guided_actions._adapters.cli import main, reading
+from guided_actions._adapters.cli.explain import explanation_text
 from guided_actions._adapters.demo import DEMO_NOW, DEMO_USER, demo_document, demo_snapshot
 from guided_actions.rules import BUILTIN_RULES
 
@@ -33,7 +33,7 @@ def _no_installed_plugins(monkeypatch) -> None:
     def builtins_only(plugins=(), *, entry_points=True, config=None):
         return load_rules(plugins, entry_points=False, config=config)
 
-    monkeypatch.setattr(guided_actions._adapters.cli, "load_rules", builtins_only)
+    monkeypatch.setattr(reading, "load_rules", builtins_only)
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -243,34 +243,59 @@ class TestEvaluate:
 
 class TestExplain:
     def test_subject_with_actions(self, capsys, snapshot_file: Path) -> None:
-        """``explain`` prints ``explain()`` of every action about the subject, in order."""
+        """``explain`` prints one block per rule of the record's kind, the active ones with
+        their key, every check marked met or not."""
         code, out, _err = run(
             capsys, "explain", str(snapshot_file), "--user", DEMO_USER, "--now", NOW,
             "--subject", "contact:c-ines",
         )  # fmt: skip
         assert code == 0
+        expected = explain(demo_snapshot(), DEMO_NOW, DEMO_USER, "contact:c-ines")
+        assert out == explanation_text(expected) + "\n"
         about = demo_result().about("contact", "c-ines")
-        assert {a.rule for a in about} == {"email_replies", "contacts_awaiting_reply"}
-        assert out == "\n\n".join(a.explain() for a in about) + "\n"
+        assert {r.rule for r in expected.with_status("active")} == {a.rule for a in about}
+        for action in about:
+            assert f"key: {action.key}" in out
+        assert "[ ]" in out and "[x]" in out
 
     def test_member_of_a_card(self, capsys, snapshot_file: Path) -> None:
-        """A record that is one member of a grouped card is explained through that card."""
+        """A record that is one member of a grouped card is active with the card's key."""
         code, out, _err = run(
             capsys, "explain", str(snapshot_file), "--user", DEMO_USER, "--now", NOW,
             "--subject", "task:t-seq-amara-1",
         )  # fmt: skip
         assert code == 0
-        assert out.startswith("Sequence activity [sequence_activity;")
-        assert "task t-seq-paul-1" in out
+        (card,) = demo_result().filter(rule="sequence_activity").about("task", "t-seq-amara-1")
+        assert "Sequence activity [sequence_activity]: active" in out
+        assert f"key: {card.key}" in out
 
     def test_subject_without_actions(self, capsys, snapshot_file: Path) -> None:
-        """A subject no action is about says so and exits 0."""
+        """A subject no action is about lists every rule of its kind as not active."""
         code, out, err = run(
             capsys, "explain", str(snapshot_file), "--user", DEMO_USER, "--now", NOW,
             "--subject", "contact:c-karl",
         )  # fmt: skip
         assert (code, err) == (0, "")
-        assert out.startswith("No action of user u-claire is about contact c-karl")
+        assert out.startswith("contact c-karl, for user u-claire at ")
+        assert ": active" not in out
+        assert out.count("[contact") == 0
+
+    def test_json_is_exactly_to_dict(self, capsys, snapshot_file: Path) -> None:
+        code, out, _err = run(
+            capsys, "explain", str(snapshot_file), "--user", DEMO_USER, "--now", NOW,
+            "--subject", "deal:d-acme-renewal", "--format", "json",
+        )  # fmt: skip
+        assert code == 0
+        expected = explain(demo_snapshot(), DEMO_NOW, DEMO_USER, "deal:d-acme-renewal").to_dict()
+        assert json.loads(out) == expected
+
+    def test_unknown_record(self, capsys, snapshot_file: Path) -> None:
+        code, out, err = run(
+            capsys, "explain", str(snapshot_file), "--user", DEMO_USER, "--now", NOW,
+            "--subject", "deal:nope",
+        )  # fmt: skip
+        assert (code, out) == (2, "")
+        assert "unknown deal 'nope'" in err and "Traceback" not in err
 
 
 class TestRules:
@@ -542,7 +567,7 @@ class TestFailingRule:
         def with_broken(plugins=(), *, entry_points=True, config=None):
             return load_rules([plugin], entry_points=False, config=config)
 
-        monkeypatch.setattr(guided_actions._adapters.cli, "load_rules", with_broken)
+        monkeypatch.setattr(reading, "load_rules", with_broken)
 
     def test_table_reports_the_failure(self, capsys) -> None:
         """A failing rule is listed under the table with its plugin; other actions still show."""

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from guided_actions import Snapshot, Stage
-from guided_actions._snapshot.snapshot import DEFAULT_LIFECYCLE_STAGES, RECORD_LISTS
+from guided_actions._model.kinds import NAMES
+from guided_actions._snapshot.snapshot import DEFAULT_LIFECYCLE_STAGES
 from guided_actions.errors import InvalidSnapshotError, Problem
 from guided_actions.testing import (
     at,
@@ -29,7 +30,7 @@ from guided_actions.testing import (
     task,
     user,
 )
-from guided_actions.typing import SnapshotReader
+from guided_actions.typing import ListedKind, SnapshotReader
 
 
 def ids(records: Any) -> list[str]:
@@ -194,15 +195,15 @@ class TestFromRecords:
 class TestKeywordConstructor:
     def test_builds_from_lists(self) -> None:
         """Snapshot(users=..., contacts=...) builds the same snapshot as from_records."""
-        records = [user("u1"), contact("c1"), company("co1")]
-        direct = Snapshot(users=[records[0]], contacts=[records[1]], companies=[records[2]])
-        for key in RECORD_LISTS:
-            assert direct.records(key) == Snapshot.from_records(records).records(key)
+        u1, c1, co1 = user("u1"), contact("c1"), company("co1")
+        direct = Snapshot(users=[u1], contacts=[c1], companies=[co1])
+        for key in NAMES:
+            assert direct.records(key) == Snapshot.from_records([u1, c1, co1]).records(key)
 
     def test_empty(self) -> None:
         """Snapshot() is the empty snapshot with the default lifecycle stages."""
         empty = Snapshot()
-        assert all(empty.records(key) == () for key in RECORD_LISTS)
+        assert all(empty.records(key) == () for key in NAMES)
         assert empty.lifecycle_stages == DEFAULT_LIFECYCLE_STAGES
         assert empty.custom_lifecycle_stages is False
         assert repr(empty) == "<Snapshot empty>"
@@ -235,7 +236,7 @@ class TestKeywordConstructor:
         """A snapshot built from records survives to_dict / from_dict and json."""
         dumped = snap.to_dict()
         again = Snapshot.from_dict(json.loads(json.dumps(dumped)))
-        for key in RECORD_LISTS:
+        for key in NAMES:
             assert again.records(key) == snap.records(key), key
         assert again.to_dict() == dumped
 
@@ -407,7 +408,8 @@ class TestReader:
         assert t1 is not None
         assert "c2" not in t1.contact_ids
         assert t1.deal_ids == ()
-        for kind, rid in (("contact", "c2"), ("deal", "d1"), ("lead", "l2")):
+        listed: list[tuple[ListedKind, str]] = [("contact", "c2"), ("deal", "d1"), ("lead", "l2")]
+        for kind, rid in listed:
             assert t1 in snap.activities_listing(kind, rid)
         assert snap.task("t3") not in snap.activities_listing("contact", "c1")
 

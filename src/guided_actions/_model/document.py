@@ -1,38 +1,54 @@
-"""The JSON interchange format ``guided-actions/1``: load (with every problem reported) and dump.
+"""The JSON interchange document ``guided-actions/1``: decoded into records, encoded from them.
 
-The loader never stops at the first problem: it checks every record, then every reference, and
-raises one :class:`~guided_actions.errors.InvalidSnapshotError` listing them all. Nothing of the
-input is mutated, and no snapshot exists unless the whole document is valid.
+:func:`decode` never stops at the first problem: it checks the document's shape and every record,
+and returns the valid records together with every problem found. It knows nothing of snapshots:
+checks across records (duplicate ids, references, stages) are the snapshot's, which
+``Snapshot.from_dict`` runs on the decoded records before raising one
+:class:`~guided_actions.errors.InvalidSnapshotError` listing every problem. Nothing of the input
+is mutated or kept.
+
+:func:`encode` is the reverse: records (and a custom lifecycle list) to a JSON-ready document.
 """
 
 from __future__ import annotations
 
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
 
-from guided_actions._model.records import (
-    Record,
-    Stage,
-    _is_union,
-    check_type,
-    describe_type,
-    field_types,
-)
+from guided_actions._model.kinds import KINDS, NAMES
+from guided_actions._model.records import Record, Stage
 from guided_actions._model.time import is_aware, parse_instant, utc_iso
-from guided_actions._snapshot.snapshot import _ID_FIELD, RECORD_LISTS, Snapshot
-from guided_actions.errors import InvalidRecordError, InvalidSnapshotError, Problem
+from guided_actions._model.validation import check_type, describe_type, field_types, is_union
+from guided_actions.errors import InvalidRecordError, Problem
+
+__all__ = ["SCHEMA", "Decoded", "decode", "encode", "record_to_dict"]
 
 SCHEMA = "guided-actions/1"
-_TOP_LEVEL = {"schema", "lifecycle_stages", *RECORD_LISTS}
+_TOP_LEVEL = frozenset({"schema", "lifecycle_stages", *NAMES})
 _MISSING = object()
 
 
+@attrs.frozen
+class Decoded:
+    """What :func:`decode` read from a document: the valid records and every problem found."""
+
+    #: The valid records of every list, by list name (every list present, in interchange order).
+    lists: Mapping[str, tuple[Record, ...]]
+    #: ``lifecycle_stages`` as the document gave it (a list is copied), ``None`` when absent.
+    lifecycle_stages: object
+    #: By list name, every id present in the document, its record valid or not (so that one bad
+    #: record does not make every reference to it look dangling too).
+    known_ids: Mapping[str, frozenset[str]]
+    #: Every problem of the document's shape and of its records, in document order.
+    problems: tuple[Problem, ...]
+
+
 def _is_instant_type(tp: Any) -> bool:
-    return tp is datetime or (_is_union(tp) and datetime in typing.get_args(tp))
+    return tp is datetime or (is_union(tp) and datetime in typing.get_args(tp))
 
 
 def _is_tuple_type(tp: Any) -> bool:
@@ -64,17 +80,6 @@ def _plan(cls: type[Record]) -> _Plan:
     return plan
 
 
-_TYPES: dict[type, dict[str, Any]] = {}
-
-
-def _types(cls: type[Record]) -> dict[str, Any]:
-    """Field name -> annotation of a record class (built once per class)."""
-    types_ = _TYPES.get(cls)
-    if types_ is None:
-        types_ = _TYPES[cls] = {name: tp for name, _required, tp, _i, _t in _plan(cls)}
-    return types_
-
-
 class _RecordLoader:
     """Turns one raw JSON object into a record, or into the problems that prevent it."""
 
@@ -86,7 +91,7 @@ class _RecordLoader:
             self.problems.append(Problem(key, label, None, raw, "expected a JSON object"))
             return None
         plan = _plan(cls)
-        types_ = _types(cls)
+        types_ = field_types(cls)
         before = len(self.problems)
         for name in raw:
             if name not in types_:
@@ -210,13 +215,17 @@ def _label(raw: object, index: int, id_field: str | None) -> str:
     return f"#{index}"
 
 
-def load(data: object) -> Snapshot:
-    """Build a :class:`Snapshot` from a parsed interchange document, or raise with every problem."""
-    problems: list[Problem] = []
+def decode(data: object) -> Decoded:
+    """The records of a parsed interchange document, and every problem of its shape and records.
+
+    Checks across records (duplicates excepted, which are seen here even among invalid records)
+    are left to the snapshot.
+    """
+    lists: dict[str, tuple[Record, ...]] = dict.fromkeys(NAMES, ())
     if not isinstance(data, Mapping):
-        raise InvalidSnapshotError(
-            [Problem("snapshot", None, None, data, "expected a JSON object at the top level")]
-        )
+        problem = Problem("snapshot", None, None, data, "expected a JSON object at the top level")
+        return Decoded(lists=lists, lifecycle_stages=None, known_ids={}, problems=(problem,))
+    problems: list[Problem] = []
     schema = data.get("schema", _MISSING)
     if schema is _MISSING:
         problems.append(
@@ -235,19 +244,17 @@ def load(data: object) -> Snapshot:
             )
 
     loader = _RecordLoader(problems)
-    given: dict[str, list[Record]] = {}
-    known_ids: dict[str, set[str]] = {}
-    for key, cls in RECORD_LISTS.items():
+    known_ids: dict[str, frozenset[str]] = {}
+    for kind in KINDS:
+        key, id_field = kind.name, kind.id_field
         raw_list = data.get(key)
-        records: list[Record] = []
-        given[key] = records
         if raw_list is None:
             continue
         if not isinstance(raw_list, list):
             problems.append(Problem("snapshot", None, key, raw_list, "expected a list"))
             continue
-        id_field = _ID_FIELD.get(key)
-        ids = known_ids.setdefault(key, set())
+        records: list[Record] = []
+        ids: set[str] = set()
         for index, raw in enumerate(raw_list):
             label = _label(raw, index, id_field)
             if id_field is not None and label != f"#{index}":
@@ -258,35 +265,20 @@ def load(data: object) -> Snapshot:
                         )
                     )
                 ids.add(label)
-            record = loader.load(key, cls, raw, label)
+            record = loader.load(key, kind.cls, raw, label)
             if record is not None:
                 records.append(record)
+        lists[key] = tuple(records)
+        if ids:
+            known_ids[key] = frozenset(ids)
 
     lifecycle = data.get("lifecycle_stages")
-    stages_given = list(lifecycle) if isinstance(lifecycle, list) else lifecycle
-    snapshot: Snapshot | None = None
-    try:
-        snapshot = Snapshot.__new__(Snapshot)
-        # With problems already found, only look for more: indexes need every record valid.
-        snapshot._init(given, stages_given, known_ids, check_only=bool(problems))
-    except InvalidSnapshotError as exc:
-        problems.extend(exc.problems)
-        snapshot = None
-    if problems:
-        raise InvalidSnapshotError(_dedupe(problems))
-    assert snapshot is not None
-    return snapshot
-
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen: set[tuple[str, str | None, str | None, str]] = set()
-    out: list[Problem] = []
-    for p in problems:
-        marker = (p.kind, p.record_id, p.field, p.message)
-        if marker not in seen:
-            seen.add(marker)
-            out.append(p)
-    return out
+    return Decoded(
+        lists=lists,
+        lifecycle_stages=list(lifecycle) if isinstance(lifecycle, list) else lifecycle,
+        known_ids=known_ids,
+        problems=tuple(problems),
+    )
 
 
 def _jsonable(value: Any) -> Any:
@@ -316,13 +308,19 @@ def record_to_dict(record: Record) -> dict[str, Any]:
     return out
 
 
-def dump(snapshot: Snapshot) -> dict[str, Any]:
-    """The snapshot as an interchange document; ``load(dump(s))`` gives an equal snapshot."""
+def encode(
+    lists: Mapping[str, Sequence[Record]], lifecycle_stages: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """The interchange document of these record lists; ``decode`` reads back the same records.
+
+    ``lifecycle_stages`` is written only when given (``None``: the default list applies). Empty
+    lists are left out.
+    """
     doc: dict[str, Any] = {"schema": SCHEMA}
-    if snapshot.custom_lifecycle_stages:
-        doc["lifecycle_stages"] = list(snapshot.lifecycle_stages)
-    for key in RECORD_LISTS:
-        records = snapshot.records(key)
+    if lifecycle_stages is not None:
+        doc["lifecycle_stages"] = list(lifecycle_stages)
+    for name in NAMES:
+        records = lists.get(name, ())
         if records:
-            doc[key] = [record_to_dict(r) for r in records]
+            doc[name] = [record_to_dict(r) for r in records]
     return doc

@@ -1,0 +1,102 @@
+"""The ``guided-actions`` command-line program: an adapter at the edge of the library.
+
+Sub-commands::
+
+    guided-actions demo [--user ID] [--format table|json] [--export FILE] [--workspace]
+    guided-actions evaluate SNAPSHOT.json (--user ID | --all) [--now ISO] [--viewer ID]
+                            [--format table|json] [--category deal|prospecting|general]
+    guided-actions explain SNAPSHOT.json --user ID [--now ISO] [--viewer ID] --subject KIND:ID
+    guided-actions workspace SNAPSHOT.json --user ID [--now ISO] [--viewer ID]
+                             [--format table|json]
+    guided-actions rules [--format table|json]
+    guided-actions generate --users N --contacts-per-user M [--seed S] --now ISO -o FILE
+
+``SNAPSHOT.json`` is an interchange document (``guided-actions/1``), or ``-`` for standard input.
+``--now`` defaults to the current time here, and only here: the library never reads the clock.
+The rules are the built-in ones plus those of installed plugins (the ``guided_actions``
+entry-point group); ``--no-plugins``, before or after the sub-command, keeps the built-ins only.
+Bad input prints one short ``guided-actions: error: …`` paragraph on standard error and exits
+with status 2, like a usage error. Long work reports its progress on standard error, only when
+standard error is a terminal.
+
+This module is the entry point, :func:`main`: it parses the arguments, runs the sub-command and
+turns what goes wrong into an exit status and one message. The rest of the package:
+
+- :mod:`.parsing`: the argument grammar (argparse), sub-commands, options and their help;
+- :mod:`.reading`: the inputs, read and checked: snapshot files, ``--now``, ``--subject``, the
+  rule set (plugins included);
+- :mod:`.commands`: what each sub-command does, one function each (``explain`` aside);
+- :mod:`.explain`: the ``explain`` sub-command;
+- :mod:`.render`: the text tables of guided actions and of the workspace;
+- :mod:`.catalogue`: the rule catalogue of ``rules``, as JSON entries and as a table;
+- :mod:`.progress`: the progress line on a terminal;
+- :mod:`.diagnostics`: the program's name, :class:`CliError` and its error and warning lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import sys
+from collections.abc import Callable, Mapping
+
+from guided_actions._adapters.cli.commands import (
+    run_demo,
+    run_evaluate,
+    run_generate,
+    run_rules,
+    run_workspace,
+)
+from guided_actions._adapters.cli.diagnostics import CliError, print_error
+from guided_actions._adapters.cli.explain import run_explain
+from guided_actions._adapters.cli.parsing import build_parser
+from guided_actions.errors import GuidedActionsError
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_BROKEN_PIPE", "EXIT_OK", "main"]
+
+#: The command did its work.
+EXIT_OK = 0
+#: The reader of standard output went away (``| head``).
+EXIT_BROKEN_PIPE = 1
+#: Bad input or a usage error: one ``guided-actions: error:`` paragraph was printed.
+EXIT_BAD_INPUT = 2
+
+#: Sub-command name -> the function that runs it and returns the exit status.
+COMMANDS: Mapping[str, Callable[[argparse.Namespace], int]] = {
+    "demo": run_demo,
+    "evaluate": run_evaluate,
+    "explain": run_explain,
+    "workspace": run_workspace,
+    "rules": run_rules,
+    "generate": run_generate,
+}
+
+
+def _fail(message: str) -> int:
+    print_error(message)
+    return EXIT_BAD_INPUT
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the program with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        if isinstance(exc.code, int):
+            return exc.code
+        return EXIT_OK if exc.code is None else EXIT_BAD_INPUT
+    try:
+        code: int = COMMANDS[args.command](args)
+    except CliError as exc:
+        return _fail(str(exc))
+    except GuidedActionsError as exc:  # unknown user or viewer, a viewer who may not look
+        return _fail(str(exc))
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly, without a second error at exit.
+        with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    return code

@@ -1,0 +1,240 @@
+"""What each sub-command does, one ``run_<command>(args)`` function each: read the inputs, call
+the library, write the result in the format asked for. ``explain`` lives in :mod:`.explain`.
+
+Each function returns the exit status (0) or raises :class:`~.diagnostics.CliError`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TextIO
+
+from guided_actions._adapters.cli.catalogue import catalogue, catalogue_table
+from guided_actions._adapters.cli.diagnostics import PROG, CliError, warn_failures
+from guided_actions._adapters.cli.progress import Progress, seconds
+from guided_actions._adapters.cli.reading import load_ruleset, parse_now, read_snapshot
+from guided_actions._adapters.cli.render import all_table, table, workspace_table
+from guided_actions._adapters.demo import DEMO_NOW, demo_document
+from guided_actions._engine.actions import Result
+from guided_actions._engine.evaluate import evaluate, evaluate_all
+from guided_actions._model.document import SCHEMA
+from guided_actions._plugins.loader import RuleSet
+from guided_actions._snapshot.snapshot import Snapshot
+from guided_actions._workspace.summary import Summary, summarize
+from guided_actions.synthetic import _LISTS, iter_generate
+from guided_actions.typing import Category
+
+__all__ = [
+    "USERS_PER_STEP",
+    "run_demo",
+    "run_evaluate",
+    "run_generate",
+    "run_rules",
+    "run_workspace",
+]
+
+#: Users evaluated between two progress reports of ``evaluate --all``.
+USERS_PER_STEP = 5
+
+
+# -- output in the format asked for ---------------------------------------------------------
+
+
+def _print_result(
+    args: argparse.Namespace,
+    snapshot: Snapshot,
+    now: datetime,
+    result: Result,
+    out: TextIO,
+) -> None:
+    if args.format == "json":
+        out.write(json.dumps(result.to_dicts(), indent=2) + "\n")
+        warn_failures(result)
+        return
+    user = snapshot.user(result.user_id)
+    assert user is not None
+    viewer = snapshot.user(args.viewer) if getattr(args, "viewer", None) else None
+    out.write(table(user, now, result, viewer) + "\n")
+
+
+def _print_workspace(
+    args: argparse.Namespace, snapshot: Snapshot, summary: Summary, result: Result
+) -> None:
+    if args.format == "json":
+        print(json.dumps(summary.to_dict(), indent=2))
+        warn_failures(result)
+        return
+    viewer = snapshot.user(summary.viewer_id)
+    print(workspace_table(snapshot, summary, result, viewer))
+
+
+def _workspace(
+    snapshot: Snapshot, now: datetime, user: str, viewer: str | None, ruleset: RuleSet
+) -> tuple[Summary, Result]:
+    """The workspace summary, its guided actions computed with ``ruleset`` (plugins included)."""
+    summary = summarize(snapshot, now, user, viewer=viewer, rules=ruleset)
+    return summary, summary.result
+
+
+# -- demo -----------------------------------------------------------------------------------
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """``guided-actions demo``: the demo snapshot at its own instant, optionally exported."""
+    document = demo_document()
+    if args.export is not None:
+        try:
+            with open(args.export, "w", encoding="utf-8") as f:
+                json.dump(document, f, indent=2, ensure_ascii=False)
+                f.write("\n")
+        except OSError as exc:
+            raise CliError(f"cannot write {args.export}: {exc.strerror or exc}") from None
+        print(f"{PROG}: wrote the demo snapshot to {args.export}", file=sys.stderr)
+    snapshot = Snapshot.from_dict(document)
+    ruleset = load_ruleset(args)
+    if args.workspace:
+        summary, result = _workspace(snapshot, DEMO_NOW, args.user, None, ruleset)
+        _print_workspace(args, snapshot, summary, result)
+        return 0
+    result = evaluate(snapshot, DEMO_NOW, args.user, rules=ruleset)
+    _print_result(args, snapshot, DEMO_NOW, result, sys.stdout)
+    return 0
+
+
+# -- evaluate -------------------------------------------------------------------------------
+
+
+def _evaluate_all(
+    snapshot: Snapshot, now: datetime, ruleset: RuleSet, category: Category | None
+) -> dict[str, Result]:
+    users = [u.id for u in snapshot.users()]
+    results: dict[str, Result] = {}
+    with Progress() as progress:
+        start = time.monotonic()
+        for first in range(0, len(users), USERS_PER_STEP):
+            chunk = users[first : first + USERS_PER_STEP]
+            results.update(evaluate_all(snapshot, now, rules=ruleset, users=chunk))
+            progress.update(f"evaluating: {len(results)}/{len(users)} users")
+        progress.finish(f"evaluated {len(users)} users in {seconds(start)}")
+    if category is not None:
+        results = {uid: r.filter(category=category) for uid, r in results.items()}
+    return results
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """``guided-actions evaluate``: one user's actions, or every user's with ``--all``."""
+    if args.all and args.viewer is not None:
+        raise CliError("--viewer applies to one user's actions: it cannot be used with --all")
+    now = parse_now(args.now)
+    ruleset = load_ruleset(args)
+    snapshot = read_snapshot(args.snapshot)
+    if args.all:
+        results = _evaluate_all(snapshot, now, ruleset, args.category)
+        if args.format == "json":
+            print(json.dumps({uid: r.to_dicts() for uid, r in results.items()}, indent=2))
+            for uid, r in results.items():
+                warn_failures(r, f"user {uid!r}: ")
+        else:
+            print(all_table(now, results, ruleset))
+        return 0
+    result = evaluate(snapshot, now, args.user, viewer=args.viewer, rules=ruleset)
+    if args.category is not None:
+        result = result.filter(category=args.category)
+    _print_result(args, snapshot, now, result, sys.stdout)
+    return 0
+
+
+# -- workspace ------------------------------------------------------------------------------
+
+
+def run_workspace(args: argparse.Namespace) -> int:
+    """``guided-actions workspace``: one user's sales workspace."""
+    now = parse_now(args.now)
+    ruleset = load_ruleset(args)
+    snapshot = read_snapshot(args.snapshot)
+    summary, result = _workspace(snapshot, now, args.user, args.viewer, ruleset)
+    _print_workspace(args, snapshot, summary, result)
+    return 0
+
+
+# -- rules ----------------------------------------------------------------------------------
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    """``guided-actions rules``: the rule catalogue, plugins included."""
+    entries = catalogue(load_ruleset(args))
+    if args.format == "json":
+        print(json.dumps(entries, indent=2))
+    else:
+        print(catalogue_table(entries))
+    return 0
+
+
+# -- generate -------------------------------------------------------------------------------
+
+
+def _generate_lists(
+    args: argparse.Namespace, now: datetime, progress: Progress
+) -> tuple[dict[str, list[dict[str, Any]]], int]:
+    """The records of ``generate(...)`` by list, and how many there are."""
+    lists: dict[str, list[dict[str, Any]]] = {key: [] for key in _LISTS}
+    records = 0
+    for key, record in iter_generate(
+        users=args.users, contacts_per_user=args.contacts_per_user, seed=args.seed, now=now
+    ):
+        lists[key].append(record)
+        records += 1
+        progress.update(f"generating: {records} records")
+    return lists, records
+
+
+def _document_chunks(
+    lists: Mapping[str, Sequence[Mapping[str, Any]]], records: int, progress: Progress
+) -> Iterator[str]:
+    """``json.dumps(generate(...), separators=(",", ":"))`` in pieces, counting the records."""
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    written = 0
+    yield "{" + dumps("schema") + ":" + dumps(SCHEMA)
+    for key in _LISTS:
+        yield "," + dumps(key) + ":["
+        for i, record in enumerate(lists[key]):
+            yield ("," if i else "") + dumps(record)
+            written += 1
+            progress.update(f"writing: {written}/{records} records")
+        yield "]"
+    yield "}"
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    """``guided-actions generate``: a deterministic synthetic CRM as compact interchange JSON."""
+    now = parse_now(args.now)
+    target = "standard output" if args.output == "-" else args.output
+    with Progress() as progress, contextlib.ExitStack() as stack:
+        start = time.monotonic()
+        try:
+            out: TextIO = (
+                sys.stdout
+                if args.output == "-"
+                else stack.enter_context(open(args.output, "w", encoding="utf-8", newline=""))
+            )
+            lists, records = _generate_lists(args, now, progress)
+            buffer: list[str] = []
+            for chunk in _document_chunks(lists, records, progress):
+                buffer.append(chunk)
+                if len(buffer) >= 1000:
+                    out.write("".join(buffer))
+                    buffer.clear()
+            out.write("".join(buffer))
+            out.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise CliError(f"cannot write {target}: {exc.strerror or exc}") from None
+        progress.finish(f"wrote {records} records to {target} in {seconds(start)}")
+    return 0

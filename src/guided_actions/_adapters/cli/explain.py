@@ -1,0 +1,54 @@
+"""The ``explain`` sub-command: why one record has, or has not, an action of each rule.
+
+:func:`run_explain` reads the inputs and prints :func:`guided_actions.explain`'s answer, as a table
+(:func:`explanation_text`) or, with ``--format json``, exactly ``Explanation.to_dict()``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from guided_actions._adapters.cli.reading import (
+    load_ruleset,
+    parse_now,
+    parse_subject,
+    read_snapshot,
+)
+from guided_actions._engine.explain import Explanation, explain
+from guided_actions._model.time import utc_iso
+
+__all__ = ["explanation_text", "run_explain"]
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    """``guided-actions explain``: the status of every rule of the record's kind, and why."""
+    subject = parse_subject(args.subject)
+    now = parse_now(args.now)
+    ruleset = load_ruleset(args)
+    snapshot = read_snapshot(args.snapshot)
+    explanation = explain(snapshot, now, args.user, subject, viewer=args.viewer, rules=ruleset)
+    if args.format == "json":
+        print(json.dumps(explanation.to_dict(), indent=2))
+    else:
+        print(explanation_text(explanation))
+    return 0
+
+
+def explanation_text(explanation: Explanation) -> str:
+    """The explanation as text: one block per rule, each check marked met ``[x]`` or not."""
+    kind, rid = explanation.subject
+    lines = [f"{kind} {rid}, for user {explanation.user_id} at {utc_iso(explanation.now)}"]
+    if not explanation.rules:
+        lines.append(f"No rule is about a {kind}.")
+    for entry in explanation:
+        lines.append("")
+        lines.append(f"{entry.title} [{entry.rule}]: {entry.status}")
+        if entry.created_at is not None:
+            until = utc_iso(entry.expires_at) if entry.expires_at else "no time limit"
+            lines.append(f"  from {utc_iso(entry.created_at)} until {until}")
+        if entry.key is not None:
+            lines.append(f"  key: {entry.key}")
+        for check in entry.to_dict()["checks"]:
+            lines.append(f"  [{'x' if check['met'] else ' '}] {check['text']}")
+    return "\n".join(lines)

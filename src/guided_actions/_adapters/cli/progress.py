@@ -1,0 +1,92 @@
+"""The progress line that long work draws on standard error, only when it is a terminal."""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import TextIO
+
+__all__ = ["Progress", "megabytes", "seconds"]
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+class Progress:
+    """One line of progress on ``stream`` (standard error by default), rewritten with ``\\r``.
+
+    Silent unless the stream is a terminal, so redirected and captured output never holds it.
+    ``update`` redraws at most once per ``interval`` seconds; ``finish`` writes the last text and
+    ends the line; ``clear`` erases the line (used when the work fails). As a context manager it
+    clears an unfinished line on the way out.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        interval: float = 0.1,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = _is_terminal(self.stream)
+        self.interval = interval
+        self.clock = clock
+        self._last = -math.inf
+        self._width = 0
+
+    def _draw(self, text: str, end: str = "") -> None:
+        pad = " " * max(0, self._width - len(text))
+        self.stream.write(f"\r{text}{pad}{end}")
+        self.stream.flush()
+        self._width = 0 if end else len(text)
+
+    def update(self, text: str, *, force: bool = False) -> None:
+        """Show ``text``, unless the line was redrawn less than ``interval`` seconds ago."""
+        if not self.enabled:
+            return
+        now = self.clock()
+        if not force and now - self._last < self.interval:
+            return
+        self._last = now
+        self._draw(text)
+
+    def finish(self, text: str) -> None:
+        """Show ``text`` and end the line."""
+        if self.enabled:
+            self._draw(text, "\n")
+
+    def clear(self) -> None:
+        """Erase a line left unfinished."""
+        if self.enabled and self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+            self._width = 0
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.clear()
+
+
+def seconds(start: float) -> str:
+    """The time since ``start`` (a :func:`time.monotonic` reading), as ``"1.2 s"``."""
+    return f"{time.monotonic() - start:.1f} s"
+
+
+def megabytes(size: int) -> str:
+    """``size`` bytes as ``"3.4 MB"``."""
+    return f"{size / 1_000_000:.1f} MB"

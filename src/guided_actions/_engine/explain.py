@@ -1,0 +1,289 @@
+"""``explain``: why a record has an action, or why not, rule by rule.
+
+For one record and every rule whose subject kind is the record's kind, the engine runs the rule
+focused on that record (every criterion evaluated, none skipped) and reads the proposal against
+``now`` and the user's result:
+
+- ``active``: the action is in ``evaluate``'s result (alone or as a member of a card);
+- ``pending``: every condition holds and only time has to pass: it appears at ``created_at``;
+- ``expired``: every condition holds but its time limit has passed (``expires_at <= now``);
+- ``unmet``: at least one condition fails; every criterion is listed, met or not;
+- ``dismissed``: it would be active, but a dismissal of the user hides it.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any, Literal
+
+import attrs
+
+from guided_actions._engine.actions import Action, Result
+from guided_actions._engine.config import Config
+from guided_actions._engine.evaluate import (
+    RuleSetLike,
+    action_key,
+    check_now,
+    context_for,
+    evaluate_prepared,
+    prepare,
+    resolve_viewer,
+    run_rule,
+)
+from guided_actions._model.records import User
+from guided_actions._model.time import utc_iso
+from guided_actions._rules.context import RuleContext
+from guided_actions._rules.rule import Proposal, Rule
+from guided_actions._text.checks import Check, Criterion, Ref
+from guided_actions._text.render import render_check
+from guided_actions.errors import UnknownRecordError
+from guided_actions.typing import SnapshotReader, Subject, SubjectKind
+
+__all__ = ["Explanation", "RuleExplanation", "Status", "explain", "parse_subject"]
+
+Status = Literal["active", "pending", "expired", "unmet", "dismissed"]
+
+_SUBJECT_KINDS: tuple[str, ...] = typing.get_args(SubjectKind)
+
+#: The engine's own criteria, for what no rule says.
+EXISTS = Criterion(
+    "exists_at_now",
+    met="{record} exists at {now}",
+    unmet="{record} does not exist yet at {now}",
+)
+PROPOSED = Criterion(
+    "considered_by_rule",
+    met="the rule considers {record}",
+    unmet="the rule does not consider {record}",
+)
+RULE_RAN = Criterion(
+    "rule_ran",
+    met="the rule ran",
+    unmet="the rule failed: {error}",
+)
+NOT_DISMISSED = Criterion(
+    "not_dismissed",
+    met="you have not dismissed the action",
+    unmet="you dismissed the action until {until}",
+)
+NOT_DISMISSED_FOR_GOOD = Criterion(
+    "not_dismissed",
+    met="you have not dismissed the action",
+    unmet="you dismissed the action for good",
+)
+
+
+@attrs.frozen(kw_only=True)
+class RuleExplanation:
+    """One rule's verdict on the record: its status, the action's key and window, its checks."""
+
+    rule: str
+    title: str
+    status: Status
+    key: str | None
+    created_at: datetime | None
+    expires_at: datetime | None
+    checks: tuple[Check, ...]
+
+    @property
+    def unmet(self) -> tuple[Check, ...]:
+        """The checks that do not hold."""
+        return tuple(c for c in self.checks if not c.met)
+
+    def to_dict(self, locale: str = "en") -> dict[str, Any]:
+        """The plain-dict form: JSON-serialisable, instants in UTC."""
+        return {
+            "rule": self.rule,
+            "title": self.title,
+            "status": self.status,
+            "key": self.key,
+            "created_at": utc_iso(self.created_at) if self.created_at else None,
+            "expires_at": utc_iso(self.expires_at) if self.expires_at else None,
+            "checks": [
+                {"criterion": c.id, "met": c.met, "text": render_check(c, locale)}
+                for c in self.checks
+            ],
+        }
+
+
+@attrs.frozen(kw_only=True)
+class Explanation:
+    """Why a record has, or has not, an action of each rule of its kind, for one user at ``now``.
+
+    Iterating gives one :class:`RuleExplanation` per rule, in rule-set order.
+    """
+
+    subject: Subject
+    user_id: str
+    now: datetime
+    rules: tuple[RuleExplanation, ...]
+
+    def __iter__(self) -> Iterator[RuleExplanation]:
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def get(self, rule_id: str) -> RuleExplanation | None:
+        """The explanation of one rule."""
+        return next((r for r in self.rules if r.rule == rule_id), None)
+
+    def with_status(self, *statuses: Status) -> tuple[RuleExplanation, ...]:
+        """The rules in one of these statuses."""
+        return tuple(r for r in self.rules if r.status in statuses)
+
+    def to_dict(self, locale: str = "en") -> dict[str, Any]:
+        """``{"subject": {"kind", "id"}, "user_id", "now", "rules": [...]}``."""
+        kind, rid = self.subject
+        return {
+            "subject": {"kind": kind, "id": rid},
+            "user_id": self.user_id,
+            "now": utc_iso(self.now),
+            "rules": [r.to_dict(locale) for r in self.rules],
+        }
+
+
+def parse_subject(subject: object) -> Subject:
+    """A ``(kind, id)`` pair from ``(kind, id)`` or ``"kind:id"``; ``ValueError`` otherwise."""
+    if isinstance(subject, str):
+        kind, sep, rid = subject.partition(":")
+        if not sep:
+            raise ValueError(f"subject {subject!r} must be written KIND:ID, e.g. deal:d1")
+        pair: tuple[object, object] = (kind, rid)
+    elif isinstance(subject, tuple) and len(subject) == 2:
+        pair = subject
+    else:
+        raise ValueError(f"subject must be a (kind, id) pair or 'kind:id', got {subject!r}")
+    kind_, rid_ = pair
+    if kind_ not in _SUBJECT_KINDS:
+        raise ValueError(
+            f"unknown subject kind {kind_!r}; expected one of {', '.join(_SUBJECT_KINDS)}"
+        )
+    if not isinstance(rid_, str) or not rid_:
+        raise ValueError(f"subject id must be a non-empty string, got {rid_!r}")
+    return typing.cast("SubjectKind", kind_), rid_
+
+
+def explain(
+    snapshot: SnapshotReader,
+    now: datetime,
+    user: str | User,
+    subject: Subject | tuple[str, str] | str,
+    *,
+    viewer: str | User | None = None,
+    config: Config | None = None,
+    rules: RuleSetLike | None = None,
+) -> Explanation:
+    """Why ``subject`` has, or has not, an action of each rule of its kind for ``user`` at ``now``.
+
+    ``subject`` is a ``(kind, id)`` pair or ``"kind:id"``. ``viewer``, ``config`` and ``rules``
+    are those of :func:`~guided_actions.evaluate`, and the statuses agree with it: a rule is
+    ``active`` exactly when ``evaluate`` gives an action about the record. Raises
+    :class:`~guided_actions.errors.UnknownRecordError` when the snapshot holds no such record.
+    """
+    now_utc = check_now(now)
+    kind, rid = parse_subject(subject)
+    if getattr(snapshot, kind)(rid) is None:
+        raise UnknownRecordError(kind, rid)
+    target, _looker, private = resolve_viewer(snapshot, user, viewer)
+    prepared = prepare(rules, config)
+    result = evaluate_prepared(snapshot, now_utc, target, private, prepared, strict=False)
+    ctx = context_for(snapshot, now_utc, target, private, prepared.config, focus=(kind, rid))
+    entries = [
+        _explain_rule(rule, ctx, result, prepared.config.grouped(rule), prepared.origins)
+        for rule in prepared.rules
+        if rule.subject_kind == kind
+    ]
+    return Explanation(subject=(kind, rid), user_id=target.id, now=now_utc, rules=tuple(entries))
+
+
+def _explain_rule(
+    rule: Rule,
+    ctx: RuleContext,
+    result: Result,
+    grouped: bool,
+    origins: typing.Mapping[str, str],
+) -> RuleExplanation:
+    assert ctx.focus is not None
+    subject = ctx.focus
+    proposals, failure = run_rule(rule, ctx, strict=False, plugin=origins.get(rule.id))
+    found: Proposal | None = next((p for p in proposals if p.subject == subject), None)
+    action = _action_about(result, rule.id, subject)
+
+    def entry(
+        status: Status,
+        checks: Iterable[Check],
+        key: str | None = None,
+        proposal: Proposal | None = found,
+    ) -> RuleExplanation:
+        return RuleExplanation(
+            rule=rule.id,
+            title=rule.title,
+            status=status,
+            key=key,
+            created_at=proposal.created_at if proposal else None,
+            expires_at=proposal.expires_at if proposal else None,
+            checks=tuple(checks),
+        )
+
+    if action is not None:
+        own = next((m for m in action.members if subject in m.subjects), action)
+        return RuleExplanation(
+            rule=rule.id,
+            title=rule.title,
+            status="active",
+            key=action.key,
+            created_at=own.created_at,
+            expires_at=own.expires_at,
+            checks=found.checks if found is not None else own.checks,
+        )
+    record = ctx.ref(_record(ctx, subject))
+    if failure is not None:
+        return entry("unmet", [RULE_RAN.check(False, error=failure.message)], proposal=None)
+    if found is None:
+        if ctx.record(*subject) is None:
+            check = EXISTS.check(False, record=record, now=ctx.local(ctx.now))
+        else:
+            check = PROPOSED.check(False, record=record)
+        return entry("unmet", [check], proposal=None)
+    if not found.conditions_met or found.created_at is None:
+        return entry("unmet", found.checks)
+    key = (
+        action_key(rule.id, ctx.user.id, group=found.group or "all")
+        if grouped
+        else action_key(rule.id, ctx.user.id, subject=subject, created_at=found.created_at)
+    )
+    if ctx.now < found.created_at:
+        return entry("pending", found.checks, key)
+    if found.expires_at is not None and found.expires_at <= ctx.now:
+        return entry("expired", found.checks, key)
+    dismissal = next(
+        (
+            d
+            for d in ctx.snapshot.dismissals_of(ctx.user.id)
+            if d.action_key == key and (d.until is None or ctx.now < d.until)
+        ),
+        None,
+    )
+    if dismissal is not None:
+        hidden = (
+            NOT_DISMISSED_FOR_GOOD.check(False)
+            if dismissal.until is None
+            else NOT_DISMISSED.check(False, until=ctx.local(dismissal.until))
+        )
+        return entry("dismissed", (*found.checks, hidden), key)
+    # Every condition holds and the window is open, yet evaluate did not keep it: the rule
+    # proposes differently when focused (a plugin rule that ignores ctx.candidates, say).
+    return entry("unmet", (*found.checks, PROPOSED.check(False, record=record)), key)
+
+
+def _action_about(result: Result, rule_id: str, subject: Subject) -> Action | None:
+    return next((a for a in result.actions if a.rule == rule_id and subject in a.subjects), None)
+
+
+def _record(ctx: RuleContext, subject: Subject) -> object:
+    kind, rid = subject
+    found: object | None = getattr(ctx.snapshot, kind)(rid)
+    return found if found is not None else Ref(kind, rid)

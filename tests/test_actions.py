@@ -12,6 +12,7 @@ import attrs
 import pytest
 
 from guided_actions import Action, Proposal, Result, Rule, RuleContext, evaluate
+from guided_actions.criteria import Check, Criterion, Ref
 from guided_actions.rules import BUILTIN_RULES
 from guided_actions.testing import NOW, at, build, call, company, contact, deal
 
@@ -30,6 +31,34 @@ PINNED_KEYS = {
 }
 
 TOKYO = ZoneInfo("Asia/Tokyo")
+
+BECAUSE = Criterion("because", met="because", unmet="not because")
+STALE = Criterion(
+    "stale_for",
+    met="{deal} saw nothing for {idle}, since {last}",
+    unmet="{deal} saw activity at {last}, less than {idle} ago",
+    role="wait",
+)
+
+
+def an_action(instant: datetime = NOW, **fields: Any) -> Action:
+    """An action about contact c1 at ``instant``, for one day; ``fields`` override."""
+    values: dict[str, Any] = {
+        "key": "r:1",
+        "rule": "r",
+        "title": "R",
+        "category": "general",
+        "priority": "low",
+        "user_id": "u1",
+        "subjects": (("contact", "c1"),),
+        "created_at": instant,
+        "expires_at": instant + timedelta(days=1),
+        "contact_ids": ("c1",),
+        "company_ids": (),
+        "checks": (BECAUSE.check(True),),
+    }
+    values.update(fields)
+    return Action(**values)
 
 
 @attrs.frozen
@@ -201,23 +230,11 @@ class TestToDicts:
     )
     def test_action_to_dict_normalises_any_zone(self, instant: datetime) -> None:
         """Action.to_dict writes any zone's instant in UTC with +00:00."""
-        action = Action(
-            key="r:1",
-            rule="r",
-            title="R",
-            category="general",
-            priority="low",
-            user_id="u1",
-            subjects=(("contact", "c1"),),
-            created_at=instant,
-            expires_at=instant + timedelta(days=1),
-            contact_ids=("c1",),
-            company_ids=(),
-            reasons=("because",),
-        )
+        action = an_action(instant)
         d = action.to_dict()
         assert d["created_at"] == "2026-11-25T12:00:00+00:00"
         assert d["expires_at"] == "2026-11-26T12:00:00+00:00"
+        assert d["reasons"] == ["because"]
 
 
 class TestExplain:
@@ -237,3 +254,74 @@ class TestExplain:
         assert "No limit at all" in text
         assert "first reason: data one" in text
         assert "second reason: data two" in text
+
+
+class TestChecks:
+    def test_reasons_are_the_checks_rendered(self) -> None:
+        """``reasons`` is each check's text, its met or unmet template filled in, in order."""
+        d1 = Ref("deal", "d1")
+        last = datetime(2026, 11, 6, 21, 0, tzinfo=TOKYO)
+        checks = (
+            BECAUSE.check(True),
+            STALE.check(True, deal=d1, idle=timedelta(days=14), last=last),
+            STALE.check(False, deal=d1, idle=timedelta(hours=36), last=last),
+            BECAUSE.check(False),
+        )
+        action = an_action(checks=checks)
+        assert action.checks == checks
+        assert action.reasons == (
+            "because",
+            "deal d1 saw nothing for 14 days, since 2026-11-06T21:00+09:00",
+            "deal d1 saw activity at 2026-11-06T21:00+09:00, less than 36 hours ago",
+            "not because",
+        )
+        assert action.to_dict()["reasons"] == list(action.reasons)
+
+    def test_identical_texts_show_once(self) -> None:
+        """A text that two checks give is one reason, where it first appears; checks stay."""
+        same = Criterion("other", met="because", unmet="never")
+        checks = (
+            BECAUSE.check(True),
+            Check(Criterion("x", met="x", unmet="not x"), True),
+            BECAUSE.check(True),
+            same.check(True),
+            BECAUSE.check(False),
+        )
+        action = an_action(checks=checks)
+        assert len(action.checks) == 5
+        assert action.reasons == ("because", "x", "not because")
+        assert action.to_dict()["reasons"] == ["because", "x", "not because"]
+        assert "    - because\n    - x\n    - not because\n  key: r:1" in action.explain()
+
+    def test_evaluated_actions_carry_their_checks(self, result: Result) -> None:
+        """Every action of ``evaluate`` carries met checks, and its reasons are their texts."""
+        for action in result:
+            assert action.checks
+            assert all(isinstance(c, Check) and c.met for c in action.checks)
+            assert action.reasons == tuple(dict.fromkeys(str(c) for c in action.checks))
+
+    def test_shared_criteria_are_named_by_id(self, result: Result) -> None:
+        """A built-in rule's checks name the shared criteria by their stable ids."""
+        [action] = result.filter(rule="add_contact_to_deal")
+        ids = [c.id for c in action.checks]
+        assert ids[:2] == ["owned_by_you", "deal_open"]
+        assert "created_more_than" in ids
+        assert {c.role for c in action.checks} <= {"condition", "wait", "limit"}
+
+    def test_a_card_unites_its_members_checks(self, result: Result) -> None:
+        """A grouped card's checks are its members' checks, each once, in member order."""
+        [card] = result.filter(rule="log_call_outcomes")
+        assert card.members
+        expected = tuple(dict.fromkeys(c for m in card.members for c in m.checks))
+        assert card.checks == expected
+        texts = [r for m in card.members for r in m.reasons]
+        assert list(card.reasons) == list(dict.fromkeys(texts))
+
+    def test_plain_text_reasons_become_text_checks(self, result: Result) -> None:
+        """A rule passing ``reasons=`` strings gets checks of criterion ``text``, always met."""
+        [action] = result.filter(rule="no_limit")
+        assert [(c.id, c.met, c.role) for c in action.checks] == [
+            ("text", True, "condition"),
+            ("text", True, "condition"),
+        ]
+        assert action.reasons == NoLimit.reasons

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,16 +17,22 @@ from guided_actions._rules.context import (
     email_is_from,
     email_is_to,
 )
+from guided_actions._text.render import format_value
+from guided_actions.criteria import Check, Criterion, Ref
 from guided_actions.testing import (
     NOW,
     at,
     build,
     call,
+    company,
     contact,
     deal,
     email,
+    engagement,
+    lead,
     meeting,
     note,
+    sequence,
     task,
     user,
 )
@@ -138,10 +145,25 @@ class TestActivityStamps:
         self, activity: Any, happened: datetime, ended: datetime | None
     ) -> None:
         """SPEC §4: when each activity happened and ended (an open task has not ended)."""
-        ctx = ctx_of(build())
-        assert activity_happened_at(activity) == ctx.happened_at(activity) == happened
+        assert activity_happened_at(activity) == happened
         assert activity_end(activity) == ended
-        assert ctx.ended_at(activity) == ended
+
+    @pytest.mark.parametrize(
+        ("activity", "happened"),
+        [
+            pytest.param(email("e1", sent_at=NOW), True, id="email-at-now"),
+            pytest.param(email("e1", sent_at=at(microseconds=1)), False, id="email-after-now"),
+            pytest.param(call("k1", started_at=NOW), True, id="call-at-now"),
+            pytest.param(call("k1", started_at=at(microseconds=1)), False, id="call-after-now"),
+            pytest.param(meeting("m1", start=NOW), True, id="meeting-at-now"),
+            pytest.param(meeting("m1", start=at(microseconds=1)), False, id="meeting-after"),
+            pytest.param(note("n1", created_at=NOW), True, id="note-at-now"),
+            pytest.param(task("t1", created_at=at(microseconds=1)), False, id="task-after-now"),
+        ],
+    )
+    def test_happened_is_the_stamp_at_or_before_now(self, activity: Any, happened: bool) -> None:
+        """``ctx.happened`` compares the stamp of ``activity_happened_at`` with ``now``."""
+        assert ctx_of(build()).happened(activity) is happened
 
 
 class TestStageOf:
@@ -179,26 +201,70 @@ class TestStageOf:
         assert ctx.stage_of(deal("d1", stage_id="nowhere")) == (False, False, False)
 
 
-class TestDescribe:
+class TestRef:
     @pytest.mark.parametrize(
-        ("record", "expected"),
+        ("record", "expected", "text"),
         [
-            pytest.param(meeting("m1", title="Demo"), "meeting m1 'Demo'", id="meeting-titled"),
-            pytest.param(meeting("m1"), "meeting m1", id="meeting-untitled"),
-            pytest.param(contact("c1"), "contact c1 (c1@client.test)", id="contact"),
-            pytest.param(contact("c1", email=None), "contact c1", id="contact-no-email"),
-            pytest.param(task("t1", title="Call"), "task t1 'Call'", id="task-titled"),
-            pytest.param(task("t1"), "task t1", id="task-untitled"),
-            pytest.param(deal("d1"), "deal d1", id="other-kind"),
-            pytest.param(object(), "object ?", id="no-id"),
+            pytest.param(
+                meeting("m1", title="Demo"),
+                Ref("meeting", "m1", "Demo"),
+                "meeting m1 'Demo'",
+                id="meeting-titled",
+            ),
+            pytest.param(meeting("m1"), Ref("meeting", "m1"), "meeting m1", id="meeting-untitled"),
+            pytest.param(
+                contact("c1"),
+                Ref("contact", "c1", "c1@client.test"),
+                "contact c1 (c1@client.test)",
+                id="contact",
+            ),
+            pytest.param(
+                contact("c1", email=None), Ref("contact", "c1"), "contact c1", id="contact-no-email"
+            ),
+            pytest.param(
+                task("t1", title="Call"), Ref("task", "t1", "Call"), "task t1 'Call'", id="task"
+            ),
+            pytest.param(task("t1"), Ref("task", "t1"), "task t1", id="task-untitled"),
+            pytest.param(
+                company("co1", name="Globex"),
+                Ref("company", "co1", "Globex"),
+                "company co1 (Globex)",
+                id="company",
+            ),
+            pytest.param(
+                engagement("ev1", kind="page_view"),
+                Ref("engagement", "ev1", "page_view"),
+                "engagement ev1 (page_view)",
+                id="engagement",
+            ),
+            pytest.param(
+                sequence("s1", name="Outbound"),
+                Ref("sequence", "s1", "Outbound"),
+                "sequence s1 (Outbound)",
+                id="sequence",
+            ),
+            pytest.param(
+                sequence("s1", name=None),
+                Ref("sequence", "s1"),
+                "sequence s1",
+                id="sequence-nameless",
+            ),
+            pytest.param(user("u2"), Ref("user", "u2"), "user u2", id="user-no-detail"),
+            pytest.param(deal("d1"), Ref("deal", "d1"), "deal d1", id="deal"),
+            pytest.param(lead("l1"), Ref("lead", "l1"), "lead l1", id="lead"),
+            pytest.param(email("e1"), Ref("email", "e1"), "email e1", id="email"),
+            pytest.param(call("k1"), Ref("call", "k1"), "call k1", id="call"),
+            pytest.param(object(), Ref("object", "?"), "object ?", id="no-id"),
         ],
     )
-    def test_describe(self, record: object, expected: str) -> None:
-        """A short label per record kind, as reasons show it."""
-        assert ctx_of(build()).describe(record) == expected
+    def test_ref(self, record: object, expected: Ref, text: str) -> None:
+        """A record as a check names it (kind, id, detail), and as the text shows it."""
+        ref = ctx_of(build()).ref(record)
+        assert ref == expected
+        assert format_value(ref) == text
 
     def test_private_meeting_is_busy(self) -> None:
-        """With private meetings, a meeting shows only its id and "Busy"."""
+        """With private meetings, a meeting carries no title and reads only "Busy"."""
         ctx = RuleContext(
             snapshot=build(),
             now=NOW,
@@ -206,14 +272,42 @@ class TestDescribe:
             engagement_kinds=KINDS,
             private_meetings=True,
         )
-        assert ctx.describe(meeting("m1", title="Secret")) == "meeting m1 (Busy)"
+        ref = ctx.ref(meeting("m1", title="Secret"))
+        assert ref == Ref("meeting", "m1", None, private=True)
+        assert format_value(ref) == "meeting m1 (Busy)"
+        # Only meetings are private: a task keeps its title.
+        assert ctx.ref(task("t1", title="Call")) == Ref("task", "t1", "Call")
+
+    def test_refs_are_sorted_by_kind_then_id(self) -> None:
+        """Several records become a tuple of refs sorted by kind, then id, whatever the order."""
+        records = [deal("d2"), contact("c9", email=None), deal("d1"), contact("c1", email=None)]
+        refs = ctx_of(build()).refs(records)
+        assert refs == (
+            Ref("contact", "c1"),
+            Ref("contact", "c9"),
+            Ref("deal", "d1"),
+            Ref("deal", "d2"),
+        )
+        assert format_value(refs) == "contact c1, contact c9, deal d1, deal d2"
+        assert ctx_of(build()).refs([]) == ()
 
 
 class TestTime:
-    def test_fmt_uses_the_users_zone(self) -> None:
-        """Instants read in the user's own time zone, to the minute, with the offset."""
+    def test_local_is_the_instant_in_the_users_zone(self) -> None:
+        """``local`` gives the same instant in the user's zone; checks show it with the offset."""
         snap = build(user("u1", "rep@acme.test", timezone="Asia/Kolkata"))
-        assert ctx_of(snap).fmt(NOW) == "2026-11-26T17:30+05:30"
+        local = ctx_of(snap).local(NOW)
+        assert local == NOW
+        assert local.tzinfo == ZoneInfo("Asia/Kolkata")
+        assert local.isoformat() == "2026-11-26T17:30:00+05:30"
+        assert format_value(local) == "2026-11-26T17:30+05:30"
+
+    def test_today_is_the_users_local_day(self) -> None:
+        """``today()`` is ``[start, end)`` of the user's local day, as instants."""
+        snap = build(user("u1", "rep@acme.test", timezone="Asia/Kolkata"))
+        start, end = ctx_of(snap, now=at(hours=12)).today()
+        assert start == datetime(2026, 11, 27, 0, 0, tzinfo=ZoneInfo("Asia/Kolkata"))
+        assert end - start == timedelta(days=1)
 
     def test_task_is_open(self) -> None:
         """Open unless completed by ``now``; a completion stamped after ``now`` has not happened."""
@@ -223,6 +317,288 @@ class TestTime:
         assert ctx.task_is_open(done) is False
         later = task("t1", status="completed", completed_at=NOW + timedelta(microseconds=1))
         assert ctx.task_is_open(later) is True
+
+
+A = Criterion("first_one", met="one holds", unmet="one fails")
+B = Criterion("second_one", met="two holds", unmet="two fails")
+
+
+def focused(snap: Snapshot, subject: tuple[str, str], user_id: str = "u1") -> RuleContext:
+    found = snap.user(user_id)
+    assert found is not None
+    return RuleContext(
+        snapshot=snap,
+        now=NOW,
+        user=found,
+        engagement_kinds=KINDS,
+        focus=subject,  # type: ignore[arg-type]
+    )
+
+
+class TestCandidates:
+    SNAP = build(
+        deal("d1"),
+        deal("d2", owner_id="u2"),
+        deal("d3", created_at=at(microseconds=1)),
+        contact("c1"),
+    )
+
+    def test_without_focus_the_default_records(self) -> None:
+        """Not explaining: the candidates are ``default()``, as a list."""
+        ctx = ctx_of(self.SNAP)
+        assert ctx.explaining is False
+        assert ctx.candidates("deal", ctx.deals_owned) == [self.SNAP.deal("d1")]
+        assert ctx.candidates("deal", lambda: (d for d in ("x", "y"))) == ["x", "y"]
+
+    def test_focused_gives_the_record_whoever_owns_it(self) -> None:
+        """Explaining a record: that record alone, even another user's; default is not called."""
+        ctx = focused(self.SNAP, ("deal", "d2"))
+        assert ctx.explaining is True
+
+        def default() -> list[object]:
+            raise AssertionError("default() must not be called when focused")
+
+        assert ctx.candidates("deal", default) == [self.SNAP.deal("d2")]
+
+    @pytest.mark.parametrize(
+        "subject",
+        [
+            pytest.param(("contact", "c1"), id="another-kind"),
+            pytest.param(("deal", "d3"), id="not-yet-created"),
+            pytest.param(("deal", "d404"), id="absent"),
+        ],
+    )
+    def test_focused_elsewhere_gives_none(self, subject: tuple[str, str]) -> None:
+        """A focus of another kind, on a record created after ``now`` or absent: no candidate."""
+        ctx = focused(self.SNAP, subject)
+        assert ctx.candidates("deal", ctx.deals_owned) == []
+
+
+class TestWants:
+    @pytest.mark.parametrize(
+        ("created_at", "expires_at", "wanted"),
+        [
+            pytest.param(NOW, None, True, id="created-at-now-no-limit"),
+            pytest.param(at(days=-1), at(microseconds=1), True, id="open-window"),
+            pytest.param(at(microseconds=1), None, False, id="not-yet-created"),
+            pytest.param(at(days=-1), NOW, False, id="expires-at-now"),
+            pytest.param(None, None, False, id="no-window"),
+        ],
+    )
+    def test_only_an_open_window_when_not_explaining(
+        self, created_at: datetime | None, expires_at: datetime | None, wanted: bool
+    ) -> None:
+        """Not explaining: wanted only when ``created_at <= now < expires_at``."""
+        assert ctx_of(build()).wants(created_at, expires_at) is wanted
+
+    @pytest.mark.parametrize(
+        ("created_at", "expires_at"),
+        [(at(microseconds=1), None), (at(days=-1), NOW), (None, None)],
+    )
+    def test_always_when_explaining(
+        self, created_at: datetime | None, expires_at: datetime | None
+    ) -> None:
+        """Explaining: every subject is wanted, whatever its window (pending, expired, none)."""
+        assert focused(build(deal("d1")), ("deal", "d1")).wants(created_at, expires_at) is True
+
+
+class TestCriteria:
+    def test_all_met_gives_the_checks_in_order(self) -> None:
+        """When every criterion holds, the checks come back in the order given, as a tuple."""
+        one, two = A.check(True), B.check(True)
+        assert ctx_of(build()).criteria(lambda: one, lambda: two) == (one, two)
+
+    def test_stops_at_the_first_unmet_when_not_explaining(self) -> None:
+        """Not explaining: the first unmet criterion gives ``None``; later ones are not called."""
+        called: list[str] = []
+
+        def later() -> Check:
+            called.append("later")
+            return B.check(True)
+
+        assert ctx_of(build()).criteria(lambda: A.check(False), later) is None
+        assert called == []
+
+    def test_evaluates_every_criterion_when_explaining(self) -> None:
+        """Explaining: every criterion is evaluated, and every check returned, met or not."""
+        called: list[str] = []
+
+        def later() -> Check:
+            called.append("later")
+            return B.check(True)
+
+        ctx = focused(build(deal("d1")), ("deal", "d1"))
+        checks = ctx.criteria(lambda: A.check(False), later)
+        assert checks == (A.check(False), B.check(True))
+        assert called == ["later"]
+        assert [str(c) for c in checks or ()] == ["one fails", "two holds"]
+
+    @pytest.mark.parametrize("explaining", [False, True])
+    def test_no_criteria(self, explaining: bool) -> None:
+        """With no criteria, all are met: an empty tuple, not ``None``."""
+        ctx = focused(build(deal("d1")), ("deal", "d1")) if explaining else ctx_of(build())
+        assert ctx.criteria() == ()
+
+
+#: One microsecond after ``now``: a record stamped then does not exist yet.
+LATER = at(microseconds=1)
+
+
+class TestRecordsAsOfNow:
+    """Every query applies SPEC §3: created or stamped after ``now`` does not exist yet."""
+
+    SNAP = build(
+        company("co1", name="Globex", owner_id="u1"),
+        company("co2", owner_id="u2"),
+        contact("c1", created_at=NOW, company_ids=("co1",), email="Ada@Client.test"),
+        contact("c2", created_at=LATER, company_ids=("co1",), email="ada@client.test"),
+        contact("c3", owner_id="u2", created_at=at(days=-1)),
+        lead("l1", created_at=NOW),
+        lead("l2", created_at=LATER),
+        deal("d1", created_at=NOW, contact_ids=("c3", "c2", "c1")),
+        deal("d2", created_at=LATER, contact_ids=("c1",)),
+        task("t1", created_at=NOW, meeting_id="m1"),
+        task("t2", created_at=LATER, meeting_id="m1"),
+        meeting("m1", start=at(days=-1)),
+        meeting("m2", start=at(days=1)),
+        call("k1", started_at=NOW),
+        call("k2", started_at=LATER),
+        sequence("s1"),
+    )
+
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ("contacts_owned", ["c1"]),
+            ("leads_owned", ["l1"]),
+            ("deals_owned", ["d1"]),
+            ("tasks_owned", ["t1"]),
+            ("calls_owned", ["k1"]),
+            ("meetings_owned", ["m1", "m2"]),
+            ("companies_owned", ["co1"]),
+        ],
+    )
+    def test_owned(self, query: str, expected: list[str]) -> None:
+        """The user's records that exist at ``now``; meetings past and future; companies all."""
+        assert [r.id for r in getattr(ctx_of(self.SNAP), query)()] == expected
+
+    def test_lookups_by_id(self) -> None:
+        """A contact or lead created after ``now`` is ``None``; companies and sequences are
+        always there."""
+        ctx = ctx_of(self.SNAP)
+        assert ctx.contact("c1") is self.SNAP.contact("c1")
+        assert ctx.contact("c2") is None
+        assert ctx.contact("c404") is None
+        assert ctx.lead("l1") is self.SNAP.lead("l1")
+        assert ctx.lead("l2") is None
+        assert ctx.company("co2") is self.SNAP.company("co2")
+        assert ctx.sequence("s1") is self.SNAP.sequence("s1")
+        assert ctx.sequence("s404") is None
+
+    @pytest.mark.parametrize(
+        ("kind", "rid", "found"),
+        [
+            ("contact", "c1", True),
+            ("contact", "c2", False),
+            ("lead", "l2", False),
+            ("deal", "d1", True),
+            ("deal", "d2", False),
+            ("task", "t2", False),
+            ("call", "k1", True),
+            ("call", "k2", False),
+            ("meeting", "m2", True),
+            ("company", "co2", True),
+            ("deal", "d404", False),
+        ],
+    )
+    def test_record(self, kind: str, rid: str, found: bool) -> None:
+        """``record(kind, id)``: the record as of ``now`` (meetings and companies always)."""
+        record = ctx_of(self.SNAP).record(kind, rid)  # type: ignore[arg-type]
+        if found:
+            assert record is getattr(self.SNAP, kind)(rid)
+        else:
+            assert record is None
+
+    def test_emails_by_stamp(self) -> None:
+        """An email sent after ``now`` is not in ``record`` (it has not happened yet)."""
+        snap = build(email("e1", sent_at=NOW), email("e2", sent_at=LATER))
+        assert ctx_of(snap).record("email", "e1") is snap.email("e1")
+        assert ctx_of(snap).record("email", "e2") is None
+
+    def test_related_records(self) -> None:
+        """Leads, deals, contacts and follow-up tasks of a record, as of ``now``."""
+        ctx = ctx_of(self.SNAP)
+        assert [x.id for x in ctx.leads_of("c1")] == ["l1"]
+        assert [d.id for d in ctx.deals_of("c1")] == ["d1"]
+        deal_d1 = self.SNAP.deal("d1")
+        assert deal_d1 is not None
+        assert [c.id for c in ctx.contacts_of(deal_d1)] == ["c3", "c1"]  # the deal's order
+        assert [c.id for c in ctx.contacts_of_company("co1")] == ["c1"]
+        assert [c.id for c in ctx.contacts_with_email("ADA@client.test")] == ["c1"]
+        assert [t.id for t in ctx.follow_up_tasks("m1")] == ["t1"]
+
+    def test_inbound_to_you(self) -> None:
+        """Inbound emails to your address (``to[0]``), in any mailbox, sent by ``now``."""
+        snap = build(
+            email("e1", direction="inbound", owner_id="u2", to=("REP@acme.test",), sent_at=NOW),
+            email("e2", direction="inbound", to=("rep@acme.test",), sent_at=LATER),
+            email("e3", direction="inbound", to=("x@acme.test", "rep@acme.test")),
+            email("e4", direction="outbound", to=("rep@acme.test",)),
+        )
+        assert [e.id for e in ctx_of(snap).inbound_to_you()] == ["e1"]
+
+    def test_mailbox_and_directions(self) -> None:
+        """The mailbox (sent by ``now``, oldest first) and what you sent, what they sent."""
+        snap = build(
+            PERSON,
+            email("e3", sent_at=at(days=-1), to=("ada@client.test",)),
+            email("e1", sent_at=at(days=-2), contact_ids=("c1",)),
+            email("e2", sent_at=LATER, to=("ada@client.test",)),
+            email("r1", direction="inbound", from_address="ADA@client.test", sent_at=NOW),
+            email("x1", owner_id="u2", to=("ada@client.test",)),
+        )
+        ctx = ctx_of(snap)
+        assert [e.id for e in ctx.mailbox()] == ["e1", "e3", "r1"]
+        assert [e.id for e in ctx.emails_sent_to(PERSON)] == ["e1", "e3"]
+        assert [e.id for e in ctx.emails_received_from(PERSON)] == ["r1"]
+
+    def test_engagements(self) -> None:
+        """The contact's engagements of a counted kind that happened by ``now``, oldest first."""
+        snap = build(
+            PERSON,
+            engagement("ev2", occurred_at=NOW),
+            engagement("ev1", occurred_at=at(days=-1)),
+            engagement("ev3", occurred_at=LATER),
+            engagement("ev4", kind="page_view", occurred_at=at(days=-1)),
+        )
+        assert [ev.id for ev in ctx_of(snap).engagements("c1")] == ["ev1", "ev2"]
+
+    def test_activities_listing(self) -> None:
+        """Activities of anyone listing the record that happened by ``now``."""
+        snap = build(
+            deal("d1"),
+            note("n1", created_at=NOW, deal_ids=("d1",)),
+            note("n2", created_at=LATER, deal_ids=("d1",)),
+            call("k1", owner_id="u2", started_at=at(hours=-1), deal_ids=("d1",)),
+            meeting("m1", start=LATER, deal_ids=("d1",)),
+        )
+        listed = ctx_of(snap).activities_listing("deal", "d1")
+        assert sorted(a.id for a in listed) == ["k1", "n1"]
+
+
+class TestPipelinesAndLifecycle:
+    def test_first_stage_of(self) -> None:
+        """The id of the first stage of the record's pipeline; ``None`` for an unknown one."""
+        ctx = ctx_of(build())
+        assert ctx.first_stage_of(deal("d1", stage_id="proposal")) == "new"
+        assert ctx.first_stage_of(lead("l1", stage_id="working")) == "new"
+        assert ctx.first_stage_of(deal("d1", pipeline_id="nowhere")) is None
+
+    def test_lifecycle_excluded(self) -> None:
+        """customer and evangelist by default; only the last stage of a custom list."""
+        assert ctx_of(build()).lifecycle_excluded() == ("customer", "evangelist")
+        custom = build(lifecycle_stages=["lead", "customer", "fan"])
+        assert ctx_of(custom).lifecycle_excluded() == ("fan",)
 
 
 class TestMailbox:

@@ -1,78 +1,291 @@
-"""The shared criteria of ``guided_actions.criteria``, called directly as a plugin would."""
+"""Criteria as data: ``Criterion``, ``Check`` and ``Ref``, their text, and the shared criteria of
+``guided_actions.criteria``, called directly as a plugin would."""
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+import guided_actions.criteria as criteria
 from guided_actions import Snapshot
 from guided_actions._rules.context import RuleContext
 from guided_actions.criteria import (
+    CREATED_MORE_THAN,
+    DEAL_OPEN,
+    FIRST_STAGE,
+    LEAD_OPEN,
+    LIFECYCLE_NOT_EXCLUDED,
+    NO_DEAL_LISTS_CONTACT,
+    NO_EMAIL_FROM_CONTACT_SINCE,
+    NO_EMAIL_FROM_YOU_AFTER,
+    NO_EMAIL_FROM_YOU_SINCE,
+    NO_OPEN_LEAD,
+    NOT_REASSIGNED_AFTER,
+    OWNED_BY_YOU,
+    SENDER_DOMAIN_DIFFERS,
+    WITHIN_LIFETIME,
     Check,
-    all_met,
-    deal_is_open,
-    in_first_stage,
+    Criterion,
+    Ref,
+    created_more_than,
+    deal_open,
+    first_stage,
     latest_email,
     latest_engagement,
-    lead_is_open,
+    lead_open,
     lifecycle_not_excluded,
     no_deal_lists_contact,
+    no_email_from_contact_since,
+    no_email_from_you_after,
+    no_email_from_you_since,
     no_open_lead,
+    not_reassigned_after,
     owned_by_you,
-    they_have_not_emailed_you_since,
-    you_have_not_emailed_since,
+    sender_domain,
+    sender_domain_differs,
+    within_lifetime,
 )
-from guided_actions.testing import NOW, at, build, contact, deal, email, engagement, lead
+from guided_actions.testing import (
+    NOW,
+    at,
+    build,
+    call,
+    contact,
+    deal,
+    email,
+    engagement,
+    lead,
+    meeting,
+    task,
+    user,
+)
 
 KINDS = frozenset(
     {"email_open", "email_click", "email_reply", "form_submission", "meeting_booked", "page_view"}
 )
+TOKYO = ZoneInfo("Asia/Tokyo")
+#: How the default contact ``c1`` reads in a text.
+C1 = "contact c1 (c1@client.test)"
 
 
 def ctx_of(snap: Snapshot, now: datetime = NOW, user_id: str = "u1") -> RuleContext:
-    user = snap.user(user_id)
-    assert user is not None
-    return RuleContext(snapshot=snap, now=now, user=user, engagement_kinds=KINDS)
+    found = snap.user(user_id)
+    assert found is not None
+    return RuleContext(snapshot=snap, now=now, user=found, engagement_kinds=KINDS)
 
 
 def check_of(*records: Any, fn: Callable[[RuleContext], Check]) -> tuple[bool, str]:
     c = fn(ctx_of(build(*records)))
-    return c.passed, str(c)
+    return c.met, str(c)
+
+
+# -- the data types --------------------------------------------------------------------------
+
+
+class TestCriterion:
+    def test_fields_are_the_template_parameters(self) -> None:
+        """A criterion's fields are every parameter its two templates name."""
+        assert CREATED_MORE_THAN.fields == {"record", "age", "created"}
+        assert NO_DEAL_LISTS_CONTACT.fields == {"contact", "deals"}
+        assert Criterion("x", met="{a.b} and {c[0]}", unmet="plain").fields == {"a", "c"}
+
+    def test_check_sorts_its_parameters(self) -> None:
+        """``check`` gives the criterion, whether it held, and its parameters sorted by name."""
+        crit = Criterion("pair", met="{b} then {a}", unmet="no {a}")
+        check = crit.check(1, b="two", a=Ref("deal", "d1"))  # type: ignore[arg-type]
+        assert check == Check(crit, True, (("a", Ref("deal", "d1")), ("b", "two")))
+        assert check.met is True
+        assert check.values == {"a": Ref("deal", "d1"), "b": "two"}
+        assert (check.id, check.role) == ("pair", "condition")
+
+    def test_extra_parameters_are_kept(self) -> None:
+        """A parameter no template names is still carried (it is data for explanations)."""
+        check = Criterion("x", met="x", unmet="not x").check(True, why=3)
+        assert check.values == {"why": 3}
+        assert str(check) == "x"
+
+    def test_missing_parameter_is_a_type_error(self) -> None:
+        """Every parameter a template names must be given: a missing one is a TypeError."""
+        with pytest.raises(
+            TypeError, match=r"'created_more_than' needs parameter\(s\) age, created"
+        ):
+            CREATED_MORE_THAN.check(True, record=Ref("deal", "d1"))
+
+    @pytest.mark.parametrize("bad", ["", "Deal_open", "deal-open", "deal open", "deal.open", "123"])
+    def test_id_must_be_lower_snake_case(self, bad: str) -> None:
+        """An id that is not lower_snake_case is a ValueError naming it."""
+        with pytest.raises(ValueError, match="lower_snake_case"):
+            Criterion(bad, met="x", unmet="y")
+
+    @pytest.mark.parametrize("good", ["deal_open", "x", "call_started_in_24h"])
+    def test_good_ids(self, good: str) -> None:
+        """Lower-case letters, digits and underscores make an id."""
+        assert Criterion(good, met="x", unmet="y").id == good
+
+    def test_role_defaults_to_condition(self) -> None:
+        """Without a role, a criterion is a condition."""
+        assert Criterion("x", met="x", unmet="y").role == "condition"
+
+    @pytest.mark.parametrize("bad", ["Wait", "deadline", "", None])
+    def test_role_must_be_known(self, bad: object) -> None:
+        """A role other than condition, wait or limit is a ValueError."""
+        with pytest.raises(ValueError, match="condition, wait, limit"):
+            Criterion("x", met="x", unmet="y", role=bad)  # type: ignore[arg-type]
 
 
 class TestCheck:
-    def test_truth_and_text(self) -> None:
-        """A check is truthy when passed, and reads ``criterion: detail``."""
-        assert bool(Check("a", True, "b")) is True
-        assert bool(Check("a", False, "b")) is False
-        assert str(Check("the deal is open", False, "deal d1 is lost")) == (
-            "the deal is open: deal d1 is lost"
+    CRIT = Criterion("flag", met="it holds", unmet="it fails")
+
+    def test_truthiness_is_met(self) -> None:
+        """A check is truthy exactly when it is met."""
+        assert bool(self.CRIT.check(True)) is True
+        assert bool(self.CRIT.check(False)) is False
+        assert bool(Check(self.CRIT, True)) is True
+        assert bool(Check(self.CRIT, False)) is False
+
+    def test_text_is_the_met_or_unmet_template(self) -> None:
+        """``str(check)`` fills the met template when met, the unmet one when not."""
+        assert str(self.CRIT.check(True)) == "it holds"
+        assert str(self.CRIT.check(False)) == "it fails"
+
+    def test_equal_and_hashable(self) -> None:
+        """Checks are values: equal when their criterion, outcome and parameters are."""
+        a = DEAL_OPEN.check(True, deal=Ref("deal", "d1"), stage="new")
+        b = DEAL_OPEN.check(True, stage="new", deal=Ref("deal", "d1"))
+        assert a == b
+        assert hash(a) == hash(b)
+        assert a != DEAL_OPEN.check(False, deal=Ref("deal", "d1"), stage="new")
+
+    def test_pickling(self) -> None:
+        """Check, Criterion and Ref survive pickling (results cross process boundaries)."""
+        check = CREATED_MORE_THAN.check(
+            True,
+            record=Ref("meeting", "m1", "Demo", private=True),
+            age=timedelta(days=7),
+            created=datetime(2026, 11, 18, 21, 0, tzinfo=TOKYO),
         )
+        for value in (check, CREATED_MORE_THAN, Ref("contact", "c1", "ada@example.com")):
+            again = pickle.loads(pickle.dumps(value))
+            assert again == value
+        again = pickle.loads(pickle.dumps(check))
+        assert str(again) == str(check)
+        assert again.role == "wait"
 
 
-class TestAllMet:
-    def test_all_pass_gives_the_checks_in_order(self) -> None:
-        """When every criterion holds, the checks come back in the order given."""
-        one, two = Check("one", True, "1"), Check("two", True, "2")
-        assert all_met(lambda: one, lambda: two) == [one, two]
+class TestRender:
+    WAIT = Criterion("wait_for", met="wait {d}", unmet="no wait")
 
-    def test_stops_at_the_first_failure(self) -> None:
-        """The first failing criterion gives ``None`` and later ones are not evaluated."""
-        called: list[str] = []
+    @pytest.mark.parametrize(
+        ("value", "text"),
+        [
+            (timedelta(days=7), "7 days"),
+            (timedelta(hours=24), "1 day"),
+            (timedelta(days=1), "1 day"),
+            (timedelta(hours=36), "36 hours"),
+            (timedelta(hours=1), "1 hour"),
+            (timedelta(minutes=10), "10 minutes"),
+            (timedelta(minutes=90), "90 minutes"),
+            (timedelta(seconds=1), "1 second"),
+            (timedelta(seconds=61), "61 seconds"),
+        ],
+    )
+    def test_durations_in_the_largest_exact_unit(self, value: timedelta, text: str) -> None:
+        """A duration reads in the largest unit that measures it exactly, singular for one."""
+        assert str(self.WAIT.check(True, d=value)) == f"wait {text}"
 
-        def later() -> Check:
-            called.append("later")
-            return Check("later", True, "")
+    @pytest.mark.parametrize(
+        ("value", "text"),
+        [
+            (datetime(2026, 11, 26, 12, 0, tzinfo=UTC), "2026-11-26T12:00+00:00"),
+            (datetime(2026, 11, 26, 21, 0, tzinfo=TOKYO), "2026-11-26T21:00+09:00"),
+            (
+                datetime(2026, 11, 26, 7, 0, 59, tzinfo=timezone(timedelta(hours=-5))),
+                "2026-11-26T07:00-05:00",
+            ),
+        ],
+    )
+    def test_instants_in_the_zone_they_carry(self, value: datetime, text: str) -> None:
+        """An instant reads in its own zone, to the minute, with its offset."""
+        assert str(self.WAIT.check(True, d=value)) == f"wait {text}"
 
-        assert all_met(lambda: Check("first", False, ""), later) is None
-        assert called == []
+    def test_one_instant_reads_per_zone(self) -> None:
+        """The renderer does not convert: the context gives instants in the user's zone."""
+        snap = build(user("u1", "rep@acme.test", timezone="Asia/Kolkata"))
+        assert (
+            str(self.WAIT.check(True, d=ctx_of(snap).local(NOW))) == "wait 2026-11-26T17:30+05:30"
+        )
+        assert str(self.WAIT.check(True, d=NOW)) == "wait 2026-11-26T12:00+00:00"
 
-    def test_no_criteria(self) -> None:
-        """With no criteria, all are met: an empty list (not ``None``)."""
-        assert all_met() == []
+    @pytest.mark.parametrize(
+        ("value", "text"),
+        [
+            (None, "none"),
+            (True, "yes"),
+            (False, "no"),
+            (3, "3"),
+            ("proposal", "proposal"),
+            ((), "none"),
+            (("a", "b"), "a, b"),
+            ((Ref("deal", "d1"), Ref("deal", "d2")), "deal d1, deal d2"),
+            (Ref("deal", "d1"), "deal d1"),
+            (Ref("contact", "c1", "ada@example.com"), "contact c1 (ada@example.com)"),
+            (Ref("company", "co1", "Globex"), "company co1 (Globex)"),
+            (Ref("engagement", "ev1", "page_view"), "engagement ev1 (page_view)"),
+            (Ref("sequence", "s1", "Outbound"), "sequence s1 (Outbound)"),
+            (Ref("meeting", "m1", "Demo"), "meeting m1 'Demo'"),
+            (Ref("task", "t1", "Send quote"), "task t1 'Send quote'"),
+            (Ref("meeting", "m1", "Secret", private=True), "meeting m1 (Busy)"),
+        ],
+    )
+    def test_values(self, value: Any, text: str) -> None:
+        """Each kind of parameter has one way to read; a private meeting reads only as busy."""
+        assert str(self.WAIT.check(True, d=value)) == f"wait {text}"
+
+
+# -- the shared criteria ---------------------------------------------------------------------
+
+
+SHARED = {
+    "owned_by_you": (OWNED_BY_YOU, "condition"),
+    "deal_open": (DEAL_OPEN, "condition"),
+    "lead_open": (LEAD_OPEN, "condition"),
+    "first_stage": (FIRST_STAGE, "condition"),
+    "lifecycle_not_excluded": (LIFECYCLE_NOT_EXCLUDED, "condition"),
+    "no_deal_lists_contact": (NO_DEAL_LISTS_CONTACT, "condition"),
+    "no_open_lead": (NO_OPEN_LEAD, "condition"),
+    "no_email_from_you_since": (NO_EMAIL_FROM_YOU_SINCE, "condition"),
+    "no_email_from_you_after": (NO_EMAIL_FROM_YOU_AFTER, "condition"),
+    "no_email_from_contact_since": (NO_EMAIL_FROM_CONTACT_SINCE, "condition"),
+    "not_reassigned_after": (NOT_REASSIGNED_AFTER, "condition"),
+    "sender_domain_differs": (SENDER_DOMAIN_DIFFERS, "condition"),
+    "created_more_than": (CREATED_MORE_THAN, "wait"),
+    "within_lifetime": (WITHIN_LIFETIME, "limit"),
+}
+
+
+class TestSharedCriteria:
+    @pytest.mark.parametrize("criterion_id", sorted(SHARED))
+    def test_ids_and_roles_are_stable(self, criterion_id: str) -> None:
+        """Each shared criterion keeps its id (explanations and configs name it) and its role."""
+        crit, role = SHARED[criterion_id]
+        assert (crit.id, crit.role) == (criterion_id, role)
+
+    def test_every_shared_criterion_is_listed(self) -> None:
+        """The module exports these criteria as constants, each named after its id."""
+        exported = {
+            name: value for name, value in vars(criteria).items() if isinstance(value, Criterion)
+        }
+        assert set(exported) == {n for n in criteria.__all__ if n.isupper()}
+        assert {c.id for c in exported.values()} == set(SHARED)
+        for name, crit in exported.items():
+            assert name.startswith(crit.id.upper()), name
+            assert crit.role == SHARED[crit.id][1]
+        assert exported["WITHIN_LIFETIME_UNDATED"].id == "within_lifetime"
 
 
 class TestLatest:
@@ -99,49 +312,86 @@ class TestOwnership:
     @pytest.mark.parametrize(
         ("owner", "expected"),
         [
-            ("u1", (True, "deal is yours: deal d1 is owned by u1")),
-            ("u2", (False, "deal is yours: deal d1 is owned by u2")),
-            (None, (False, "deal is yours: deal d1 is owned by nobody")),
+            ("u1", (True, "deal d1 is yours")),
+            ("u2", (False, "deal d1 is not yours (owner: u2)")),
+            (None, (False, "deal d1 is not yours (owner: none)")),
         ],
     )
     def test_owned_by_you(self, owner: str | None, expected: tuple[bool, str]) -> None:
-        """Yours only when the owner is the user evaluated; no owner reads "nobody"."""
+        """Yours only when the owner is the user evaluated; no owner reads "none"."""
         d = deal("d1", owner_id=owner)
-        assert check_of(d, fn=lambda ctx: owned_by_you(ctx, d, "deal")) == expected
+        assert check_of(d, fn=lambda ctx: owned_by_you(ctx, d)) == expected
+
+    @pytest.mark.parametrize(
+        ("record", "text"),
+        [
+            (contact("c1"), f"{C1} is yours"),
+            (call("k1"), "call k1 is yours"),
+            (task("t1", title="Send quote"), "task t1 'Send quote' is yours"),
+            (meeting("m1", title="Demo"), "meeting m1 'Demo' is yours"),
+        ],
+    )
+    def test_names_any_kind_of_record(self, record: Any, text: str) -> None:
+        """The record is named by its kind, id and detail."""
+        assert check_of(record, fn=lambda ctx: owned_by_you(ctx, record)) == (True, text)
+
+    def test_parameters(self) -> None:
+        """The check carries the record and its owner as data, not only as text."""
+        d = deal("d1", owner_id="u2")
+        check = owned_by_you(ctx_of(build(d)), d)
+        assert check.values == {"record": Ref("deal", "d1"), "owner": "u2"}
 
 
 class TestStages:
     @pytest.mark.parametrize(
         ("stage", "expected"),
         [
-            ("new", (True, "deal is open: deal d1 is in open stage 'new'")),
-            ("lost", (False, "deal is open: deal d1 is in closed stage 'lost'")),
+            ("new", (True, "deal d1 is in open stage new")),
+            ("won", (False, "deal d1 is in closed stage won")),
+            ("lost", (False, "deal d1 is in closed stage lost")),
         ],
     )
-    def test_deal_is_open(self, stage: str, expected: tuple[bool, str]) -> None:
-        """Open when the deal's stage is not closed; the detail says which."""
+    def test_deal_open(self, stage: str, expected: tuple[bool, str]) -> None:
+        """Open when the deal's stage is not closed; the text names the stage."""
         d = deal("d1", stage_id=stage)
-        assert check_of(d, fn=lambda ctx: deal_is_open(ctx, d)) == expected
+        assert check_of(d, fn=lambda ctx: deal_open(ctx, d)) == expected
 
     @pytest.mark.parametrize(
         ("stage", "expected"),
         [
-            ("working", (True, "lead is open: lead l1 is in open stage 'working'")),
-            ("qualified", (False, "lead is open: lead l1 is in closed stage 'qualified'")),
+            ("working", (True, "lead l1 is in open stage working")),
+            ("qualified", (False, "lead l1 is in closed stage qualified")),
         ],
     )
-    def test_lead_is_open(self, stage: str, expected: tuple[bool, str]) -> None:
-        """Open when the lead's stage is not closed; the detail says which."""
+    def test_lead_open(self, stage: str, expected: tuple[bool, str]) -> None:
+        """Open when the lead's stage is not closed; the text names the stage."""
         x = lead("l1", stage_id=stage)
-        assert check_of(contact("c1"), x, fn=lambda ctx: lead_is_open(ctx, x)) == expected
+        assert check_of(contact("c1"), x, fn=lambda ctx: lead_open(ctx, x)) == expected
 
-    @pytest.mark.parametrize(("stage", "passed"), [("new", True), ("proposal", False)])
-    def test_in_first_stage(self, stage: str, passed: bool) -> None:
-        """Only the pipeline's first stage passes."""
+    @pytest.mark.parametrize(
+        ("stage", "expected"),
+        [
+            ("new", (True, "deal d1 is in new, the first stage of pipeline deals")),
+            (
+                "proposal",
+                (
+                    False,
+                    "deal d1 is in stage proposal, not in new, the first stage of pipeline deals",
+                ),
+            ),
+        ],
+    )
+    def test_first_stage_of_a_deal(self, stage: str, expected: tuple[bool, str]) -> None:
+        """Only the pipeline's first stage is met; the unmet text names the first stage."""
         d = deal("d1", stage_id=stage)
-        assert check_of(d, fn=lambda ctx: in_first_stage(ctx, d, "deal")) == (
-            passed,
-            f"deal is in the first stage: deal d1 is in stage {stage!r} of pipeline 'deals'",
+        assert check_of(d, fn=lambda ctx: first_stage(ctx, d)) == expected
+
+    def test_first_stage_of_a_lead(self) -> None:
+        """Leads have first stages too."""
+        x = lead("l1", stage_id="working")
+        assert check_of(contact("c1"), x, fn=lambda ctx: first_stage(ctx, x)) == (
+            False,
+            "lead l1 is in stage working, not in new, the first stage of pipeline leads",
         )
 
 
@@ -149,12 +399,32 @@ class TestLifecycle:
     @pytest.mark.parametrize(
         ("stage", "custom", "expected"),
         [
-            ("opportunity", None, (True, "opportunity (excluded: customer, evangelist)")),
-            ("customer", None, (False, "customer (excluded: customer, evangelist)")),
-            ("evangelist", None, (False, "evangelist (excluded: customer, evangelist)")),
-            (None, None, (True, "none (excluded: customer, evangelist)")),
-            ("customer", ["lead", "customer", "fan"], (True, "customer (excluded: fan)")),
-            ("fan", ["lead", "customer", "fan"], (False, "fan (excluded: fan)")),
+            (
+                "opportunity",
+                None,
+                (True, f"{C1} is at lifecycle stage opportunity (excluded: customer, evangelist)"),
+            ),
+            ("customer", None, (False, f"{C1} is at lifecycle stage customer, which is excluded")),
+            (
+                "evangelist",
+                None,
+                (False, f"{C1} is at lifecycle stage evangelist, which is excluded"),
+            ),
+            (
+                None,
+                None,
+                (True, f"{C1} is at lifecycle stage none (excluded: customer, evangelist)"),
+            ),
+            (
+                "customer",
+                ["lead", "customer", "fan"],
+                (True, f"{C1} is at lifecycle stage customer (excluded: fan)"),
+            ),
+            (
+                "fan",
+                ["lead", "customer", "fan"],
+                (False, f"{C1} is at lifecycle stage fan, which is excluded"),
+            ),
         ],
     )
     def test_lifecycle_not_excluded(
@@ -162,13 +432,8 @@ class TestLifecycle:
     ) -> None:
         """Default list: customer and evangelist excluded; a custom list: only its last stage."""
         c = contact("c1", lifecycle_stage=stage)
-        ctx = ctx_of(build(c, lifecycle_stages=custom))
-        check = lifecycle_not_excluded(ctx, c)
-        passed, detail = expected
-        assert (check.passed, str(check)) == (
-            passed,
-            f"lifecycle stage is not excluded: contact c1 is at lifecycle stage {detail}",
-        )
+        check = lifecycle_not_excluded(ctx_of(build(c, lifecycle_stages=custom)), c)
+        assert (check.met, str(check)) == expected
 
 
 class TestDealsAndLeads:
@@ -177,84 +442,261 @@ class TestDealsAndLeads:
         c = contact("c1")
         records = (
             c,
-            deal("d1", contact_ids=("c1",)),
             deal("d2", stage_id="lost", contact_ids=("c1",)),
+            deal("d1", contact_ids=("c1",)),
         )
         assert check_of(*records, fn=lambda ctx: no_deal_lists_contact(ctx, c)) == (
             False,
-            "no deal lists the contact: contact c1 is on deal d1, deal d2",
+            f"{C1} is on deal d1, deal d2",
         )
         assert check_of(c, fn=lambda ctx: no_deal_lists_contact(ctx, c)) == (
             True,
-            "no deal lists the contact: contact c1 is on no deal",
+            f"no deal lists {C1}",
         )
+
+    def test_a_deal_created_after_now_does_not_list_it(self) -> None:
+        """A deal created after ``now`` does not exist yet."""
+        c = contact("c1")
+        later = deal("d1", created_at=at(microseconds=1), contact_ids=("c1",))
+        assert check_of(c, later, fn=lambda ctx: no_deal_lists_contact(ctx, c))[0] is True
 
     def test_no_open_lead(self) -> None:
         """Open leads fail it and are named; closed leads do not count."""
         c = contact("c1")
-        records = (c, lead("l1"), lead("l2", stage_id="working"), lead("l3", stage_id="qualified"))
+        records = (c, lead("l2", stage_id="working"), lead("l1"), lead("l3", stage_id="qualified"))
         assert check_of(*records, fn=lambda ctx: no_open_lead(ctx, c)) == (
             False,
-            "the contact has no open lead: contact c1 has open lead l1, open lead l2",
+            f"{C1} has an open lead: lead l1, lead l2",
         )
         assert check_of(
             c, lead("l3", stage_id="qualified"), fn=lambda ctx: no_open_lead(ctx, c)
-        ) == (
-            True,
-            "the contact has no open lead: contact c1 has no open lead",
-        )
+        ) == (True, f"{C1} has no open lead")
 
 
-class TestEmailedSince:
+class TestEmails:
     SINCE = at(days=-3)
+    S = "2026-11-23T12:00+00:00"
 
     @pytest.mark.parametrize(
         ("sent_at", "expected"),
         [
-            (
-                SINCE - timedelta(microseconds=1),
-                (True, "no email from you to contact c1 since 2026-11-23T12:00+00:00"),
-            ),
-            (SINCE, (False, "you emailed contact c1 at 2026-11-23T12:00+00:00 (email e1)")),
+            (SINCE - timedelta(microseconds=1), (True, f"you have not emailed {C1} since {S}")),
+            (SINCE, (False, f"you emailed {C1} at {S} (email e1), since {S}")),
         ],
     )
-    def test_you_have_not_emailed_since(
-        self, sent_at: datetime, expected: tuple[bool, str]
-    ) -> None:
-        """ "Since" includes its instant; the failing detail names the email."""
+    def test_no_email_from_you_since(self, sent_at: datetime, expected: tuple[bool, str]) -> None:
+        """ "Since" includes its instant; the unmet text names the email."""
         c = contact("c1")
         records = (c, email("e1", sent_at=sent_at, to=("c1@client.test",)))
-        passed, detail = check_of(
-            *records, fn=lambda ctx: you_have_not_emailed_since(ctx, c, self.SINCE)
-        )
-        assert (passed, detail) == (
-            expected[0],
-            f"you have not emailed the contact since: {expected[1]}",
+        assert (
+            check_of(*records, fn=lambda ctx: no_email_from_you_since(ctx, c, self.SINCE))
+            == expected
         )
 
     @pytest.mark.parametrize(
         ("sent_at", "expected"),
         [
+            (SINCE, (True, f"you have not emailed {C1} after {S}")),
             (
-                SINCE - timedelta(microseconds=1),
-                (True, "no email from contact c1 to you since 2026-11-23T12:00+00:00"),
+                SINCE + timedelta(microseconds=1),
+                (False, f"you emailed {C1} at {S} (email e1), after {S}"),
             ),
-            (SINCE, (False, "contact c1 emailed you at 2026-11-23T12:00+00:00 (email r1)")),
         ],
     )
-    def test_they_have_not_emailed_you_since(
+    def test_no_email_from_you_after(self, sent_at: datetime, expected: tuple[bool, str]) -> None:
+        """ "After" excludes its instant; the unmet text names the email."""
+        c = contact("c1")
+        records = (c, email("e1", sent_at=sent_at, to=("c1@client.test",)))
+        assert (
+            check_of(*records, fn=lambda ctx: no_email_from_you_after(ctx, c, self.SINCE))
+            == expected
+        )
+
+    def test_the_first_email_is_named(self) -> None:
+        """With several emails since, the unmet text names the first (by ``sent_at``)."""
+        c = contact("c1")
+        records = (
+            c,
+            email("e2", sent_at=at(days=-1), contact_ids=("c1",)),
+            email("e1", sent_at=at(days=-2), to=("c1@client.test",)),
+            email("e0", sent_at=at(days=-4), to=("c1@client.test",)),
+        )
+        first = "2026-11-24T12:00+00:00 (email e1)"
+        assert check_of(*records, fn=lambda ctx: no_email_from_you_since(ctx, c, self.SINCE)) == (
+            False,
+            f"you emailed {C1} at {first}, since {self.S}",
+        )
+        assert check_of(*records, fn=lambda ctx: no_email_from_you_after(ctx, c, self.SINCE)) == (
+            False,
+            f"you emailed {C1} at {first}, after {self.S}",
+        )
+
+    @pytest.mark.parametrize(
+        ("sent_at", "expected"),
+        [
+            (SINCE - timedelta(microseconds=1), (True, f"{C1} has not emailed you since {S}")),
+            (SINCE, (False, f"{C1} emailed you at {S} (email r1), since {S}")),
+        ],
+    )
+    def test_no_email_from_contact_since(
         self, sent_at: datetime, expected: tuple[bool, str]
     ) -> None:
-        """ "Since" includes its instant; the failing detail names the email."""
+        """ "Since" includes its instant; the unmet text names the email."""
         c = contact("c1")
         records = (
             c,
             email("r1", direction="inbound", sent_at=sent_at, from_address="c1@client.test"),
         )
-        passed, detail = check_of(
-            *records, fn=lambda ctx: they_have_not_emailed_you_since(ctx, c, self.SINCE)
+        assert (
+            check_of(*records, fn=lambda ctx: no_email_from_contact_since(ctx, c, self.SINCE))
+            == expected
         )
-        assert (passed, detail) == (
-            expected[0],
-            f"the contact has not emailed you since: {expected[1]}",
+
+    def test_instants_read_in_the_users_zone(self) -> None:
+        """The instants of a check are in the user's zone (the context gives them so)."""
+        c = contact("c1")
+        snap = build(
+            user("u1", "rep@acme.test", timezone="Asia/Tokyo"),
+            c,
+            email("e1", sent_at=self.SINCE, to=("c1@client.test",)),
         )
+        check = no_email_from_you_since(ctx_of(snap), c, self.SINCE)
+        assert check.values["since"] == self.SINCE
+        assert str(check) == (
+            f"you emailed {C1} at 2026-11-23T21:00+09:00 (email e1), since 2026-11-23T21:00+09:00"
+        )
+
+
+class TestReassigned:
+    SINCE = at(days=-2)
+    S = "2026-11-24T12:00+00:00"
+
+    @pytest.mark.parametrize(
+        ("owner", "assigned", "expected"),
+        [
+            ("u1", at(days=-1), (True, f"{C1} was not reassigned after {S}")),
+            ("u2", SINCE, (True, f"{C1} was not reassigned after {S}")),
+            ("u2", None, (True, f"{C1} was not reassigned after {S}")),
+            (
+                "u2",
+                at(days=-1),
+                (False, f"{C1} was reassigned to u2 at 2026-11-25T12:00+00:00, after {S}"),
+            ),
+        ],
+    )
+    def test_not_reassigned_after(
+        self, owner: str, assigned: datetime | None, expected: tuple[bool, str]
+    ) -> None:
+        """Unmet only when someone else got it strictly after ``since``."""
+        c = contact("c1", owner_id=owner, owner_assigned_at=assigned)
+        assert check_of(c, fn=lambda ctx: not_reassigned_after(ctx, c, self.SINCE)) == expected
+
+
+class TestSenderDomain:
+    @pytest.mark.parametrize(
+        ("from_address", "contact_email", "expected"),
+        [
+            ("ada@Client.test", None, "client.test"),
+            (None, "ada@other.test", "other.test"),
+            ("nobody", "ada@other.test", "other.test"),
+            (None, None, None),
+        ],
+    )
+    def test_sender_domain(
+        self, from_address: str | None, contact_email: str | None, expected: str | None
+    ) -> None:
+        """The email's sender domain, else the contact's address's."""
+        e = email("e1", direction="inbound", from_address=from_address)
+        c = contact("c1", email=contact_email)
+        assert sender_domain(e, c) == expected
+
+    @pytest.mark.parametrize(
+        ("from_address", "expected"),
+        [
+            (
+                "ada@client.test",
+                (True, "email e1 comes from domain client.test, not yours (acme.test)"),
+            ),
+            ("bob@ACME.test", (False, "email e1 comes from your own domain acme.test")),
+            (None, (True, "email e1 comes from domain none, not yours (acme.test)")),
+        ],
+    )
+    def test_sender_domain_differs(
+        self, from_address: str | None, expected: tuple[bool, str]
+    ) -> None:
+        """Differs from yours (case-insensitively); with no domain known, it differs."""
+        e = email("e1", direction="inbound", from_address=from_address)
+        assert check_of(e, fn=lambda ctx: sender_domain_differs(ctx, e, None)) == expected
+
+
+class TestTime:
+    CREATED = at(days=-7)
+    C = "2026-11-19T12:00+00:00"
+
+    @pytest.mark.parametrize(
+        ("now", "age", "expected"),
+        [
+            (
+                NOW,
+                timedelta(days=7),
+                (True, f"deal d1 was created more than 7 days ago, at {C}"),
+            ),
+            (
+                NOW - timedelta(microseconds=1),
+                timedelta(days=7),
+                (False, f"deal d1 was created at {C}, less than 7 days ago"),
+            ),
+            (
+                NOW,
+                timedelta(hours=170),
+                (False, f"deal d1 was created at {C}, less than 170 hours ago"),
+            ),
+            (
+                NOW,
+                timedelta(hours=36),
+                (True, f"deal d1 was created more than 36 hours ago, at {C}"),
+            ),
+        ],
+    )
+    def test_created_more_than(
+        self, now: datetime, age: timedelta, expected: tuple[bool, str]
+    ) -> None:
+        """A wait, met from ``created_at + age`` on; the threshold shows as given."""
+        d = deal("d1", created_at=self.CREATED)
+        check = created_more_than(ctx_of(build(d), now=now), d, age)
+        assert (check.met, str(check)) == expected
+        assert check.role == "wait"
+
+    @pytest.mark.parametrize(
+        ("now", "lifetime", "expected"),
+        [
+            (
+                NOW - timedelta(microseconds=1),
+                timedelta(days=7),
+                (True, "the action lives 7 days, until 2026-11-26T12:00+00:00"),
+            ),
+            (
+                NOW,
+                timedelta(days=7),
+                (False, "the action lived 7 days, until 2026-11-26T12:00+00:00"),
+            ),
+            (
+                NOW,
+                timedelta(days=14),
+                (True, "the action lives 14 days, until 2026-12-03T12:00+00:00"),
+            ),
+        ],
+    )
+    def test_within_lifetime(
+        self, now: datetime, lifetime: timedelta, expected: tuple[bool, str]
+    ) -> None:
+        """A limit, met while ``now < created_at + lifetime``; it passes at that instant."""
+        check = within_lifetime(ctx_of(build(), now=now), self.CREATED, lifetime)
+        assert (check.met, str(check)) == expected
+        assert check.role == "limit"
+
+    def test_within_lifetime_undated(self) -> None:
+        """Without a ``created_at`` no limit can have passed: met, stating only the lifetime."""
+        check = within_lifetime(ctx_of(build()), None, timedelta(days=7))
+        assert (check.id, check.role, check.met) == ("within_lifetime", "limit", True)
+        assert str(check) == "the action would live 7 days from its creation"

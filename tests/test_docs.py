@@ -166,12 +166,14 @@ class TestRulePages:
             (timedelta(hours=24), "1 day"),
             (timedelta(hours=1), "1 hour"),
             (timedelta(minutes=10), "10 minutes"),
+            (timedelta(minutes=90), "90 minutes"),
+            (timedelta(hours=36), "36 hours"),
             (timedelta(seconds=90), "90 seconds"),
-            (timedelta(milliseconds=1500), "0:00:01.500000"),
+            (timedelta(milliseconds=1500), "1500000 microseconds"),
         ],
     )
     def test_format_timedelta(self, value: timedelta, text: str) -> None:
-        """Thresholds are shown in the largest whole unit."""
+        """Thresholds are shown in the largest whole unit, as check texts show durations."""
         assert _hook().format_timedelta(value) == text
 
 

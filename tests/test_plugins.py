@@ -15,6 +15,7 @@ import pytest
 
 import guided_actions
 from guided_actions import Config, Proposal, Rule, RuleContext, evaluate, hookimpl, load_rules
+from guided_actions.criteria import Criterion
 from guided_actions.errors import PluginConflictError, PluginError, RuleError
 from guided_actions.rules import BUILTIN_RULES, AddContactToDeal
 from guided_actions.testing import NOW, at, build, deal
@@ -65,6 +66,8 @@ def rules_of(*classes: type[Rule]) -> Callable[[], Sequence[type[Rule]]]:
 
 
 SNAPSHOT = build(deal("d1", created_at=at(days=-8)))
+#: A met check, for proposals built by hand.
+HI = Criterion("hi", met="hi", unmet="not hi").check(True)
 
 
 class TestLoading:
@@ -230,21 +233,29 @@ class TestFailureIsolation:
                     subject=("deal", "d1"),
                     created_at=datetime(2026, 1, 1),
                     expires_at=None,
-                    reasons=("x",),
+                    checks=(HI,),
                 ),
                 "timezone-aware",
             ),
             (
-                Proposal(subject=("deal", "d404"), created_at=NOW, expires_at=None, reasons=("x",)),
+                Proposal(subject=("deal", "d1"), created_at=None, expires_at=None, checks=(HI,)),
+                "timezone-aware",
+            ),
+            (
+                Proposal(subject=("deal", "d404"), created_at=NOW, expires_at=None, checks=(HI,)),
                 "does not hold",
             ),
             (
-                Proposal(subject=("user", "u2"), created_at=NOW, expires_at=None, reasons=("x",)),  # type: ignore[arg-type]
+                Proposal(subject=("user", "u2"), created_at=NOW, expires_at=None, checks=(HI,)),  # type: ignore[arg-type]
                 "invalid subject",
             ),
             (
-                Proposal(subject=("deal", "d1"), created_at=NOW, expires_at=None, reasons=()),
-                "at least one reason",
+                Proposal(subject=("deal", "d1"), created_at=NOW, expires_at=None, checks=()),
+                "at least one check",
+            ),
+            (
+                Proposal(subject=("deal", "d1"), created_at=NOW, expires_at=None, checks=("x",)),  # type: ignore[arg-type]
+                "at least one check",
             ),
         ],
     )
@@ -266,6 +277,27 @@ class TestFailureIsolation:
         assert (failure.rule_id, failure.plugin) == ("garbage", "trash")
         assert message in failure.message
         assert result.filter(rule="add_contact_to_deal")
+
+    def test_an_unmet_proposal_without_window_is_no_error(self):
+        """A proposal whose condition fails may have no ``created_at``: it is no action, and
+        no failure (explanations read it)."""
+
+        @attrs.frozen
+        class Unmet(Hello):
+            id = "unmet"
+
+            def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
+                no = Criterion("never_met", met="met", unmet="never met").check(False)
+                yield Proposal(
+                    subject=("deal", "d1"), created_at=None, expires_at=None, checks=(no,)
+                )
+
+        rules = load_rules(
+            [plugin("meh", guided_actions_rules=rules_of(Unmet))], entry_points=False
+        )
+        result = evaluate(SNAPSHOT, NOW, "u1", rules=rules, strict=True)
+        assert result.errors == ()
+        assert not result.filter(rule="unmet")
 
 
 def _fake_install(site: Path) -> dict[str, str]:

@@ -64,6 +64,9 @@ WORKSPACE = {
 }
 PLUGINS = {"RuleSet", "load_rules", "hookimpl"}
 SCALE = {"evaluate_all"}
+#: "Why is there no action?": one record explained, rule by rule.
+EXPLAIN = {"explain", "Explanation", "RuleExplanation"}
+PUBLIC = CORE | WORKSPACE | PLUGINS | SCALE | EXPLAIN
 
 #: SPEC section 5's table, in order.
 RULE_IDS = [
@@ -114,7 +117,7 @@ RULES_DIR = Path(guided_actions.rules.__file__).parent
 def test_all_is_the_documented_surface() -> None:
     """guided_actions.__all__ is exactly the documented public names, without duplicates."""
     assert len(guided_actions.__all__) == len(set(guided_actions.__all__))
-    assert set(guided_actions.__all__) == CORE | WORKSPACE | PLUGINS | SCALE
+    assert set(guided_actions.__all__) == PUBLIC
 
 
 def test_section_2_names_are_exported() -> None:
@@ -122,7 +125,7 @@ def test_section_2_names_are_exported() -> None:
     assert set(guided_actions.__all__) >= CORE
 
 
-@pytest.mark.parametrize("name", sorted(CORE | WORKSPACE | PLUGINS | SCALE))
+@pytest.mark.parametrize("name", sorted(PUBLIC))
 def test_every_name_importable(name: str) -> None:
     """Every public name can be imported from guided_actions."""
     namespace: dict[str, object] = {}
@@ -155,6 +158,24 @@ def test_evaluate_signature() -> None:
     defaults = {n: p.default for n, p in params.items() if n in ("viewer", "config", "rules")}
     assert defaults == {"viewer": None, "config": None, "rules": None}
     assert params["strict"].default is False
+
+
+def test_explain_signature() -> None:
+    """explain(snapshot, now, user, subject, *, viewer=None, config=None, rules=None)."""
+    params = inspect.signature(guided_actions.explain).parameters
+    assert list(params) == ["snapshot", "now", "user", "subject", "viewer", "config", "rules"]
+    kinds = [p.kind for p in params.values()]
+    assert kinds[:4] == [inspect.Parameter.POSITIONAL_OR_KEYWORD] * 4
+    assert kinds[4:] == [inspect.Parameter.KEYWORD_ONLY] * 3
+    assert all(params[n].default is None for n in ("viewer", "config", "rules"))
+
+
+@pytest.mark.parametrize("name", ["Explanation", "RuleExplanation"])
+def test_explanations_are_frozen_attrs(name: str) -> None:
+    """The explanation types are frozen attrs classes (values, safe to share)."""
+    cls = getattr(guided_actions, name)
+    assert attrs.has(cls)
+    assert cls.__setattr__ is not object.__setattr__
 
 
 class TestRulesPackage:

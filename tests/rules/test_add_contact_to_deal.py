@@ -169,12 +169,13 @@ class TestReasons:
         """The reasons list, in order, each criterion met and the data that met it."""
         (action,) = run(snapshot())
         assert action.reasons == (
-            "deal is yours: deal d1 is owned by u1",
-            "deal is open: deal d1 is in open stage 'new'",
-            "the deal was created more than 7 days ago: deal d1 was created at"
-            " 2026-11-16T12:00+00:00",
-            "the deal has no contact: deal d1 lists no contact",
+            "deal d1 is yours",
+            "deal d1 is in open stage new",
+            "deal d1 lists no contact",
+            "deal d1 was created more than 7 days ago, at 2026-11-16T12:00+00:00",
+            "the action lives 7 days, until 2026-11-30T12:00+00:00",
         )
+        assert [c.id for c in action.checks] == [c.id for c in AddContactToDeal.criteria]
 
     @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
     def test_a_failing_deal_does_not_stop_the_others(self, reverse: bool) -> None:

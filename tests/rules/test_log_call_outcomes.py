@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -195,24 +196,25 @@ class TestReasons:
     @pytest.mark.parametrize(
         ("fields", "status_reason"),
         [
-            pytest.param({}, "status blank (logged call)", id="logged-blank"),
+            pytest.param({}, "status none (made with built-in calling: no)", id="logged-blank"),
             pytest.param(
                 {"builtin_calling": True, "status": "completed"},
-                "status completed (built-in calling)",
+                "status completed (made with built-in calling: yes)",
                 id="builtin-completed",
             ),
         ],
     )
     def test_reasons_name_each_criterion_and_its_data(
-        self, fields: dict[str, object], status_reason: str
+        self, fields: dict[str, Any], status_reason: str
     ) -> None:
         """The reasons list, in order, each criterion met and the data that met it."""
         [action] = run_rule(LogCallOutcomes, build(call("k1", **fields)), NOW, grouped=False)
         assert action.reasons == (
-            "an hour has passed since the call started: call k1 started at 2026-11-26T10:00+00:00",
-            "the call started less than 7 days ago: call k1 started at 2026-11-26T10:00+00:00",
-            f"the call was completed: {status_reason}",
-            "the outcome is blank: outcome blank",
+            "call k1 is yours",
+            f"call k1 has {status_reason}",
+            "call k1 has no outcome logged",
+            "call k1 started more than 1 hour ago, at 2026-11-26T10:00+00:00",
+            "call k1 started less than 7 days ago",
         )
 
     @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])

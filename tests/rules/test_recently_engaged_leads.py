@@ -206,8 +206,8 @@ class TestReasons:
         assert action.reasons == (
             "lead l1 is yours",
             "lead l1 is in open stage new",
-            "lead l1 engaged at 2026-11-24T12:00+00:00 (email_open, engagementevent ev0 of"
-            " contact c1 (c1@client.test))",
+            "lead l1 engaged at 2026-11-24T12:00+00:00: engagement ev0 (email_open) of contact c1"
+            " (c1@client.test)",
             "the action lives 7 days, until 2026-12-01T12:00+00:00",
         )
 

@@ -302,8 +302,8 @@ class TestReasons:
             "contact c1 (c1@client.test) has no open lead",
             "lead l1, the most recent lead of contact c1 (c1@client.test), was disqualified"
             " (stage disqualified: closed, not won)",
-            "contact c1 (c1@client.test) engaged at 2026-11-24T12:00+00:00 (email_open,"
-            " engagementevent ev1), after lead l1 entered stage disqualified at"
+            "contact c1 (c1@client.test) engaged at 2026-11-24T12:00+00:00 (engagement"
+            " ev1 (email_open)), after lead l1 entered stage disqualified at"
             " 2026-11-16T12:00+00:00",
             "the action lives 30 days, until 2026-12-24T12:00+00:00",
         )

@@ -204,13 +204,13 @@ class TestReasons:
     @pytest.mark.parametrize(
         ("fields", "sequence_reason"),
         [
-            pytest.param({}, "sequence s1 (name: Outbound, step: 1)", id="named-with-step"),
+            pytest.param({}, "sequence s1 (Outbound) (step: 1)", id="named-with-step"),
             pytest.param(
                 {"sequence_step": None},
-                "sequence s1 (name: Outbound, step: none)",
+                "sequence s1 (Outbound) (step: none)",
                 id="named-without-step",
             ),
-            pytest.param({"sequence_id": "s3"}, "sequence s3 (name: none, step: 1)", id="nameless"),
+            pytest.param({"sequence_id": "s3"}, "sequence s3 (step: 1)", id="nameless"),
         ],
     )
     def test_reasons_name_each_criterion_and_its_data(

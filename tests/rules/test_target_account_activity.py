@@ -253,8 +253,8 @@ class TestReasons:
         assert action.reasons == (
             "contact c1 (c1@client.test) is at a target account of yours (you own the contact or"
             " the company): company co1, company co2 (Initech)",
-            "contact c1 (c1@client.test) engaged at 2026-11-24T12:00+00:00 (email_open,"
-            " engagementevent ev0)",
+            "contact c1 (c1@client.test) engaged at 2026-11-24T12:00+00:00: engagement ev0"
+            " (email_open)",
             "the action lives 7 days, until 2026-12-01T12:00+00:00",
         )
 

@@ -1,0 +1,1 @@
+"""Edge: the command line and the demo (JSON file shipped in the package)."""

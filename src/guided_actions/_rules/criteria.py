@@ -55,6 +55,7 @@ __all__ = [
     "OWNED_BY_YOU",
     "SENDER_DOMAIN_DIFFERS",
     "WITHIN_LIFETIME",
+    "WITHIN_LIFETIME_UNDATED",
     "Check",
     "Criterion",
     "Ref",
@@ -320,7 +321,21 @@ WITHIN_LIFETIME = Criterion(
 )
 
 
-def within_lifetime(ctx: RuleContext, created_at: datetime, lifetime: timedelta) -> Check:
-    """``now`` is before ``created_at + lifetime``, when the action's time limit passes."""
+WITHIN_LIFETIME_UNDATED = Criterion(
+    "within_lifetime",
+    met="the action would live {lifetime} from its creation",
+    unmet="the action would live {lifetime} from its creation",
+    role="limit",
+)
+
+
+def within_lifetime(ctx: RuleContext, created_at: datetime | None, lifetime: timedelta) -> Check:
+    """``now`` is before ``created_at + lifetime``, when the action's time limit passes.
+
+    With no ``created_at`` (nothing to date an action from: a failing condition says why), no
+    limit can have passed: the check holds and only states the lifetime.
+    """
+    if created_at is None:
+        return WITHIN_LIFETIME_UNDATED.check(True, lifetime=lifetime)
     until = created_at + lifetime
     return WITHIN_LIFETIME.check(ctx.now < until, lifetime=lifetime, until=ctx.local(until))

@@ -1,0 +1,1 @@
+"""Layer 3, snapshot: every record checked for consistency and indexed once (indexes as data)."""

@@ -1,1 +1,1 @@
-"""Criteria as data and the one renderer that turns their checks into text."""
+"""Layer 2, text: criteria as data (Criterion, Check, Ref) and the one renderer of their text."""

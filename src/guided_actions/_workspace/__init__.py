@@ -1,0 +1,1 @@
+"""Layer 6, workspace: the rest of the sales workspace (tasks, sequences, schedule, feed)."""

@@ -147,11 +147,7 @@ class BuyerFollowUp(Rule):
                     wait=self.wait,
                     sent=sent,
                 ),
-                lambda: (
-                    within_lifetime(ctx, created, self.lifetime)
-                    if created is not None
-                    else WITHIN_LIFETIME.check(False, lifetime=self.lifetime, until=None)
-                ),
+                lambda: within_lifetime(ctx, created, self.lifetime),
             )
             if checks is None:
                 continue

@@ -133,13 +133,7 @@ class LeadsAwaitingReply(Rule):
                     lambda: _not_answered(ctx, lead, contact, since),
                     lambda: not_reassigned_after(ctx, lead, since),
                 ]
-            criteria.append(
-                lambda: (
-                    within_lifetime(ctx, created, self.lifetime)
-                    if created is not None
-                    else WITHIN_LIFETIME.check(False, lifetime=self.lifetime, until=None)
-                )
-            )
+            criteria.append(lambda: within_lifetime(ctx, created, self.lifetime))
             checks = ctx.criteria(*criteria)
             if checks is None:
                 continue

@@ -23,7 +23,7 @@ from guided_actions._rules.rule import Proposal, Rule, threshold
 
 LEAD_ENGAGED = Criterion(
     "lead_engaged",
-    met="{lead} engaged at {at} ({kind}, {event} of {contact})",
+    met="{lead} engaged at {at}: {event} of {contact}",
     unmet="{lead} has not engaged: {contact} has no engagement of a counted kind ({kinds})",
 )
 
@@ -67,16 +67,11 @@ class RecentlyEngagedLeads(Rule):
                     if contact is not None
                     else Ref("contact", lead.contact_id),
                     at=ctx.local(event.occurred_at) if event is not None else None,
-                    kind=event.kind if event is not None else None,
                     event=ctx.ref(event) if event is not None else None,
                     kinds=tuple(sorted(ctx.engagement_kinds)),
                 ),
                 # With no engagement there is no action to live: no time limit to be within.
-                lambda: (
-                    within_lifetime(ctx, created, self.lifetime)
-                    if created is not None
-                    else WITHIN_LIFETIME.check(False, lifetime=self.lifetime, until=None)
-                ),
+                lambda: within_lifetime(ctx, created, self.lifetime),
             )
             if checks is None:
                 continue

@@ -33,7 +33,7 @@ LATEST_LEAD_DISQUALIFIED = Criterion(
 )
 ENGAGED_AFTER_DISQUALIFICATION = Criterion(
     "engaged_after_disqualification",
-    met="{contact} engaged at {at} ({kind}, {engagement}), after {lead} entered stage {stage}"
+    met="{contact} engaged at {at} ({engagement}), after {lead} entered stage {stage}"
     " at {since}",
     unmet="{contact} has not engaged after {lead} entered stage {stage} at {since}",
 )
@@ -106,7 +106,6 @@ class ReengagedContacts(Rule):
                         stage=latest.stage_id,
                         since=ctx.local(disqualified_at),
                         at=ctx.local(first.occurred_at) if first is not None else None,
-                        kind=first.kind if first is not None else None,
                         engagement=ctx.ref(first) if first is not None else None,
                     ),
                 ]

@@ -17,7 +17,7 @@ TASK_OPEN = Criterion(
 )
 TASK_IN_SEQUENCE = Criterion(
     "task_in_sequence",
-    met="{task} is in {sequence} (name: {name}, step: {step})",
+    met="{task} is in {sequence} (step: {step})",
     unmet="{task} is in no sequence",
 )
 
@@ -68,7 +68,6 @@ class SequenceActivity(Rule):
                         if task.sequence_id is not None
                         else None
                     ),
-                    name=sequence.name if sequence is not None else None,
                     step=step,
                 ),
             )

@@ -26,7 +26,7 @@ AT_TARGET_ACCOUNT_OF_YOURS = Criterion(
 )
 CONTACT_ENGAGED = Criterion(
     "contact_engaged",
-    met="{contact} engaged at {at} ({kind}, {event})",
+    met="{contact} engaged at {at}: {event}",
     unmet="{contact} has not engaged (engagement kinds counted: {kinds})",
 )
 
@@ -89,16 +89,11 @@ class TargetAccountActivity(Rule):
                     event is not None,
                     contact=ref,
                     at=ctx.local(event.occurred_at) if event is not None else None,
-                    kind=event.kind if event is not None else None,
                     event=ctx.ref(event) if event is not None else None,
                     kinds=tuple(sorted(ctx.engagement_kinds)),
                 ),
                 # With no engagement there is no action to live: no time limit to be within.
-                lambda: (
-                    within_lifetime(ctx, created, self.lifetime)
-                    if created is not None
-                    else WITHIN_LIFETIME.check(False, lifetime=self.lifetime, until=None)
-                ),
+                lambda: within_lifetime(ctx, created, self.lifetime),
             )
             if checks is None:
                 continue

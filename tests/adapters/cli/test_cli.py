@@ -91,8 +91,9 @@ class TestDemo:
         action = next(a for a in demo_result() if a.rule == "reply_to_email")
         assert "contact:c-sophie" in out
         assert "created  2025-05-12 10:15 CEST    expires  2025-05-19 10:15 CEST" in out
+        flat = " ".join(out.split())  # reasons wrap in the table
         for reason in action.reasons:
-            assert reason.split(":")[0] in out
+            assert " ".join(reason.split()) in flat
         assert "no time limit" in out  # update_next_steps and sequence_activity
 
     def test_table_fits_in_100_columns(self, capsys) -> None:
@@ -278,7 +279,7 @@ class TestExplain:
         assert (code, err) == (0, "")
         assert out.startswith("contact c-karl, for user u-claire at ")
         assert ": active" not in out
-        assert out.count("[contact") == 0
+        assert ": unmet" in out
 
     def test_json_is_exactly_to_dict(self, capsys, snapshot_file: Path) -> None:
         code, out, _err = run(

@@ -371,7 +371,7 @@ class TestPlugins:
             capsys, "explain", str(snapshot_file), "--user", DEMO_USER, "--now", NOW,
             "--subject", "deal:d-harborview",
         )  # fmt: skip
-        assert "Hello [hello;" in out
+        assert "Hello [hello]: active" in out
         _code, out, _err = run(capsys, "demo", "--format", "json")
         assert "hello" in {d["rule"] for d in json.loads(out)}
 

@@ -92,7 +92,7 @@ def test_no_import_cycle() -> None:
         stack.append(node)
         for nxt in sorted(g[node]):
             if state.get(nxt) == 1:
-                cycle = stack[stack.index(nxt) :] + [nxt]
+                cycle = [*stack[stack.index(nxt) :], nxt]
                 pytest.fail("import cycle: " + " -> ".join(cycle))
             if nxt not in state:
                 visit(nxt)

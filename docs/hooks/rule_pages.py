@@ -34,11 +34,8 @@ def format_timedelta(value: timedelta) -> str:
 
 def criterion_text(template: str, fields: frozenset[str], defaults: dict[str, timedelta]) -> str:
     """A criterion's template with the rule's default thresholds filled in, other data shown
-    as ``‹name›``."""
-    return render_template(
-        template,
-        {name: defaults[name] if name in defaults else f"‹{name}›" for name in fields},
-    )
+    as its placeholder (``{deal}``), in code style."""
+    return render_template(template, {name: defaults.get(name, f"`{{{name}}}`") for name in fields})
 
 
 def _cell(text: str) -> str:
@@ -89,9 +86,10 @@ def render_rule(cls: type[Rule]) -> str:
     lines += ["", "## Criteria", ""]
     lines += [
         "Every criterion the rule evaluates, by stable id, with its text at the default "
-        "thresholds (`‹…›` stands for the records and instants of each case). A *condition* "
-        "needs the data to change; a *wait* only needs time to pass (the action is pending "
-        "until then); a *limit* holds until the action's time limit (then it has expired).",
+        "thresholds (a `{placeholder}` stands for the records and instants of each case). "
+        "A *condition* needs the data to change; a *wait* only needs time to pass (the "
+        "action is pending until then); a *limit* holds until the action's time limit "
+        "(then it has expired).",
         "",
         "| criterion | role | when met | when not met |",
         "|---|---|---|---|",

@@ -10,7 +10,7 @@ import attrs
 import pytest
 from hypothesis import given
 
-from guided_actions import Config, Explanation, Snapshot, evaluate, explain
+from guided_actions import Config, Explanation, Rule, Snapshot, evaluate, explain
 from guided_actions.errors import UnknownRecordError, UnknownUserError, ViewerPermissionError
 from guided_actions.rules import BUILTIN_RULES, AddContactToDeal, LogCallOutcomes
 from guided_actions.testing import (
@@ -106,7 +106,8 @@ class TestPendingAndExpired:
         later = NOW + 8 * DAY
         entry = explain_rule(LogCallOutcomes, snap, "call:k1", later)
         assert entry.status == "expired"
-        assert entry.expires_at is not None and entry.expires_at <= later
+        assert entry.expires_at is not None
+        assert entry.expires_at <= later
         limit = [c for c in entry.checks if c.role == "limit"]
         assert [(c.id, c.met) for c in limit] == [("call_started_less_than", False)]
         # At the very last instant it is still there.
@@ -151,14 +152,15 @@ class TestConfigurationShows:
         snap = build(deal("d1", created_at=at(days=-11)))
         (action,) = evaluate(snap, NOW, "u1", config=config, rules=[AddContactToDeal])
         (age,) = [r for r in action.reasons if "created more than" in r]
-        assert "10 days" in age and "7 days" not in age
+        assert "10 days" in age
+        assert "7 days" not in age
 
     @pytest.mark.parametrize(
         ("rule", "name"),
         [(cls, name) for cls in BUILTIN_RULES for name in cls().thresholds()],
         ids=lambda v: v if isinstance(v, str) else v.id,
     )
-    def test_every_threshold_shows_its_configured_value(self, rule: type, name: str) -> None:
+    def test_every_threshold_shows_its_configured_value(self, rule: type[Rule], name: str) -> None:
         """For every threshold of every rule, explaining a subject shows the configured value."""
         from guided_actions._adapters.demo import DEMO_NOW, DEMO_USER, demo_snapshot
         from guided_actions._text.render import format_duration
@@ -230,7 +232,8 @@ class TestPrivacyAndErrors:
             assert all(list(c) == ["criterion", "met", "text"] for c in entry["checks"])
         assert json.loads(json.dumps(data)) == data
         again = pickle.loads(pickle.dumps(got))
-        assert again == got and again.to_dict() == data
+        assert again == got
+        assert again.to_dict() == data
 
 
 @given(snapshots())
@@ -269,6 +272,7 @@ def test_explanation_of_an_action_matches_its_reasons() -> None:
     snap = build(deal("d1", created_at=at(days=-10)))
     (action,) = evaluate(snap, NOW, "u1", rules=[AddContactToDeal])
     entry = explain_rule(AddContactToDeal, snap, "deal:d1")
-    assert entry.status == "active" and entry.key == action.key
+    assert entry.status == "active"
+    assert entry.key == action.key
     assert [c["text"] for c in entry.to_dict()["checks"]] == list(action.reasons)
     assert attrs.evolve(action).checks == action.checks

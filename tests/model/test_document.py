@@ -12,7 +12,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import pytest
@@ -1086,7 +1086,7 @@ class TestDecodeEncode:
             ]
         )
         decoded = decode(data)
-        assert [r.id for r in decoded.lists["notes"]] == ["n1", "n2"]
+        assert [cast(Note, r).id for r in decoded.lists["notes"]] == ["n1", "n2"]
         assert all(isinstance(r, Note) for r in decoded.lists["notes"])
         assert decoded.known_ids["notes"] == {"n1", "n2"}
         assert [(where(p), p.message[:9]) for p in decoded.problems] == [

@@ -87,7 +87,11 @@ def test_id_field(kind: Kind) -> None:
 def test_references_cover_every_id_field() -> None:
     """Every *_id / *_ids field (and in_reply_to) is a reference, but the documented exceptions."""
     for kind in KINDS:
-        fields = {f.name for f in attrs.fields(kind.cls) if _is_id_field(f.name)}
+        fields = {
+            f.name
+            for f in attrs.fields(typing.cast("type[attrs.AttrsInstance]", kind.cls))
+            if _is_id_field(f.name)
+        }
         expected = {f for f in fields if (kind.name, f) not in NOT_REFERENCES}
         assert set(kind.references) == expected, kind.name
 
@@ -95,7 +99,7 @@ def test_references_cover_every_id_field() -> None:
 def test_references_name_lists_with_ids() -> None:
     """A reference names a field of the record and a list whose records have a unique id."""
     for kind in KINDS:
-        names = {f.name for f in attrs.fields(kind.cls)}
+        names = {f.name for f in attrs.fields(typing.cast("type[attrs.AttrsInstance]", kind.cls))}
         for field, target in kind.references.items():
             assert field in names, (kind.name, field)
             assert BY_NAME[target].id_field == "id", (kind.name, field)
@@ -117,4 +121,4 @@ def test_snapshot_keywords_are_the_kinds() -> None:
     assert [p.name for p in params] == [*NAMES, "lifecycle_stages"]
     hints = typing.get_type_hints(Snapshot.__init__)
     for kind in KINDS:
-        assert hints[kind.name] == Iterable[kind.cls], kind.name
+        assert hints[kind.name] == Iterable[kind.cls], kind.name  # type: ignore[name-defined]

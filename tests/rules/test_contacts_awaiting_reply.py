@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from guided_actions._model.records import Record
 from guided_actions.rules import ContactsAwaitingReply
 from guided_actions.testing import NOW, at, build, contact, email, lead, run_rule, user
 from guided_actions.testing import inbound_email as inbound
@@ -16,12 +17,12 @@ EXPIRES = SENT + timedelta(days=14)
 US = 1  # microseconds
 
 
-def subjects(*records: object, now=NOW, user: str = "u1", **options) -> list:
+def subjects(*records: Record, now=NOW, user: str = "u1", **options) -> list:
     actions = run_rule(ContactsAwaitingReply, build(*records), now, user, **options)
     return [a.subjects for a in actions]
 
 
-def fires(*records: object, now=NOW, **options) -> bool:
+def fires(*records: Record, now=NOW, **options) -> bool:
     return bool(subjects(*records, now=now, **options))
 
 
@@ -328,7 +329,7 @@ class TestThresholds:
         assert action.expires_at == NOW
 
 
-def actions_of(*records: object, reverse: bool = False) -> list:
+def actions_of(*records: Record, reverse: bool = False) -> list:
     ordered = list(reversed(records)) if reverse else list(records)
     return run_rule(ContactsAwaitingReply, build(*ordered), NOW)
 

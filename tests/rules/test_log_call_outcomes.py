@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from guided_actions._model.records import Record
 from guided_actions.rules import LogCallOutcomes
 from guided_actions.testing import NOW, at, build, call, run_rule
 
@@ -27,7 +28,7 @@ STATUSES = [
 ]
 
 
-def fires(*records: object, now=NOW, **options) -> bool:
+def fires(*records: Record, now=NOW, **options) -> bool:
     return bool(run_rule(LogCallOutcomes, build(*records), now, **options))
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from guided_actions._model.records import Record
 from guided_actions.rules import PrepareNextMeeting
 from guided_actions.testing import NOW, at, build, meeting, run_rule
 
@@ -15,7 +16,7 @@ EXPIRES = START + timedelta(minutes=10)
 US = timedelta(microseconds=1)
 
 
-def subjects(*records: object, now=NOW, **options) -> list:
+def subjects(*records: Record, now=NOW, **options) -> list:
     return [a.subjects for a in run_rule(PrepareNextMeeting, build(*records), now, **options)]
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from guided_actions import Task
+from guided_actions._model.records import Record
 from guided_actions.errors import InvalidConfigError
 from guided_actions.rules import PriorityTasksDueToday
 from guided_actions.testing import NOW, at, build, run_rule, task, user
@@ -20,7 +23,7 @@ TODAY_END = datetime(2026, 11, 27, 5, tzinfo=UTC)
 LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def urgent(id: str = "t1", **fields) -> object:
+def urgent(id: str = "t1", **fields: Any) -> Task:
     """An open high-priority task of yours due at 10:00 today in New York."""
     fields.setdefault("priority", "high")
     fields.setdefault("due_at", at(hours=3))
@@ -28,7 +31,7 @@ def urgent(id: str = "t1", **fields) -> object:
     return task(id, **fields)
 
 
-def subjects(*records: object, now=NOW, who=NEW_YORK, **options) -> list:
+def subjects(*records: Record, now=NOW, who=NEW_YORK, **options) -> list:
     actions = run_rule(PriorityTasksDueToday, build(who, *records), now, **options)
     return [s for a in actions for s in a.subjects]
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
+from guided_actions import Deal
+from guided_actions._model.records import Record
 from guided_actions.rules import ReplyToEmail
 from guided_actions.testing import NOW, at, build, contact, deal, email, run_rule
 from guided_actions.testing import inbound_email as inbound
@@ -16,13 +19,13 @@ EXPIRES = SENT + timedelta(days=7)
 US = 1  # microseconds
 
 
-def on_deal(id: str = "d1", **fields) -> object:
+def on_deal(id: str = "d1", **fields: Any) -> Deal:
     """An open deal of yours listing ``c1``."""
     fields.setdefault("contact_ids", ("c1",))
     return deal(id, **fields)
 
 
-def fires(*records: object, now=NOW, **options) -> bool:
+def fires(*records: Record, now=NOW, **options) -> bool:
     return bool(run_rule(ReplyToEmail, build(*records), now, **options))
 
 

@@ -35,6 +35,7 @@ def _snapshot_reads() -> set[str]:
         ):
             first = node.args[0]
             if isinstance(first, ast.Constant):
+                assert isinstance(first.value, str)
                 names.add(first.value)
             else:  # f"listing_{kind}"
                 names.update(f"listing_{k}" for k in typing.get_args(ListedKind))

@@ -54,6 +54,7 @@ __all__ = [
     "NO_OPEN_LEAD",
     "OWNED_BY_YOU",
     "SENDER_DOMAIN_DIFFERS",
+    "TASK_OPEN",
     "WITHIN_LIFETIME",
     "WITHIN_LIFETIME_UNDATED",
     "Check",
@@ -77,6 +78,7 @@ __all__ = [
     "owned_by_you",
     "sender_domain_differs",
     "sender_domain",
+    "task_open",
     "within_lifetime",
 ]
 
@@ -165,6 +167,23 @@ def lifecycle_not_excluded(ctx: RuleContext, contact: Contact) -> Check:
         contact=ctx.ref(contact),
         stage=contact.lifecycle_stage,
         excluded=excluded,
+    )
+
+
+TASK_OPEN = Criterion(
+    "task_open",
+    met="{task} is open (status {status})",
+    unmet="{task} is completed (completed at {completed})",
+)
+
+
+def task_open(ctx: RuleContext, task: Task) -> Check:
+    """The task is open: not completed, or completed at a stamp after ``now``."""
+    return TASK_OPEN.check(
+        ctx.task_is_open(task),
+        task=ctx.ref(task),
+        status=task.status,
+        completed=ctx.local(task.completed_at) if task.completed_at else None,
     )
 
 

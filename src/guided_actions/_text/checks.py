@@ -19,6 +19,7 @@ A criterion has a **role** that says how it relates to time, which the "why not"
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -53,6 +54,16 @@ class Ref:
 Value = str | int | bool | datetime | timedelta | Ref | tuple["Value", ...] | None
 
 
+_ID = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+_SCALARS = (str, int, datetime, timedelta, Ref)
+
+
+def _is_value(value: object) -> bool:
+    if value is None or isinstance(value, _SCALARS):
+        return True
+    return isinstance(value, tuple) and all(_is_value(v) for v in value)
+
+
 def _template_fields(template: str) -> frozenset[str]:
     return frozenset(
         name.split(".")[0].split("[")[0]
@@ -82,8 +93,8 @@ class Criterion:
     role: Role = attrs.field(default="condition", validator=_valid_role)
 
     def __attrs_post_init__(self) -> None:
-        if not self.id or not self.id.replace("_", "").isalnum() or not self.id.islower():
-            raise ValueError(f"criterion id must be lower_snake_case, got {self.id!r}")
+        if not isinstance(self.id, str) or not _ID.fullmatch(self.id):
+            raise ValueError(f"criterion id must be ASCII lower_snake_case, got {self.id!r}")
 
     @property
     def fields(self) -> frozenset[str]:
@@ -97,6 +108,12 @@ class Criterion:
             raise TypeError(
                 f"criterion {self.id!r} needs parameter(s) {', '.join(sorted(missing))}"
             )
+        for name, value in params.items():
+            if not _is_value(value):
+                raise TypeError(
+                    f"criterion {self.id!r}: parameter {name!r} must be plain data (str, int, "
+                    f"bool, datetime, timedelta, Ref, a tuple of those, None), got {value!r}"
+                )
         return Check(self, bool(met), tuple(sorted(params.items())))
 
 

@@ -4,7 +4,7 @@ Rules produce :class:`~guided_actions._text.checks.Check` values: a criterion, w
 and plain parameters. This module turns them into the sentences people read, formatting each
 parameter by its type: a record reference as ``contact c1 (ada@example.com)``, an instant in the
 zone it carries (the rule context gives instants in the user's zone), a duration as ``7 days`` or
-``24 hours``, a list as a comma-separated list. English is the only locale so far; the templates
+``36 hours``, a list as a comma-separated list. English is the only locale so far; the templates
 are the message ids a catalogue of another language would translate.
 """
 

@@ -8,14 +8,15 @@ import attrs
 
 from guided_actions._model.time import day_bounds, local_date
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.criteria import OWNED_BY_YOU, Criterion, owned_by_you
+from guided_actions._rules.criteria import (
+    OWNED_BY_YOU,
+    TASK_OPEN,
+    Criterion,
+    owned_by_you,
+    task_open,
+)
 from guided_actions._rules.rule import Proposal, Rule
 
-TASK_OPEN = Criterion(
-    "task_open",
-    met="{task} is open (status {status})",
-    unmet="{task} is completed (completed at {completed})",
-)
 TASK_HIGH_PRIORITY = Criterion(
     "task_high_priority",
     met="{task} has high priority",
@@ -86,12 +87,7 @@ class PriorityTasksDueToday(Rule):
             ref = ctx.ref(task)
             checks = ctx.criteria(
                 lambda: owned_by_you(ctx, task),
-                lambda: TASK_OPEN.check(
-                    ctx.task_is_open(task),
-                    task=ref,
-                    status=task.status,
-                    completed=ctx.local(task.completed_at) if task.completed_at else None,
-                ),
+                lambda: task_open(ctx, task),
                 lambda: TASK_HIGH_PRIORITY.check(
                     task.priority == "high", task=ref, priority=task.priority
                 ),

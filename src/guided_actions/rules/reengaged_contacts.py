@@ -33,8 +33,7 @@ LATEST_LEAD_DISQUALIFIED = Criterion(
 )
 ENGAGED_AFTER_DISQUALIFICATION = Criterion(
     "engaged_after_disqualification",
-    met="{contact} engaged at {at} ({engagement}), after {lead} entered stage {stage}"
-    " at {since}",
+    met="{contact} engaged at {at} ({engagement}), after {lead} entered stage {stage} at {since}",
     unmet="{contact} has not engaged after {lead} entered stage {stage} at {since}",
 )
 

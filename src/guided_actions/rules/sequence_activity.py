@@ -7,14 +7,16 @@ from collections.abc import Iterator
 import attrs
 
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.criteria import OWNED_BY_YOU, Criterion, Ref, owned_by_you
+from guided_actions._rules.criteria import (
+    OWNED_BY_YOU,
+    TASK_OPEN,
+    Criterion,
+    Ref,
+    owned_by_you,
+    task_open,
+)
 from guided_actions._rules.rule import Proposal, Rule
 
-TASK_OPEN = Criterion(
-    "task_open",
-    met="{task} is open (status {status})",
-    unmet="{task} is completed (completed at {completed})",
-)
 TASK_IN_SEQUENCE = Criterion(
     "task_in_sequence",
     met="{task} is in {sequence} (step: {step})",
@@ -52,12 +54,7 @@ class SequenceActivity(Rule):
             sequence = ctx.sequence(task.sequence_id) if task.sequence_id is not None else None
             checks = ctx.criteria(
                 lambda: owned_by_you(ctx, task),
-                lambda: TASK_OPEN.check(
-                    ctx.task_is_open(task),
-                    task=ref,
-                    status=task.status,
-                    completed=ctx.local(task.completed_at) if task.completed_at else None,
-                ),
+                lambda: task_open(ctx, task),
                 lambda: TASK_IN_SEQUENCE.check(
                     task.sequence_id is not None,
                     task=ref,

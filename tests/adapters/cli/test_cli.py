@@ -257,7 +257,8 @@ class TestExplain:
         assert {r.rule for r in expected.with_status("active")} == {a.rule for a in about}
         for action in about:
             assert f"key: {action.key}" in out
-        assert "[ ]" in out and "[x]" in out
+        assert "[ ]" in out
+        assert "[x]" in out
 
     def test_member_of_a_card(self, capsys, snapshot_file: Path) -> None:
         """A record that is one member of a grouped card is active with the card's key."""
@@ -296,7 +297,8 @@ class TestExplain:
             "--subject", "deal:nope",
         )  # fmt: skip
         assert (code, out) == (2, "")
-        assert "unknown deal 'nope'" in err and "Traceback" not in err
+        assert "unknown deal 'nope'" in err
+        assert "Traceback" not in err
 
 
 class TestRules:

@@ -14,6 +14,7 @@ import attrs
 import pytest
 
 from guided_actions import Action, Config, Proposal, Result, Rule, RuleContext, evaluate
+from guided_actions.criteria import Criterion
 from guided_actions.errors import (
     GuidedActionsError,
     RuleError,
@@ -765,7 +766,7 @@ BAD_RULES = {
             subject=("planet", "c1"),  # type: ignore[arg-type]
             created_at=at(days=-1),
             expires_at=None,
-            reasons=("x",),
+            checks=(Criterion("text", met="{text}", unmet="{text}").check(True, text="x"),),
         ),
     ),
     "unknown_subject": _bad_rule(

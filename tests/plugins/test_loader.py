@@ -20,7 +20,7 @@ from guided_actions.errors import PluginConflictError, PluginError, RuleError
 from guided_actions.rules import BUILTIN_RULES, AddContactToDeal
 from guided_actions.testing import NOW, at, build, deal
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BUILTIN_IDS = [cls.id for cls in BUILTIN_RULES]
 
 

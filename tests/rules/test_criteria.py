@@ -28,6 +28,7 @@ from guided_actions.criteria import (
     NOT_REASSIGNED_AFTER,
     OWNED_BY_YOU,
     SENDER_DOMAIN_DIFFERS,
+    TASK_OPEN,
     WITHIN_LIFETIME,
     Check,
     Criterion,
@@ -265,6 +266,7 @@ SHARED = {
     "sender_domain_differs": (SENDER_DOMAIN_DIFFERS, "condition"),
     "created_more_than": (CREATED_MORE_THAN, "wait"),
     "within_lifetime": (WITHIN_LIFETIME, "limit"),
+    "task_open": (TASK_OPEN, "condition"),
 }
 
 

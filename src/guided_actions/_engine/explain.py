@@ -36,7 +36,7 @@ from guided_actions._model.records import User
 from guided_actions._model.time import utc_iso
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.rule import Proposal, Rule
-from guided_actions._text.checks import Check, Criterion, Ref
+from guided_actions._text.checks import Check, Criterion
 from guided_actions._text.render import render_check
 from guided_actions.errors import UnknownRecordError
 from guided_actions.typing import SnapshotReader, Subject, SubjectKind
@@ -284,6 +284,7 @@ def _action_about(result: Result, rule_id: str, subject: Subject) -> Action | No
 
 
 def _record(ctx: RuleContext, subject: Subject) -> object:
+    """The subject's record as the snapshot holds it (``explain`` checked that it does)."""
     kind, rid = subject
-    found: object | None = getattr(ctx.snapshot, kind)(rid)
-    return found if found is not None else Ref(kind, rid)
+    found: object = getattr(ctx.snapshot, kind)(rid)
+    return found

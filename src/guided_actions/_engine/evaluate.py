@@ -20,7 +20,7 @@ import attrs
 from guided_actions._engine.actions import Action, Result, RuleFailure
 from guided_actions._engine.config import Config
 from guided_actions._engine.ruleset import RuleSet, builtin_rules
-from guided_actions._model.records import User
+from guided_actions._model.records import Dismissal, User
 from guided_actions._model.time import is_aware, utc_iso
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.rule import Proposal, Rule
@@ -207,6 +207,28 @@ def _union(values: Iterable[Iterable[T]]) -> tuple[T, ...]:
     return tuple(seen)
 
 
+def card_of(proposal: Proposal) -> str:
+    """The card a proposal joins when its rule groups: its ``group``, else the single ``"all"``."""
+    return proposal.group if proposal.group is not None else "all"
+
+
+def proposal_key(rule_id: str, user_id: str, proposal: Proposal, grouped: bool) -> str:
+    """The key the proposal's action has (its card's key when the rule groups)."""
+    if grouped:
+        return action_key(rule_id, user_id, group=card_of(proposal))
+    assert proposal.created_at is not None
+    return action_key(rule_id, user_id, subject=proposal.subject, created_at=proposal.created_at)
+
+
+def active_dismissals(ctx: RuleContext) -> dict[str, Dismissal]:
+    """The user's dismissals in force at ``now`` (``now < until``, or for good), by key."""
+    return {
+        d.action_key: d
+        for d in ctx.snapshot.dismissals_of(ctx.user.id)
+        if d.until is None or ctx.now < d.until
+    }
+
+
 def _actions_of_rule(
     rule: Rule,
     proposals: Sequence[Proposal],
@@ -223,7 +245,7 @@ def _actions_of_rule(
         expires = p.expires_at.astimezone(UTC) if p.expires_at is not None else None
         if not (created <= now and (expires is None or now < expires)):
             continue
-        key = action_key(rule.id, user_id, subject=p.subject, created_at=created)
+        key = proposal_key(rule.id, user_id, p, grouped=False)
         private = ctx.private_meetings and p.subject[0] == "meeting"
         issued = None if grouped or private else snapshot.issued_action(key)
         if private:
@@ -249,7 +271,7 @@ def _actions_of_rule(
             company_ids=company_ids,
             checks=p.checks,
         )
-        singles.append((p.group if p.group is not None else "all", action))
+        singles.append((card_of(p), action))
     if not grouped:
         return [action for _group, action in singles]
     cards: dict[str, list[Action]] = defaultdict(list)
@@ -280,14 +302,6 @@ def _actions_of_rule(
             )
         )
     return result
-
-
-def _dismissed(ctx: RuleContext) -> set[str]:
-    return {
-        d.action_key
-        for d in ctx.snapshot.dismissals_of(ctx.user.id)
-        if d.until is None or ctx.now < d.until
-    }
 
 
 def evaluate(
@@ -380,7 +394,7 @@ def evaluate_prepared(
             failures.append(failure)
             continue
         actions.extend(_actions_of_rule(rule, proposals, ctx, config.grouped(rule)))
-    dismissed = _dismissed(ctx)
+    dismissed = active_dismissals(ctx)
     kept = sorted((a for a in actions if a.key not in dismissed), key=Action.sort_key)
     return Result(user_id=target.id, now=now_utc, actions=tuple(kept), errors=tuple(failures))
 

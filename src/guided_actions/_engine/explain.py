@@ -24,11 +24,12 @@ from guided_actions._engine.actions import Action, Result
 from guided_actions._engine.config import Config
 from guided_actions._engine.evaluate import (
     RuleSetLike,
-    action_key,
+    active_dismissals,
     check_now,
     context_for,
     evaluate_prepared,
     prepare,
+    proposal_key,
     resolve_viewer,
     run_rule,
 )
@@ -189,12 +190,16 @@ def explain(
         raise UnknownRecordError(kind, rid)
     target, _looker, private = resolve_viewer(snapshot, user, viewer)
     prepared = prepare(rules, config)
+    # Rules are independent: the actions of the rules of this kind are the same whether the
+    # other rules run or not, so only these run.
+    prepared = attrs.evolve(
+        prepared, rules=tuple(r for r in prepared.rules if r.subject_kind == kind)
+    )
     result = evaluate_prepared(snapshot, now_utc, target, private, prepared, strict=False)
     ctx = context_for(snapshot, now_utc, target, private, prepared.config, focus=(kind, rid))
     entries = [
         _explain_rule(rule, ctx, result, prepared.config.grouped(rule), prepared.origins)
         for rule in prepared.rules
-        if rule.subject_kind == kind
     ]
     return Explanation(subject=(kind, rid), user_id=target.id, now=now_utc, rules=tuple(entries))
 
@@ -250,23 +255,12 @@ def _explain_rule(
         return entry("unmet", [check], proposal=None)
     if not found.conditions_met or found.created_at is None:
         return entry("unmet", found.checks)
-    key = (
-        action_key(rule.id, ctx.user.id, group=found.group or "all")
-        if grouped
-        else action_key(rule.id, ctx.user.id, subject=subject, created_at=found.created_at)
-    )
+    key = proposal_key(rule.id, ctx.user.id, found, grouped)
     if ctx.now < found.created_at:
         return entry("pending", found.checks, key)
     if found.expires_at is not None and found.expires_at <= ctx.now:
         return entry("expired", found.checks, key)
-    dismissal = next(
-        (
-            d
-            for d in ctx.snapshot.dismissals_of(ctx.user.id)
-            if d.action_key == key and (d.until is None or ctx.now < d.until)
-        ),
-        None,
-    )
+    dismissal = active_dismissals(ctx).get(key)
     if dismissal is not None:
         hidden = (
             NOT_DISMISSED_FOR_GOOD.check(False)

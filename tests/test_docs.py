@@ -27,6 +27,7 @@ import pytest
 
 import guided_actions
 from guided_actions import Snapshot
+from guided_actions._text.render import format_duration
 from guided_actions.rules import BUILTIN_RULES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,7 +145,7 @@ class TestRulePages:
         for text in (cls.id, cls.category, cls.priority, cls.subject_kind, cls.grouping):
             assert f"{text}" in page
         for name, value in cls().thresholds().items():
-            row = f"| `{name}` | {hook.format_timedelta(value)} | {cls.threshold_docs()[name]} |"
+            row = f"| `{name}` | {format_duration(value)} | {cls.threshold_docs()[name]} |"
             assert row in page
         doc = cls.__doc__
         assert doc is not None
@@ -172,9 +173,10 @@ class TestRulePages:
             (timedelta(milliseconds=1500), "1500000 microseconds"),
         ],
     )
-    def test_format_timedelta(self, value: timedelta, text: str) -> None:
+    def test_format_duration(self, value: timedelta, text: str) -> None:
         """Thresholds are shown in the largest whole unit, as check texts show durations."""
-        assert _hook().format_timedelta(value) == text
+        assert _hook().format_duration is format_duration
+        assert format_duration(value) == text
 
 
 def test_api_reference_names_every_public_name() -> None:

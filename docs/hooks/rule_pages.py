@@ -27,11 +27,6 @@ def page_path(cls: type[Rule]) -> str:
     return f"{RULES_DIR}/{cls.id}.md"
 
 
-def format_timedelta(value: timedelta) -> str:
-    """``timedelta(days=7)`` -> ``"7 days"``: the library's own duration text."""
-    return format_duration(value)
-
-
 def criterion_text(template: str, fields: frozenset[str], defaults: dict[str, timedelta]) -> str:
     """A criterion's template with the rule's default thresholds filled in, other data shown
     as its placeholder (``{deal}``), in code style."""
@@ -73,7 +68,7 @@ def render_rule(cls: type[Rule]) -> str:
     if defaults:
         lines += ["| name | default | description |", "|---|---|---|"]
         lines += [
-            f"| `{name}` | {format_timedelta(value)} | {_cell(docs.get(name, ''))} |"
+            f"| `{name}` | {format_duration(value)} | {_cell(docs.get(name, ''))} |"
             for name, value in defaults.items()
         ]
         lines += [
@@ -118,7 +113,7 @@ def render_index() -> str:
     ]
     for cls in BUILTIN_RULES:
         thresholds = ", ".join(
-            f"`{name}` {format_timedelta(value)}" for name, value in cls().thresholds().items()
+            f"`{name}` {format_duration(value)}" for name, value in cls().thresholds().items()
         )
         lines.append(
             f"| [{cls.title}]({cls.id}.md) | `{cls.id}` | {cls.category} | {cls.priority} "

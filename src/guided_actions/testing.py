@@ -262,6 +262,22 @@ def build(*records: Record, lifecycle_stages: Sequence[str] | None = None) -> Sn
     return Snapshot.from_records([*extra, *given], lifecycle_stages=lifecycle_stages)
 
 
+def _alone(
+    rule: type[Rule] | Rule,
+    grouped: bool | None,
+    thresholds: dict[str, timedelta],
+    config: Config | None = None,
+) -> tuple[Rule, Config]:
+    """The rule instance, and ``config`` or else one setting its grouping and thresholds."""
+    instance = rule() if isinstance(rule, type) else rule
+    if config is None:
+        config = Config(
+            thresholds={instance.id: thresholds} if thresholds else {},
+            grouping={instance.id: grouped} if grouped is not None else {},
+        )
+    return instance, config
+
+
 def run_rule(
     rule: type[Rule] | Rule,
     snapshot: Snapshot,
@@ -276,12 +292,7 @@ def run_rule(
 
     ``grouped`` turns the rule's grouping on or off; ``thresholds`` override its thresholds.
     """
-    instance = rule() if isinstance(rule, type) else rule
-    if config is None:
-        config = Config(
-            thresholds={instance.id: thresholds} if thresholds else {},
-            grouping={instance.id: grouped} if grouped is not None else {},
-        )
+    instance, config = _alone(rule, grouped, thresholds, config)
     result: Result = evaluate(snapshot, now, user, config=config, rules=[instance], strict=True)
     return list(result)
 
@@ -300,11 +311,7 @@ def explain_rule(
 
     ``grouped`` and ``thresholds`` are those of :func:`run_rule`.
     """
-    instance = rule() if isinstance(rule, type) else rule
-    config = Config(
-        thresholds={instance.id: thresholds} if thresholds else {},
-        grouping={instance.id: grouped} if grouped is not None else {},
-    )
+    instance, config = _alone(rule, grouped, thresholds)
     explanation = explain(snapshot, now, user, subject, config=config, rules=[instance])
     (entry,) = explanation.rules
     return entry

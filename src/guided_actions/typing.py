@@ -12,7 +12,7 @@ has not happened yet". Sequences are returned in a deterministic order (the inpu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, Protocol, TypeAlias, runtime_checkable
+from typing import Literal, Protocol, TypeAlias, get_args, runtime_checkable
 
 from guided_actions._model.records import (
     Call,
@@ -33,6 +33,7 @@ from guided_actions._model.records import (
 from guided_actions._model.records import Sequence as SalesSequence
 
 __all__ = [
+    "SUBJECT_KINDS",
     "Activity",
     "Category",
     "ListedKind",
@@ -46,6 +47,9 @@ SubjectKind: TypeAlias = Literal[
     "contact", "lead", "deal", "company", "email", "call", "meeting", "task"
 ]
 """What an action can be about."""
+
+SUBJECT_KINDS: tuple[SubjectKind, ...] = get_args(SubjectKind)
+"""Every :data:`SubjectKind`, in the order of its declaration."""
 
 Subject: TypeAlias = tuple[SubjectKind, str]
 """``(kind, id)`` of a record an action is about."""

@@ -1071,8 +1071,8 @@ class TestDecodeEncode:
         assert decoded.problems == ()
         assert decoded.lifecycle_stages == FULL["lifecycle_stages"]
         assert decoded.lifecycle_stages is not FULL["lifecycle_stages"]  # a copy
-        assert decoded.known_ids["emails"] == {"e1", "e2"}
-        assert "feedback" not in decoded.known_ids
+        assert decoded.ids["emails"] == ("e2", "e1")  # in document order
+        assert "feedback" not in decoded.ids
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             decoded.problems = ()  # type: ignore[misc]
 
@@ -1088,11 +1088,17 @@ class TestDecodeEncode:
         decoded = decode(data)
         assert [cast(Note, r).id for r in decoded.lists["notes"]] == ["n1", "n2"]
         assert all(isinstance(r, Note) for r in decoded.lists["notes"])
-        assert decoded.known_ids["notes"] == {"n1", "n2"}
+        assert decoded.ids["notes"] == ("n1", "n2", "n2")  # the invalid n2 too, repeats kept
         assert [(where(p), p.message[:9]) for p in decoded.problems] == [
             (("notes", "n2", "created_at"), "not an IS"),
+        ]  # the duplicate n2 and the dangling owner_id of n1 are the snapshot's to find
+        with pytest.raises(InvalidSnapshotError) as caught:
+            Snapshot.from_dict(data)
+        assert [(where(p), p.message[:9]) for p in caught.value.problems] == [
+            (("notes", "n2", "created_at"), "not an IS"),
             (("notes", "n2", "id"), "duplicate"),
-        ]  # the dangling owner_id of n1 is the snapshot's to find
+            (("notes", "n1", "owner_id"), "no users "),
+        ]
 
     def test_decode_not_an_object(self) -> None:
         """A top level that is not an object: one problem, every list empty."""

@@ -70,9 +70,11 @@ def test_every_record_class_appears_once() -> None:
 
 
 def test_name_is_the_record_kind() -> None:
-    """A list's name is what its records name themselves in problems."""
+    """A list's name is what its records name themselves in problems, and names no other list."""
     for kind in KINDS:
-        assert kind.cls.record_kind == kind.name
+        assert kind.name == kind.cls.record_kind
+        assert BY_NAME[kind.name] is kind
+    assert len(BY_NAME) == len(KINDS)
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)

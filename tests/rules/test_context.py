@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
 
-from guided_actions import Snapshot
+from guided_actions import Contact, Snapshot
 from guided_actions._rules.context import (
     RuleContext,
     activity_end,
     activity_happened_at,
     domain_of,
     email_is_from,
-    email_is_to,
+    in_window,
 )
 from guided_actions._text.render import format_value
 from guided_actions.criteria import Check, Criterion, Ref
@@ -93,20 +95,29 @@ class TestEmailDirection:
             pytest.param({}, False, id="no-recipient-not-listed"),
         ],
     )
-    def test_email_is_to(self, fields: dict[str, Any], expected: bool) -> None:
-        """Outbound, and lists the contact or has its address in ``to`` or ``cc``."""
-        assert email_is_to(email("e1", direction="outbound", **fields), PERSON) is expected
+    def test_emails_sent_to(self, fields: dict[str, Any], expected: bool) -> None:
+        """You emailed the contact: an outbound email of your mailbox lists it or has its
+        address in ``to`` or ``cc`` (any case)."""
+        ctx = ctx_of(build(PERSON, email("e1", direction="outbound", **fields)))
+        assert [e.id for e in ctx.emails_sent_to(PERSON)] == (["e1"] if expected else [])
 
     def test_an_inbound_email_is_not_to_the_contact(self) -> None:
-        """An inbound email is never to the contact, even listing it."""
+        """An inbound email is never one you sent the contact, even listing it."""
         inbound = email("e1", direction="inbound", contact_ids=("c1",), to=("ada@client.test",))
-        assert email_is_to(inbound, PERSON) is False
+        assert ctx_of(build(PERSON, inbound)).emails_sent_to(PERSON) == []
 
     def test_a_contact_without_address_is_reached_only_by_listing(self) -> None:
         """A contact without an email is never matched by address."""
         silent = contact("c2", email=None)
-        assert email_is_to(email("e1", to=("ada@client.test",)), silent) is False
-        assert email_is_to(email("e1", contact_ids=("c2",)), silent) is True
+        snap = build(silent, email("e1", to=("ada@client.test",)), email("e2", contact_ids=("c2",)))
+        assert [e.id for e in ctx_of(snap).emails_sent_to(silent)] == ["e2"]
+
+    def test_the_matches_are_computed_once_and_given_as_copies(self) -> None:
+        """Asking twice gives the same emails; changing the list given does not change them."""
+        ctx = ctx_of(build(PERSON, email("e1", to=("ada@client.test",))))
+        first = ctx.emails_sent_to(PERSON)
+        first.clear()
+        assert [e.id for e in ctx.emails_sent_to(PERSON)] == ["e1"]
 
 
 class TestActivityStamps:
@@ -254,6 +265,7 @@ class TestRef:
             pytest.param(lead("l1"), Ref("lead", "l1"), "lead l1", id="lead"),
             pytest.param(email("e1"), Ref("email", "e1"), "email e1", id="email"),
             pytest.param(call("k1"), Ref("call", "k1"), "call k1", id="call"),
+            pytest.param(note("n1"), Ref("note", "n1"), "note n1", id="note"),
             pytest.param(object(), Ref("object", "?"), "object ?", id="no-id"),
         ],
     )
@@ -277,6 +289,45 @@ class TestRef:
         assert format_value(ref) == "meeting m1 (Busy)"
         # Only meetings are private: a task keeps its title.
         assert ctx.ref(task("t1", title="Call")) == Ref("task", "t1", "Call")
+
+    def test_a_subclass_is_named_as_its_record_class(self) -> None:
+        """A record of a subclass (a plugin's, say) is named as the class it extends."""
+
+        @attrs.frozen
+        class Lookalike(Contact):
+            pass
+
+        record = Lookalike(id="c7", email="x@y.test", created_at=NOW)
+        assert ctx_of(build()).ref(record) == Ref("contact", "c7", "x@y.test")
+
+    def test_a_record_is_named_once_per_context(self) -> None:
+        """Naming the same record again gives the same ``Ref``; an equal record that is another
+        object is named on its own."""
+        ctx = ctx_of(build())
+        first = contact("c1")
+        assert ctx.ref(first) is ctx.ref(first)
+        other = contact("c1", email="other@client.test")
+        assert ctx.ref(other) == Ref("contact", "c1", "other@client.test")
+
+    @pytest.mark.parametrize(
+        ("kind", "rid", "expected"),
+        [
+            pytest.param("contact", "c1", Ref("contact", "c1", "c1@client.test"), id="found"),
+            pytest.param("contact", "c2", Ref("contact", "c2"), id="not-yet-created"),
+            pytest.param("contact", "nope", Ref("contact", "nope"), id="absent"),
+            pytest.param("sequence", "s1", Ref("sequence", "s1", "Outbound"), id="sequence"),
+            pytest.param("sequence", "s9", Ref("sequence", "s9"), id="sequence-absent"),
+        ],
+    )
+    def test_ref_to(self, kind: Any, rid: str, expected: Ref) -> None:
+        """A record named by kind and id: as ``ref`` names it when it exists at ``now``, else a
+        bare ``Ref``."""
+        snap = build(
+            contact("c1"),
+            contact("c2", created_at=at(microseconds=1)),
+            sequence("s1", name="Outbound"),
+        )
+        assert ctx_of(snap).ref_to(kind, rid) == expected
 
     def test_refs_are_sorted_by_kind_then_id(self) -> None:
         """Several records become a tuple of refs sorted by kind, then id, whatever the order."""
@@ -375,6 +426,35 @@ class TestCandidates:
 
 
 class TestWants:
+    def test_in_window_is_the_rule_window(self) -> None:
+        """``in_window``, ``Rule.active_at`` and ``wants`` are one test of the time window."""
+        from guided_actions import Rule
+
+        for created, expires in [(NOW, None), (at(days=-1), NOW), (LATER, None)]:
+            assert in_window(NOW, created, expires) is Rule.active_at(NOW, created, expires)
+            assert ctx_of(build()).wants(created, expires) is in_window(NOW, created, expires)
+
+    def test_possible_is_asked_only_inside_the_window(self) -> None:
+        """``possible`` (a cheap test of a condition) is asked only when the window is open,
+        and a false answer skips the subject; explaining, it is not asked."""
+        asked: list[bool] = []
+
+        def possible(answer: bool) -> Callable[[], bool]:
+            def ask() -> bool:
+                asked.append(answer)
+                return answer
+
+            return ask
+
+        ctx = ctx_of(build())
+        assert ctx.wants(at(days=-1), None, possible(False)) is False
+        assert ctx.wants(at(days=-1), None, possible(True)) is True
+        assert ctx.wants(LATER, None, possible(True)) is False
+        assert asked == [False, True]
+        explaining = focused(build(deal("d1")), ("deal", "d1"))
+        assert explaining.wants(None, None, possible(False)) is True
+        assert asked == [False, True]
+
     @pytest.mark.parametrize(
         ("created_at", "expires_at", "wanted"),
         [
@@ -599,6 +679,21 @@ class TestPipelinesAndLifecycle:
         assert ctx_of(build()).lifecycle_excluded() == ("customer", "evangelist")
         custom = build(lifecycle_stages=["lead", "customer", "fan"])
         assert ctx_of(custom).lifecycle_excluded() == ("fan",)
+
+    def test_per_user_values_are_computed_once(self) -> None:
+        """The counted engagement kinds (sorted), the excluded lifecycle stages and your
+        domain are the same object on every call of one context."""
+        ctx = RuleContext(
+            snapshot=build(),
+            now=NOW,
+            user=user("u1", email="Rep@ACME.test"),
+            engagement_kinds=frozenset({"page_view", "email_open"}),
+        )
+        assert ctx.counted_engagement_kinds() == ("email_open", "page_view")
+        assert ctx.counted_engagement_kinds() is ctx.counted_engagement_kinds()
+        assert ctx.lifecycle_excluded() is ctx.lifecycle_excluded()
+        assert ctx.your_domain() == "acme.test"
+        assert ctx_of(build(user("u1", email="nobody"))).your_domain() is None
 
 
 class TestMailbox:

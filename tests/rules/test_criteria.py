@@ -15,8 +15,12 @@ import guided_actions.criteria as criteria
 from guided_actions import Snapshot
 from guided_actions._rules.context import RuleContext
 from guided_actions.criteria import (
+    ASSIGNED,
     CREATED_MORE_THAN,
     DEAL_OPEN,
+    EMAILED_YOU,
+    EMAILED_YOUR_ADDRESS,
+    ENGAGED,
     FIRST_STAGE,
     LEAD_OPEN,
     LIFECYCLE_NOT_EXCLUDED,
@@ -33,15 +37,27 @@ from guided_actions.criteria import (
     Check,
     Criterion,
     Ref,
+    assigned,
+    assigned_at,
     created_more_than,
     deal_open,
+    elapsed,
+    elapsed_criterion,
+    emailed_you,
+    emailed_your_address,
+    engaged,
+    first_email_from,
+    first_email_to,
     first_stage,
+    from_other_domain,
+    has_open_lead,
     latest_email,
     latest_engagement,
     lead_open,
     lifecycle_not_excluded,
     no_deal_lists_contact,
     no_email_from_contact_since,
+    no_email_from_contacts_since,
     no_email_from_you_after,
     no_email_from_you_since,
     no_open_lead,
@@ -49,6 +65,8 @@ from guided_actions.criteria import (
     owned_by_you,
     sender_domain,
     sender_domain_differs,
+    task_open,
+    within,
     within_lifetime,
 )
 from guided_actions.testing import (
@@ -91,7 +109,7 @@ def check_of(*records: Any, fn: Callable[[RuleContext], Check]) -> tuple[bool, s
 class TestCriterion:
     def test_fields_are_the_template_parameters(self) -> None:
         """A criterion's fields are every parameter its two templates name."""
-        assert CREATED_MORE_THAN.fields == {"record", "age", "created"}
+        assert CREATED_MORE_THAN.fields == {"record", "wait", "since"}
         assert NO_DEAL_LISTS_CONTACT.fields == {"contact", "deals"}
         assert Criterion("x", met="{a.b} and {c[0]}", unmet="plain").fields == {"a", "c"}
 
@@ -100,6 +118,11 @@ class TestCriterion:
         crit = Criterion("pair", met="{b} then {a}", unmet="no {a}")
         check = crit.check(1, b="two", a=Ref("deal", "d1"))  # type: ignore[arg-type]
         assert check == Check(crit, True, (("a", Ref("deal", "d1")), ("b", "two")))
+        assert check.params == (("a", Ref("deal", "d1")), ("b", "two"))
+        assert repr(check) == (
+            f"Check(criterion={crit!r}, met=True, params=(('a', Ref(kind='deal', id='d1', "
+            "detail=None, private=False)), ('b', 'two')))"
+        )
         assert check.met is True
         assert check.values == {"a": Ref("deal", "d1"), "b": "two"}
         assert (check.id, check.role) == ("pair", "condition")
@@ -109,13 +132,43 @@ class TestCriterion:
         check = Criterion("x", met="x", unmet="not x").check(True, why=3)
         assert check.values == {"why": 3}
         assert str(check) == "x"
+        both = Criterion("y", met="{b}", unmet="{b}").check(True, c=1, b=2, a=3)
+        assert both.params == (("a", 3), ("b", 2), ("c", 1))
+        assert both == Check(both.criterion, True, (("a", 3), ("b", 2), ("c", 1)))
+        # Built directly, a check sorts its parameters by name too.
+        assert both == Check(both.criterion, True, (("c", 1), ("a", 3), ("b", 2)))
 
     def test_missing_parameter_is_a_type_error(self) -> None:
         """Every parameter a template names must be given: a missing one is a TypeError."""
         with pytest.raises(
-            TypeError, match=r"'created_more_than' needs parameter\(s\) age, created"
+            TypeError, match=r"'created_more_than' needs parameter\(s\) since, wait"
         ):
             CREATED_MORE_THAN.check(True, record=Ref("deal", "d1"))
+
+    def test_a_wrong_parameter_is_a_type_error(self) -> None:
+        """A parameter that is not plain data is a TypeError naming it; a tuple is looked into."""
+        crit = Criterion("x", met="{a}", unmet="{a}")
+        for bad in (object(), [1], ("ok", object()), {"a": 1}):
+            with pytest.raises(TypeError, match="'x': parameter 'a' must be plain data"):
+                crit.check(True, a=bad)  # type: ignore[arg-type]
+        assert crit.check(True, a=("ok", (1, Ref("deal", "d1")), None)).met
+
+    def test_a_subclass_of_a_plain_type_is_plain(self) -> None:
+        """A value of a subclass of a plain type (a str subclass, say) is accepted."""
+
+        class Name(str):
+            pass
+
+        assert Criterion("x", met="{a}", unmet="{a}").check(True, a=Name("n")).values == {"a": "n"}
+
+    def test_variant_keeps_id_and_role(self) -> None:
+        """A variant has the criterion's id and role and other templates (and their fields)."""
+        base = Criterion("x", met="{a} holds", unmet="{a} fails at {b}", role="wait")
+        worded = base.variant(unmet="{a} fails")
+        assert (worded.id, worded.role, worded.met) == ("x", "wait", "{a} holds")
+        assert worded.fields == {"a"}
+        assert worded.check(False, a=1).id == base.check(False, a=1, b=2).id
+        assert base.variant() == base
 
     @pytest.mark.parametrize("bad", ["", "Deal_open", "deal-open", "deal open", "deal.open", "123"])
     def test_id_must_be_lower_snake_case(self, bad: str) -> None:
@@ -167,12 +220,14 @@ class TestCheck:
         check = CREATED_MORE_THAN.check(
             True,
             record=Ref("meeting", "m1", "Demo", private=True),
-            age=timedelta(days=7),
-            created=datetime(2026, 11, 18, 21, 0, tzinfo=TOKYO),
+            wait=timedelta(days=7),
+            since=datetime(2026, 11, 18, 21, 0, tzinfo=TOKYO),
         )
         for value in (check, CREATED_MORE_THAN, Ref("contact", "c1", "ada@example.com")):
             again = pickle.loads(pickle.dumps(value))
             assert again == value
+            assert hash(again) == hash(value)
+        assert pickle.loads(pickle.dumps(CREATED_MORE_THAN)).fields == CREATED_MORE_THAN.fields
         again = pickle.loads(pickle.dumps(check))
         assert str(again) == str(check)
         assert again.role == "wait"
@@ -267,6 +322,10 @@ SHARED = {
     "created_more_than": (CREATED_MORE_THAN, "wait"),
     "within_lifetime": (WITHIN_LIFETIME, "limit"),
     "task_open": (TASK_OPEN, "condition"),
+    "assigned": (ASSIGNED, "wait"),
+    "emailed_you": (EMAILED_YOU, "condition"),
+    "emailed_your_address": (EMAILED_YOUR_ADDRESS, "condition"),
+    "engaged": (ENGAGED, "condition"),
 }
 
 
@@ -287,7 +346,8 @@ class TestSharedCriteria:
         for name, crit in exported.items():
             assert name.startswith(crit.id.upper()), name
             assert crit.role == SHARED[crit.id][1]
-        assert exported["WITHIN_LIFETIME_UNDATED"].id == "within_lifetime"
+        # Only the criteria: the variants a function picks for absent data are not exported.
+        assert len(exported) == len(SHARED)
 
 
 class TestLatest:
@@ -316,11 +376,11 @@ class TestOwnership:
         [
             ("u1", (True, "deal d1 is yours")),
             ("u2", (False, "deal d1 is not yours (owner: u2)")),
-            (None, (False, "deal d1 is not yours (owner: none)")),
+            (None, (False, "deal d1 is not yours: it has no owner")),
         ],
     )
     def test_owned_by_you(self, owner: str | None, expected: tuple[bool, str]) -> None:
-        """Yours only when the owner is the user evaluated; no owner reads "none"."""
+        """Yours only when the owner is the user evaluated; no owner is said so."""
         d = deal("d1", owner_id=owner)
         assert check_of(d, fn=lambda ctx: owned_by_you(ctx, d)) == expected
 
@@ -388,6 +448,28 @@ class TestStages:
         d = deal("d1", stage_id=stage)
         assert check_of(d, fn=lambda ctx: first_stage(ctx, d)) == expected
 
+    def test_first_stage_of_an_unknown_pipeline(self) -> None:
+        """A pipeline the reader does not know has no first stage to name."""
+
+        class NoPipelines:
+            def pipeline(self, pipeline_id: str) -> None:
+                return None
+
+        found = build().user("u1")
+        assert found is not None
+        ctx = RuleContext(
+            snapshot=NoPipelines(),  # type: ignore[arg-type]
+            now=NOW,
+            user=found,
+            engagement_kinds=KINDS,
+        )
+        check = first_stage(ctx, deal("d1"))
+        assert (check.id, check.met, str(check)) == (
+            "first_stage",
+            False,
+            "deal d1 is in stage new of pipeline deals, which is unknown or has no stages",
+        )
+
     def test_first_stage_of_a_lead(self) -> None:
         """Leads have first stages too."""
         x = lead("l1", stage_id="working")
@@ -415,7 +497,7 @@ class TestLifecycle:
             (
                 None,
                 None,
-                (True, f"{C1} is at lifecycle stage none (excluded: customer, evangelist)"),
+                (True, f"{C1} has no lifecycle stage (excluded: customer, evangelist)"),
             ),
             (
                 "customer",
@@ -470,6 +552,12 @@ class TestDealsAndLeads:
             False,
             f"{C1} has an open lead: lead l1, lead l2",
         )
+        ctx = ctx_of(build(*records))
+        assert has_open_lead(ctx, c) is True
+        # The leads a rule has read already give the same check.
+        assert no_open_lead(ctx, c, ctx.leads_of("c1")) == no_open_lead(ctx, c)
+        closed = ctx_of(build(c, lead("l3", stage_id="qualified")))
+        assert has_open_lead(closed, c) is False
         assert check_of(
             c, lead("l3", stage_id="qualified"), fn=lambda ctx: no_open_lead(ctx, c)
         ) == (True, f"{C1} has no open lead")
@@ -533,10 +621,58 @@ class TestEmails:
             f"you emailed {C1} at {first}, after {self.S}",
         )
 
+    def test_without_since_any_email_counts(self) -> None:
+        """With no ``since`` (nothing to date it from), any email of yours to the contact fails
+        it, and the text names no instant it does not have."""
+        c = contact("c1")
+        old = (c, email("e1", sent_at=at(days=-30), to=("c1@client.test",)))
+        for fn in (no_email_from_you_since, no_email_from_you_after):
+            failed = fn(ctx_of(build(*old)), c, None)
+            assert (failed.met, str(failed)) == (
+                False,
+                f"you emailed {C1} at 2026-10-27T12:00+00:00 (email e1)",
+            )
+            assert failed.id == fn.__name__
+            held = fn(ctx_of(build(c)), c, None)
+            assert (held.met, str(held)) == (True, f"you have not emailed {C1}")
+
+    def test_a_contact_that_does_not_exist_was_not_emailed(self) -> None:
+        """A ``Ref`` names a contact not there at ``now``: you cannot have emailed it."""
+        ghost = Ref("contact", "c9")
+        records = (
+            contact("c9", created_at=at(microseconds=1)),
+            email("e1", contact_ids=("c9",)),
+        )
+        check = check_of(*records, fn=lambda ctx: no_email_from_you_after(ctx, ghost, self.SINCE))
+        assert check == (True, f"you have not emailed contact c9 after {self.S}")
+
+    def test_first_email_to_and_from(self) -> None:
+        """The predicates the criteria use: the first email since, "since" or "after"."""
+        c, d = contact("c1"), contact("c2", email="c2@client.test")
+        snap = build(
+            c,
+            d,
+            email("e1", sent_at=self.SINCE, to=("c1@client.test",)),
+            email("r2", direction="inbound", sent_at=self.SINCE, from_address="c2@client.test"),
+            email("r1", direction="inbound", sent_at=at(days=-1), from_address="c1@client.test"),
+        )
+        ctx = ctx_of(snap)
+        assert first_email_to(ctx, c, self.SINCE, inclusive=True) is not None
+        assert first_email_to(ctx, c, self.SINCE, inclusive=False) is None
+        assert first_email_to(ctx, Ref("contact", "c1"), None, inclusive=True) is None
+        found = first_email_from(ctx, [c, d], self.SINCE)
+        assert found is not None
+        assert (found[0].id, found[1].id) == ("r2", "c2")
+        assert first_email_from(ctx, [c], at(days=-1) + timedelta(microseconds=1)) is None
+        assert first_email_from(ctx, [], None) is None
+
     @pytest.mark.parametrize(
         ("sent_at", "expected"),
         [
-            (SINCE - timedelta(microseconds=1), (True, f"{C1} has not emailed you since {S}")),
+            (
+                SINCE - timedelta(microseconds=1),
+                (True, f"you have had no email from {C1} since {S}"),
+            ),
             (SINCE, (False, f"{C1} emailed you at {S} (email r1), since {S}")),
         ],
     )
@@ -553,6 +689,46 @@ class TestEmails:
             check_of(*records, fn=lambda ctx: no_email_from_contact_since(ctx, c, self.SINCE))
             == expected
         )
+
+    def test_no_email_from_several_contacts(self) -> None:
+        """Several contacts: the first email any of them sent since names its sender."""
+        c, d = contact("c1"), contact("c2", email="c2@client.test")
+        records = (
+            c,
+            d,
+            email("r2", direction="inbound", sent_at=at(days=-1), from_address="c2@client.test"),
+            email("r1", direction="inbound", sent_at=at(days=-2), from_address="c1@client.test"),
+        )
+        both = "contact c1 (c1@client.test), contact c2 (c2@client.test)"
+        fn = no_email_from_contacts_since
+        assert check_of(*records, fn=lambda ctx: fn(ctx, [d, c], self.SINCE)) == (
+            False,
+            f"{C1} emailed you at 2026-11-24T12:00+00:00 (email r1), since {self.S}",
+        )
+        assert check_of(*records, fn=lambda ctx: fn(ctx, [d, c], NOW)) == (
+            True,
+            f"you have had no email from {both} since 2026-11-26T12:00+00:00",
+        )
+        # With no ``since``: at any time.
+        assert check_of(*records, fn=lambda ctx: fn(ctx, [c], None)) == (
+            False,
+            f"{C1} emailed you at 2026-11-24T12:00+00:00 (email r1)",
+        )
+        assert check_of(c, fn=lambda ctx: fn(ctx, [c], None)) == (
+            True,
+            f"you have had no email from {C1}",
+        )
+        # No contact: nobody to have emailed you.
+        assert check_of(fn=lambda ctx: fn(ctx, [], self.SINCE)) == (
+            True,
+            f"there is no contact to have emailed you since {self.S}",
+        )
+        assert check_of(fn=lambda ctx: fn(ctx, [], None)) == (
+            True,
+            "there is no contact to have emailed you",
+        )
+        single = check_of(*records, fn=lambda ctx: no_email_from_contact_since(ctx, c, NOW))
+        assert single == check_of(*records, fn=lambda ctx: fn(ctx, [c], NOW))
 
     def test_instants_read_in_the_users_zone(self) -> None:
         """The instants of a check are in the user's zone (the context gives them so)."""
@@ -593,6 +769,116 @@ class TestReassigned:
         c = contact("c1", owner_id=owner, owner_assigned_at=assigned)
         assert check_of(c, fn=lambda ctx: not_reassigned_after(ctx, c, self.SINCE)) == expected
 
+    @pytest.mark.parametrize(
+        ("owner", "since", "expected"),
+        [
+            (
+                None,
+                SINCE,
+                (False, f"{C1} was left without an owner at 2026-11-25T12:00+00:00, after {S}"),
+            ),
+            (None, None, (False, f"{C1} was left without an owner at 2026-11-25T12:00+00:00")),
+            ("u2", None, (False, f"{C1} was reassigned to u2 at 2026-11-25T12:00+00:00")),
+            ("u1", None, (True, f"{C1} has not been reassigned to someone else")),
+        ],
+    )
+    def test_without_an_owner_or_a_since(
+        self, owner: str | None, since: datetime | None, expected: tuple[bool, str]
+    ) -> None:
+        """No owner: it was left without one. No ``since``: reassigned at any time."""
+        c = contact("c1", owner_id=owner, owner_assigned_at=at(days=-1))
+        check = check_of(c, fn=lambda ctx: not_reassigned_after(ctx, c, since))
+        assert check == expected
+
+
+class TestAssigned:
+    @pytest.mark.parametrize(
+        ("assigned_stamp", "expected"),
+        [
+            (None, (True, f"{C1} was assigned (or created) at 2026-11-16T12:00+00:00")),
+            (at(days=-1), (True, f"{C1} was assigned (or created) at 2026-11-25T12:00+00:00")),
+            (
+                at(days=1),
+                (False, f"{C1} is only assigned at 2026-11-27T12:00+00:00, which is still to come"),
+            ),
+        ],
+    )
+    def test_assigned(self, assigned_stamp: datetime | None, expected: tuple[bool, str]) -> None:
+        """A wait: ``owner_assigned_at`` (else ``created_at``) has come."""
+        c = contact("c1", created_at=at(days=-10), owner_assigned_at=assigned_stamp)
+        assert assigned_at(c) == (assigned_stamp or at(days=-10))
+        check = assigned(ctx_of(build(c)), c)
+        assert (check.met, str(check)) == expected
+        assert (check.id, check.role) == ("assigned", "wait")
+
+    def test_a_lead_too(self) -> None:
+        x = lead("l1", owner_assigned_at=at(days=-1))
+        assert str(assigned(ctx_of(build(contact("c1"), x)), x)) == (
+            "lead l1 was assigned (or created) at 2026-11-25T12:00+00:00"
+        )
+
+
+class TestEmailedAndEngaged:
+    def test_emailed_you(self) -> None:
+        """The email a rule goes by, named; none: the record has not emailed you."""
+        c, r = contact("c1"), email("r1", direction="inbound", sent_at=at(days=-1))
+        assert check_of(c, r, fn=lambda ctx: emailed_you(ctx, c, r)) == (
+            True,
+            f"{C1} emailed you at 2026-11-25T12:00+00:00 (email r1)",
+        )
+        assert check_of(c, fn=lambda ctx: emailed_you(ctx, c, None)) == (
+            False,
+            f"{C1} has not emailed you",
+        )
+
+    def test_emailed_your_address(self) -> None:
+        """Names your address; a lead as well as a contact."""
+        x, r = lead("l1"), email("r1", direction="inbound", sent_at=at(days=-1))
+        records = (contact("c1"), x, r)
+        assert check_of(*records, fn=lambda ctx: emailed_your_address(ctx, x, r)) == (
+            True,
+            "lead l1 emailed your address rep@acme.test at 2026-11-25T12:00+00:00 (email r1)",
+        )
+        assert check_of(*records, fn=lambda ctx: emailed_your_address(ctx, x, None)) == (
+            False,
+            "lead l1 has not emailed your address rep@acme.test",
+        )
+
+    def test_engaged(self) -> None:
+        """The engagement a rule goes by; none: the counted kinds are named."""
+        c, ev = contact("c1"), engagement("ev1", kind="page_view", occurred_at=at(days=-1))
+        assert check_of(c, ev, fn=lambda ctx: engaged(ctx, c, ev)) == (
+            True,
+            f"{C1} engaged at 2026-11-25T12:00+00:00: engagement ev1 (page_view)",
+        )
+        assert check_of(c, fn=lambda ctx: engaged(ctx, c, None)) == (
+            False,
+            f"{C1} has not engaged (engagement kinds counted: email_click, email_open, "
+            "email_reply, form_submission, meeting_booked, page_view)",
+        )
+
+
+class TestTaskOpen:
+    @pytest.mark.parametrize(
+        ("fields", "expected"),
+        [
+            ({}, (True, "task t1 is open (status not_started)")),
+            (
+                {"status": "completed", "completed_at": at(days=-1)},
+                (False, "task t1 was completed at 2026-11-25T12:00+00:00"),
+            ),
+            ({"status": "completed"}, (False, "task t1 is completed")),
+            (
+                {"status": "completed", "completed_at": at(days=1)},
+                (True, "task t1 is open (status completed)"),
+            ),
+        ],
+    )
+    def test_task_open(self, fields: dict[str, Any], expected: tuple[bool, str]) -> None:
+        """Completed with no stamp says only that; completed after ``now``, it is still open."""
+        t = task("t1", **fields)
+        assert check_of(t, fn=lambda ctx: task_open(ctx, t)) == expected
+
 
 class TestSenderDomain:
     @pytest.mark.parametrize(
@@ -617,10 +903,10 @@ class TestSenderDomain:
         [
             (
                 "ada@client.test",
-                (True, "email e1 comes from domain client.test, not yours (acme.test)"),
+                (True, "email e1 is from domain client.test, not yours (acme.test)"),
             ),
-            ("bob@ACME.test", (False, "email e1 comes from your own domain acme.test")),
-            (None, (True, "email e1 comes from domain none, not yours (acme.test)")),
+            ("bob@ACME.test", (False, "email e1 is from your own domain acme.test")),
+            (None, (True, "the sender's domain is unknown, so it is not taken for yours")),
         ],
     )
     def test_sender_domain_differs(
@@ -629,6 +915,24 @@ class TestSenderDomain:
         """Differs from yours (case-insensitively); with no domain known, it differs."""
         e = email("e1", direction="inbound", from_address=from_address)
         assert check_of(e, fn=lambda ctx: sender_domain_differs(ctx, e, None)) == expected
+        assert from_other_domain(e, None, "acme.test") is expected[0]
+
+    def test_without_an_email_the_contact_is_the_sender(self) -> None:
+        """No email: the contact's own address gives the domain."""
+        c = contact("c1")
+        assert check_of(c, fn=lambda ctx: sender_domain_differs(ctx, None, c)) == (
+            True,
+            f"{C1} is from domain client.test, not yours (acme.test)",
+        )
+
+    def test_when_your_address_has_no_domain(self) -> None:
+        """Your address without a domain: any known domain differs, and the text says why."""
+        e = email("e1", direction="inbound", from_address="ada@client.test")
+        records = (user("u1", "nobody"), e)
+        assert check_of(*records, fn=lambda ctx: sender_domain_differs(ctx, e, None)) == (
+            True,
+            "email e1 is from domain client.test; your address has no domain",
+        )
 
 
 class TestTime:
@@ -668,6 +972,39 @@ class TestTime:
         check = created_more_than(ctx_of(build(d), now=now), d, age)
         assert (check.met, str(check)) == expected
         assert check.role == "wait"
+        assert check.values == {
+            "record": Ref("deal", "d1"),
+            "wait": age,
+            "since": self.CREATED,
+        }
+
+    def test_elapsed_criterion_is_one_wait_for_any_record(self) -> None:
+        """``elapsed_criterion`` makes a wait worded with the record's verb; ``elapsed``
+        evaluates any of them the same way."""
+        started = elapsed_criterion("call_rang_more_than", "rang")
+        assert (started.id, started.role) == ("call_rang_more_than", "wait")
+        k = call("k1", started_at=at(hours=-2))
+        ctx = ctx_of(build(k))
+        met = elapsed(ctx, started, k, k.started_at, timedelta(hours=1))
+        assert str(met) == "call k1 rang more than 1 hour ago, at 2026-11-26T10:00+00:00"
+        unmet = elapsed(ctx, started, k, k.started_at, timedelta(hours=3))
+        assert str(unmet) == "call k1 rang at 2026-11-26T10:00+00:00, less than 3 hours ago"
+        assert (met.met, unmet.met) == (True, False)
+
+    def test_within_is_one_limit_for_any_anchor(self) -> None:
+        """``within`` holds while ``now < since + limit`` and carries since, limit and until;
+        with no ``since`` no limit can have passed."""
+        crit = Criterion(
+            "x_within", met="until {until} ({limit})", unmet="over at {until}", role="limit"
+        )
+        ctx = ctx_of(build())
+        held = within(ctx, crit, at(days=-1), timedelta(days=2), extra="kept")
+        assert str(held) == "until 2026-11-27T12:00+00:00 (2 days)"
+        assert held.values["since"] == at(days=-1)
+        assert held.values["extra"] == "kept"
+        over = within(ctx, crit, at(days=-2), timedelta(days=2))
+        assert (over.met, str(over)) == (False, "over at 2026-11-26T12:00+00:00")
+        assert within(ctx, crit, None, timedelta(days=2)).met is True
 
     @pytest.mark.parametrize(
         ("now", "lifetime", "expected"),
@@ -675,17 +1012,17 @@ class TestTime:
             (
                 NOW - timedelta(microseconds=1),
                 timedelta(days=7),
-                (True, "the action lives 7 days, until 2026-11-26T12:00+00:00"),
+                (True, "the action lives 7 days from its creation"),
             ),
             (
                 NOW,
                 timedelta(days=7),
-                (False, "the action lived 7 days, until 2026-11-26T12:00+00:00"),
+                (False, "the action lived 7 days from its creation, until 2026-11-26T12:00+00:00"),
             ),
             (
                 NOW,
                 timedelta(days=14),
-                (True, "the action lives 14 days, until 2026-12-03T12:00+00:00"),
+                (True, "the action lives 14 days from its creation"),
             ),
         ],
     )
@@ -696,9 +1033,13 @@ class TestTime:
         check = within_lifetime(ctx_of(build(), now=now), self.CREATED, lifetime)
         assert (check.met, str(check)) == expected
         assert check.role == "limit"
+        assert check.values["until"] == self.CREATED + lifetime
 
     def test_within_lifetime_undated(self) -> None:
-        """Without a ``created_at`` no limit can have passed: met, stating only the lifetime."""
+        """Without a ``created_at`` no limit can have passed: met, by the same criterion, whose
+        met text names no instant."""
         check = within_lifetime(ctx_of(build()), None, timedelta(days=7))
+        assert check.criterion is WITHIN_LIFETIME
         assert (check.id, check.role, check.met) == ("within_lifetime", "limit", True)
-        assert str(check) == "the action would live 7 days from its creation"
+        assert str(check) == "the action lives 7 days from its creation"
+        assert (check.values["since"], check.values["until"]) == (None, None)

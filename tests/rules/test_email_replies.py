@@ -242,7 +242,7 @@ class TestReasons:
             "contact c1 (c1@client.test) replied at 2026-11-24T12:00+00:00 (email r1) to your"
             " email e1",
             "you have not emailed contact c1 (c1@client.test) after 2026-11-24T12:00+00:00",
-            "the action lives 14 days, until 2026-12-08T12:00+00:00",
+            "the action lives 14 days from its creation",
         )
 
 

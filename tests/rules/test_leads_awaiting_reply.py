@@ -352,19 +352,21 @@ class TestReasons:
         [action] = actions_of(contact("c1"), lead("l1"), inbound())
         assert action.reasons == (
             "lead l1 is in open stage new",
-            "lead l1 emailed your address rep@acme.test: email e1, sent at 2026-11-25T12:00+00:00",
-            "email e1 comes from domain client.test, not yours (acme.test)",
+            "lead l1 emailed your address rep@acme.test at 2026-11-25T12:00+00:00 (email e1)",
+            "email e1 is from domain client.test, not yours (acme.test)",
             "you have not emailed contact c1 (c1@client.test) after 2026-11-25T12:00+00:00",
             "lead l1 was not reassigned after 2026-11-25T12:00+00:00",
-            "the action lives 14 days, until 2026-12-09T12:00+00:00",
+            "the action lives 14 days from its creation",
         )
 
     def test_reasons_without_your_domain_or_an_owner(self) -> None:
-        """No domain in your address reads "none"; a lead without owner was not reassigned."""
+        """No domain in your address is said so; a lead without owner was not reassigned."""
         [action] = actions_of(
             user("u1", "rep"), contact("c1"), lead("l1", owner_id=None), inbound(to=("rep",))
         )
-        assert action.reasons[2] == "email e1 comes from domain client.test, not yours (none)"
+        assert (
+            action.reasons[2] == "email e1 is from domain client.test; your address has no domain"
+        )
         assert action.reasons[4] == "lead l1 was not reassigned after 2026-11-25T12:00+00:00"
 
 

@@ -197,7 +197,7 @@ class TestReasons:
     @pytest.mark.parametrize(
         ("fields", "status_reason"),
         [
-            pytest.param({}, "status none (made with built-in calling: no)", id="logged-blank"),
+            pytest.param({}, "no status (made with built-in calling: no)", id="logged-blank"),
             pytest.param(
                 {"builtin_calling": True, "status": "completed"},
                 "status completed (made with built-in calling: yes)",
@@ -215,7 +215,7 @@ class TestReasons:
             f"call k1 has {status_reason}",
             "call k1 has no outcome logged",
             "call k1 started more than 1 hour ago, at 2026-11-26T10:00+00:00",
-            "call k1 started less than 7 days ago",
+            "call k1 started at 2026-11-26T10:00+00:00, less than 7 days ago",
         )
 
     @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])

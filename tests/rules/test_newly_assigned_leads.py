@@ -250,7 +250,7 @@ class TestReasons:
             "lead l1 is in new, the first stage of pipeline leads",
             "you have logged no activity listing lead l1 since 2026-11-23T12:00+00:00",
             "lead l1 was assigned (or created) at 2026-11-23T12:00+00:00",
-            "the action lives 30 days, until 2026-12-23T12:00+00:00",
+            "the action lives 30 days from its creation",
         )
 
     @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])

@@ -206,7 +206,7 @@ class TestReasons:
         assert action.reasons == (
             "meeting m1 'Demo' is yours",
             "meeting m1 'Demo' is your next meeting: no meeting of yours starting before it is"
-            " still upcoming",
+            " still upcoming (a meeting is upcoming until 10 minutes after its start)",
             "no other meeting of yours starting at 2026-11-26T14:00+00:00 comes before meeting m1"
             " 'Demo' by id",
             "meeting m1 'Demo' starts at 2026-11-26T14:00+00:00, within 1 day of now",

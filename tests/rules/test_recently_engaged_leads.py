@@ -208,7 +208,7 @@ class TestReasons:
             "lead l1 is in open stage new",
             "lead l1 engaged at 2026-11-24T12:00+00:00: engagement ev0 (email_open) of contact c1"
             " (c1@client.test)",
-            "the action lives 7 days, until 2026-12-01T12:00+00:00",
+            "the action lives 7 days from its creation",
         )
 
     @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])

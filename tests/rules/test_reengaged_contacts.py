@@ -305,7 +305,7 @@ class TestReasons:
             "contact c1 (c1@client.test) engaged at 2026-11-24T12:00+00:00 (engagement"
             " ev1 (email_open)), after lead l1 entered stage disqualified at"
             " 2026-11-16T12:00+00:00",
-            "the action lives 30 days, until 2026-12-24T12:00+00:00",
+            "the action lives 30 days from its creation",
         )
 
     @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])

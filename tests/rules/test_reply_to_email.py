@@ -250,7 +250,7 @@ class TestReasons:
             "contact c1 (c1@client.test) is on your open deal d1, deal d2",
             "contact c1 (c1@client.test) emailed you at 2026-11-25T12:00+00:00 (email e1)",
             "you have not emailed contact c1 (c1@client.test) since 2026-11-25T12:00+00:00",
-            "the action lives 7 days, until 2026-12-02T12:00+00:00",
+            "the action lives 7 days from its creation",
         )
 
     @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])

@@ -207,7 +207,7 @@ class TestReasons:
             pytest.param({}, "sequence s1 (Outbound) (step: 1)", id="named-with-step"),
             pytest.param(
                 {"sequence_step": None},
-                "sequence s1 (Outbound) (step: none)",
+                "sequence s1 (Outbound) (no step)",
                 id="named-without-step",
             ),
             pytest.param({"sequence_id": "s3"}, "sequence s3 (step: 1)", id="nameless"),

@@ -255,7 +255,7 @@ class TestReasons:
             " the company): company co1, company co2 (Initech)",
             "contact c1 (c1@client.test) engaged at 2026-11-24T12:00+00:00: engagement ev0"
             " (email_open)",
-            "the action lives 7 days, until 2026-12-01T12:00+00:00",
+            "the action lives 7 days from its creation",
         )
 
     @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])

@@ -309,8 +309,8 @@ class TestReasons:
             "deal d1 is yours",
             "deal d1 is in open stage new",
             "note n1 listing deal d1 ended at 2026-11-23T12:00+00:00",
-            "the next step of deal d1 has not been updated since 2026-11-23T12:00+00:00"
-            " (last update: none)",
+            "the next step of deal d1 has never been updated (note n1 ended at"
+            " 2026-11-23T12:00+00:00)",
             "note n1 ended more than 1 day ago, at 2026-11-23T12:00+00:00",
         )
 
@@ -318,8 +318,8 @@ class TestReasons:
         """A next step updated before the activity ended is named with its time."""
         (action,) = run(snapshot(the_note(), next_step_updated_at=ENDED - DAY))
         assert action.reasons[3] == (
-            "the next step of deal d1 has not been updated since 2026-11-23T12:00+00:00"
-            " (last update: 2026-11-22T12:00+00:00)"
+            "the next step of deal d1 has not been updated since note n1 ended at"
+            " 2026-11-23T12:00+00:00 (last update: 2026-11-22T12:00+00:00)"
         )
 
 

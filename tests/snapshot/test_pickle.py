@@ -85,13 +85,23 @@ def test_evaluates_alike(crm: Snapshot) -> None:
 def test_unpickling_does_not_check_again(crm: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
     """Unpickling rebuilds the indexes only: no record or consistency check runs."""
     data = pickle.dumps(crm)
+    lists = {name: crm.records(name) for name in NAMES}
 
     def fail(*args: object, **kwargs: object) -> None:
         raise AssertionError("checked again")
 
     monkeypatch.setattr(snapshot_module, "consistency_problems", fail)
     monkeypatch.setattr(Record, "__attrs_post_init__", fail)
-    monkeypatch.setattr(Snapshot, "_init", fail)
+    # Any way of building the snapshot again would be caught: checking its records again...
+    with pytest.raises(AssertionError, match="checked again"):
+        contact("c1")
+    with pytest.raises(AssertionError, match="checked again"):
+        Snapshot.from_dict(crm.to_dict())
+    # ...or checking them across records.
+    with pytest.raises(AssertionError, match="checked again"):
+        Snapshot(**lists)  # type: ignore[arg-type]
+    with pytest.raises(AssertionError, match="checked again"):
+        Snapshot.from_records([r for records in lists.values() for r in records])
     assert_equal_snapshots(crm, pickle.loads(data))
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from guided_actions import Snapshot, Stage
+from guided_actions._model.document import encode
 from guided_actions._model.kinds import NAMES
+from guided_actions._model.records import Record
 from guided_actions._snapshot.snapshot import DEFAULT_LIFECYCLE_STAGES
 from guided_actions.errors import InvalidSnapshotError, Problem
 from guided_actions.testing import (
@@ -239,6 +242,47 @@ class TestKeywordConstructor:
         for key in NAMES:
             assert again.records(key) == snap.records(key), key
         assert again.to_dict() == dumped
+
+
+def _problems(make: Callable[[], object]) -> tuple[Problem, ...]:
+    with pytest.raises(InvalidSnapshotError) as info:
+        make()
+    return info.value.problems
+
+
+class TestEveryWayInReportsAlike:
+    """``build`` (``from_records``), the keyword constructor and ``from_dict`` report the same
+    problems for the same records: each problem once, however the records come in."""
+
+    @pytest.mark.parametrize(
+        ("records", "expected"),
+        [
+            pytest.param(
+                [deal("d1", contact_ids=("c9", "c9"))],
+                [("deals", "d1", "contact_ids", "c9")],
+                id="a dangling id twice",
+            ),
+            pytest.param(
+                [deal("d1", contact_ids=("c8", "c9", "c8"))],
+                [("deals", "d1", "contact_ids", "c8"), ("deals", "d1", "contact_ids", "c9")],
+                id="two dangling ids",
+            ),
+            pytest.param(
+                [contact("c1"), contact("c1"), contact("c1")],
+                [("contacts", "c1", "id", "c1")],
+                id="an id three times",
+            ),
+        ],
+    )
+    def test_same_problems(self, records: list[Record], expected: list[tuple[str, ...]]) -> None:
+        defaults = build()
+        given = [*defaults.records("users"), *defaults.records("pipelines"), *records]
+        lists = {name: [r for r in given if r.record_kind == name] for name in NAMES}
+        built = _problems(lambda: build(*records))
+        assert [(*where(p), p.value) for p in built] == expected
+        assert _problems(lambda: Snapshot.from_records(given)) == built
+        assert _problems(lambda: Snapshot(**lists)) == built  # type: ignore[arg-type]
+        assert _problems(lambda: Snapshot.from_dict(encode(lists))) == built
 
 
 class TestReader:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, overload
+from typing import Any, get_args, overload
 
 import attrs
 
@@ -13,8 +13,10 @@ from guided_actions._text.checks import Check
 from guided_actions._text.render import render_check
 from guided_actions.typing import Category, Priority, Subject, SubjectKind
 
-__all__ = ["Action", "Result", "RuleFailure"]
+__all__ = ["CATEGORIES", "Action", "Result", "RuleFailure"]
 
+#: The categories of actions, in the order of their declaration (and of the workspace's views).
+CATEGORIES: tuple[Category, ...] = get_args(Category)
 PRIORITY_RANK: dict[str, int] = {"high": 0, "normal": 1, "low": 2}
 
 
@@ -154,9 +156,10 @@ class Result:
 
     def filter(self, *, category: Category | None = None, rule: str | None = None) -> Result:
         """The actions of one category (``"deal"``, ``"prospecting"``, ``"general"``) or rule."""
-        if category is not None and category not in ("deal", "prospecting", "general"):
+        if category is not None and category not in CATEGORIES:
+            *first, last = map(repr, CATEGORIES)
             raise ValueError(
-                f"unknown category {category!r}; expected 'deal', 'prospecting' or 'general'"
+                f"unknown category {category!r}; expected {', '.join(first)} or {last}"
             )
         kept = tuple(
             a

@@ -22,7 +22,7 @@ from guided_actions._engine.config import Config
 from guided_actions._engine.ruleset import RuleSet, builtin_rules
 from guided_actions._model.records import Dismissal, User
 from guided_actions._model.time import is_aware, utc_iso
-from guided_actions._rules.context import RuleContext
+from guided_actions._rules.context import RuleContext, in_window
 from guided_actions._rules.rule import Proposal, Rule
 from guided_actions._text.checks import Check
 from guided_actions.errors import (
@@ -31,11 +31,9 @@ from guided_actions.errors import (
     UnknownUserError,
     ViewerPermissionError,
 )
-from guided_actions.typing import SnapshotReader, Subject, SubjectKind
+from guided_actions.typing import SUBJECT_KINDS, SnapshotReader, Subject
 
 __all__ = ["action_key", "associations_of", "evaluate", "evaluate_all", "resolve_viewer"]
-
-_SUBJECT_KINDS = frozenset(typing.get_args(SubjectKind))
 
 #: What ``rules=`` accepts: a rule set from the plugin loader, or rule instances or classes.
 RuleSetLike = RuleSet | Iterable[Rule | type[Rule]]
@@ -159,7 +157,7 @@ def _validate(rule: Rule, proposal: object, snapshot: SnapshotReader) -> str | N
     if (
         not isinstance(subject, tuple)
         or len(subject) != 2
-        or subject[0] not in _SUBJECT_KINDS
+        or subject[0] not in SUBJECT_KINDS
         or not isinstance(subject[1], str)
     ):
         return f"proposal has an invalid subject {subject!r}"
@@ -229,13 +227,16 @@ def active_dismissals(ctx: RuleContext) -> dict[str, Dismissal]:
     }
 
 
-def _actions_of_rule(
+def actions_of_rule(
     rule: Rule,
     proposals: Sequence[Proposal],
     ctx: RuleContext,
     grouped: bool,
 ) -> list[Action]:
-    """Keep the proposals active at ``now`` and shape them into actions (or cards)."""
+    """Keep the proposals active at ``now`` and shape them into actions (or cards).
+
+    ``explain`` shapes the one proposal about its record with it, so both read a proposal alike.
+    """
     snapshot, now, user_id = ctx.snapshot, ctx.now, ctx.user.id
     singles: list[tuple[str, Action]] = []
     for p in proposals:
@@ -243,7 +244,7 @@ def _actions_of_rule(
             continue
         created = p.created_at.astimezone(UTC)
         expires = p.expires_at.astimezone(UTC) if p.expires_at is not None else None
-        if not (created <= now and (expires is None or now < expires)):
+        if not in_window(now, created, expires):
             continue
         key = proposal_key(rule.id, user_id, p, grouped=False)
         private = ctx.private_meetings and p.subject[0] == "meeting"
@@ -393,7 +394,7 @@ def evaluate_prepared(
         if failure is not None:
             failures.append(failure)
             continue
-        actions.extend(_actions_of_rule(rule, proposals, ctx, config.grouped(rule)))
+        actions.extend(actions_of_rule(rule, proposals, ctx, config.grouped(rule)))
     dismissed = active_dismissals(ctx)
     kept = sorted((a for a in actions if a.key not in dismissed), key=Action.sort_key)
     return Result(user_id=target.id, now=now_utc, actions=tuple(kept), errors=tuple(failures))

@@ -1,8 +1,8 @@
 """``explain``: why a record has an action, or why not, rule by rule.
 
 For one record and every rule whose subject kind is the record's kind, the engine runs the rule
-focused on that record (every criterion evaluated, none skipped) and reads the proposal against
-``now`` and the user's result:
+focused on that record (every criterion evaluated, none skipped) and shapes its proposal as
+``evaluate`` does (the same time window, key, card and dismissals):
 
 - ``active``: the action is in ``evaluate``'s result (alone or as a member of a card);
 - ``pending``: every condition holds and only time has to pass: it appears at ``created_at``;
@@ -13,40 +13,37 @@ focused on that record (every criterion evaluated, none skipped) and reads the p
 
 from __future__ import annotations
 
-import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, Literal
 
 import attrs
 
-from guided_actions._engine.actions import Action, Result
+from guided_actions._engine.actions import Action
 from guided_actions._engine.config import Config
 from guided_actions._engine.evaluate import (
     RuleSetLike,
+    actions_of_rule,
     active_dismissals,
     check_now,
     context_for,
-    evaluate_prepared,
     prepare,
     proposal_key,
     resolve_viewer,
     run_rule,
 )
-from guided_actions._model.records import User
+from guided_actions._model.records import Dismissal, User
 from guided_actions._model.time import utc_iso
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.rule import Proposal, Rule
 from guided_actions._text.checks import Check, Criterion
 from guided_actions._text.render import render_check
 from guided_actions.errors import UnknownRecordError
-from guided_actions.typing import SnapshotReader, Subject, SubjectKind
+from guided_actions.typing import SUBJECT_KINDS, SnapshotReader, Subject
 
 __all__ = ["Explanation", "RuleExplanation", "Status", "explain", "parse_subject"]
 
 Status = Literal["active", "pending", "expired", "unmet", "dismissed"]
-
-_SUBJECT_KINDS: tuple[str, ...] = typing.get_args(SubjectKind)
 
 #: The engine's own criteria, for what no rule says.
 EXISTS = Criterion(
@@ -93,7 +90,7 @@ class RuleExplanation:
         """The checks that do not hold."""
         return tuple(c for c in self.checks if not c.met)
 
-    def to_dict(self, locale: str = "en") -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The plain-dict form: JSON-serialisable, instants in UTC."""
         return {
             "rule": self.rule,
@@ -103,8 +100,7 @@ class RuleExplanation:
             "created_at": utc_iso(self.created_at) if self.created_at else None,
             "expires_at": utc_iso(self.expires_at) if self.expires_at else None,
             "checks": [
-                {"criterion": c.id, "met": c.met, "text": render_check(c, locale)}
-                for c in self.checks
+                {"criterion": c.id, "met": c.met, "text": render_check(c)} for c in self.checks
             ],
         }
 
@@ -135,14 +131,14 @@ class Explanation:
         """The rules in one of these statuses."""
         return tuple(r for r in self.rules if r.status in statuses)
 
-    def to_dict(self, locale: str = "en") -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """``{"subject": {"kind", "id"}, "user_id", "now", "rules": [...]}``."""
         kind, rid = self.subject
         return {
             "subject": {"kind": kind, "id": rid},
             "user_id": self.user_id,
             "now": utc_iso(self.now),
-            "rules": [r.to_dict(locale) for r in self.rules],
+            "rules": [r.to_dict() for r in self.rules],
         }
 
 
@@ -158,13 +154,13 @@ def parse_subject(subject: object) -> Subject:
     else:
         raise ValueError(f"subject must be a (kind, id) pair or 'kind:id', got {subject!r}")
     kind_, rid_ = pair
-    if kind_ not in _SUBJECT_KINDS:
+    if kind_ not in SUBJECT_KINDS:
         raise ValueError(
-            f"unknown subject kind {kind_!r}; expected one of {', '.join(_SUBJECT_KINDS)}"
+            f"unknown subject kind {kind_!r}; expected one of {', '.join(SUBJECT_KINDS)}"
         )
     if not isinstance(rid_, str) or not rid_:
         raise ValueError(f"subject id must be a non-empty string, got {rid_!r}")
-    return typing.cast("SubjectKind", kind_), rid_
+    return kind_, rid_
 
 
 def explain(
@@ -186,20 +182,35 @@ def explain(
     """
     now_utc = check_now(now)
     kind, rid = parse_subject(subject)
-    if getattr(snapshot, kind)(rid) is None:
+    # Every subject kind names a lookup of SnapshotReader: snapshot.deal(id), .contact(id)…
+    record: object = getattr(snapshot, kind)(rid)
+    if record is None:
         raise UnknownRecordError(kind, rid)
     target, _looker, private = resolve_viewer(snapshot, user, viewer)
     prepared = prepare(rules, config)
-    # Rules are independent: the actions of the rules of this kind are the same whether the
-    # other rules run or not, so only these run.
-    prepared = attrs.evolve(
-        prepared, rules=tuple(r for r in prepared.rules if r.subject_kind == kind)
-    )
-    result = evaluate_prepared(snapshot, now_utc, target, private, prepared, strict=False)
     ctx = context_for(snapshot, now_utc, target, private, prepared.config, focus=(kind, rid))
+    ref = ctx.ref(record)
+    # What a rule that proposes nothing about the record is told: the record is not there yet
+    # at ``now``, or the rule does not consider it.
+    unproposed = (
+        EXISTS.check(False, record=ref, now=ctx.local(now_utc))
+        if ctx.record(kind, rid) is None
+        else PROPOSED.check(False, record=ref)
+    )
+    dismissals = active_dismissals(ctx)
+    # Rules are independent: a rule's actions about the record are the same whether the other
+    # rules run or not, so only the rules of its kind run, each focused on the record.
     entries = [
-        _explain_rule(rule, ctx, result, prepared.config.grouped(rule), prepared.origins)
+        _explain_rule(
+            rule,
+            ctx,
+            unproposed,
+            dismissals,
+            grouped=prepared.config.grouped(rule),
+            plugin=prepared.origins.get(rule.id),
+        )
         for rule in prepared.rules
+        if rule.subject_kind == kind
     ]
     return Explanation(subject=(kind, rid), user_id=target.id, now=now_utc, rules=tuple(entries))
 
@@ -207,78 +218,55 @@ def explain(
 def _explain_rule(
     rule: Rule,
     ctx: RuleContext,
-    result: Result,
+    unproposed: Check,
+    dismissals: Mapping[str, Dismissal],
+    *,
     grouped: bool,
-    origins: typing.Mapping[str, str],
+    plugin: str | None,
 ) -> RuleExplanation:
+    """One rule focused on the record, its proposal read as ``evaluate`` reads it."""
     assert ctx.focus is not None
     subject = ctx.focus
-    proposals, failure = run_rule(rule, ctx, strict=False, plugin=origins.get(rule.id))
-    found: Proposal | None = next((p for p in proposals if p.subject == subject), None)
-    action = _action_about(result, rule.id, subject)
 
     def entry(
         status: Status,
         checks: Iterable[Check],
         key: str | None = None,
-        proposal: Proposal | None = found,
+        window: Proposal | Action | None = None,
     ) -> RuleExplanation:
         return RuleExplanation(
             rule=rule.id,
             title=rule.title,
             status=status,
             key=key,
-            created_at=proposal.created_at if proposal else None,
-            expires_at=proposal.expires_at if proposal else None,
+            created_at=window.created_at if window is not None else None,
+            expires_at=window.expires_at if window is not None else None,
             checks=tuple(checks),
         )
 
-    if action is not None:
-        own = next((m for m in action.members if subject in m.subjects), action)
-        return RuleExplanation(
-            rule=rule.id,
-            title=rule.title,
-            status="active",
-            key=action.key,
-            created_at=own.created_at,
-            expires_at=own.expires_at,
-            checks=found.checks if found is not None else own.checks,
-        )
-    record = ctx.ref(_record(ctx, subject))
+    proposals, failure = run_rule(rule, ctx, strict=False, plugin=plugin)
     if failure is not None:
-        return entry("unmet", [RULE_RAN.check(False, error=failure.message)], proposal=None)
+        return entry("unmet", [RULE_RAN.check(False, error=failure.message)])
+    found = next((p for p in proposals if p.subject == subject), None)
     if found is None:
-        if ctx.record(*subject) is None:
-            check = EXISTS.check(False, record=record, now=ctx.local(ctx.now))
-        else:
-            check = PROPOSED.check(False, record=record)
-        return entry("unmet", [check], proposal=None)
-    if not found.conditions_met or found.created_at is None:
-        return entry("unmet", found.checks)
-    key = proposal_key(rule.id, ctx.user.id, found, grouped)
-    if ctx.now < found.created_at:
-        return entry("pending", found.checks, key)
-    if found.expires_at is not None and found.expires_at <= ctx.now:
-        return entry("expired", found.checks, key)
-    dismissal = active_dismissals(ctx).get(key)
-    if dismissal is not None:
+        return entry("unmet", [unproposed])
+    # The action (or the card) the proposal makes at ``now``, shaped as evaluate shapes it.
+    made = actions_of_rule(rule, [found], ctx, grouped)
+    if made:
+        (action,) = made
+        own = action.members[0] if action.members else action
+        dismissal = dismissals.get(action.key)
+        if dismissal is None:
+            return entry("active", found.checks, action.key, own)
         hidden = (
             NOT_DISMISSED_FOR_GOOD.check(False)
             if dismissal.until is None
             else NOT_DISMISSED.check(False, until=ctx.local(dismissal.until))
         )
-        return entry("dismissed", (*found.checks, hidden), key)
-    # Every condition holds and the window is open, yet evaluate did not keep it: the rule
-    # proposes differently when focused (a plugin rule that ignores ctx.candidates, say).
-    return entry("unmet", (*found.checks, PROPOSED.check(False, record=record)), key)
-
-
-def _action_about(result: Result, rule_id: str, subject: Subject) -> Action | None:
-    return next((a for a in result.actions if a.rule == rule_id and subject in a.subjects), None)
-
-
-def _record(ctx: RuleContext, subject: Subject) -> object:
-    """The subject's record as the snapshot holds it (``explain`` checked that it does)."""
-    kind, rid = subject
-    found: object = getattr(ctx.snapshot, kind)(rid)
-    return found
+        return entry("dismissed", (*found.checks, hidden), action.key, found)
+    if not found.conditions_met or found.created_at is None:
+        return entry("unmet", found.checks, window=found)
+    key = proposal_key(rule.id, ctx.user.id, found, grouped)
+    # Every condition holds, yet no action at ``now``: its window is not open.
+    status: Status = "pending" if ctx.now < found.created_at else "expired"
+    return entry(status, found.checks, key, found)

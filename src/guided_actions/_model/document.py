@@ -40,9 +40,10 @@ class Decoded:
     lists: Mapping[str, tuple[Record, ...]]
     #: ``lifecycle_stages`` as the document gave it (a list is copied), ``None`` when absent.
     lifecycle_stages: object
-    #: By list name, every id present in the document, its record valid or not (so that one bad
-    #: record does not make every reference to it look dangling too).
-    known_ids: Mapping[str, frozenset[str]]
+    #: By list name, the id of every record of the document that has one, its record valid or
+    #: not, in document order (repeats included): the snapshot checks them for duplicates, and
+    #: one bad record does not make every reference to it look dangling too.
+    ids: Mapping[str, tuple[str, ...]]
     #: Every problem of the document's shape and of its records, in document order.
     problems: tuple[Problem, ...]
 
@@ -218,13 +219,13 @@ def _label(raw: object, index: int, id_field: str | None) -> str:
 def decode(data: object) -> Decoded:
     """The records of a parsed interchange document, and every problem of its shape and records.
 
-    Checks across records (duplicates excepted, which are seen here even among invalid records)
-    are left to the snapshot.
+    Checks across records are left to the snapshot: duplicate ids too, which it finds among
+    :attr:`Decoded.ids`, the ids of the invalid records included.
     """
     lists: dict[str, tuple[Record, ...]] = dict.fromkeys(NAMES, ())
     if not isinstance(data, Mapping):
         problem = Problem("snapshot", None, None, data, "expected a JSON object at the top level")
-        return Decoded(lists=lists, lifecycle_stages=None, known_ids={}, problems=(problem,))
+        return Decoded(lists=lists, lifecycle_stages=None, ids={}, problems=(problem,))
     problems: list[Problem] = []
     schema = data.get("schema", _MISSING)
     if schema is _MISSING:
@@ -244,7 +245,7 @@ def decode(data: object) -> Decoded:
             )
 
     loader = _RecordLoader(problems)
-    known_ids: dict[str, frozenset[str]] = {}
+    input_ids: dict[str, tuple[str, ...]] = {}
     for kind in KINDS:
         key, id_field = kind.name, kind.id_field
         raw_list = data.get(key)
@@ -254,29 +255,23 @@ def decode(data: object) -> Decoded:
             problems.append(Problem("snapshot", None, key, raw_list, "expected a list"))
             continue
         records: list[Record] = []
-        ids: set[str] = set()
+        ids: list[str] = []
         for index, raw in enumerate(raw_list):
             label = _label(raw, index, id_field)
             if id_field is not None and label != f"#{index}":
-                if label in ids:
-                    problems.append(
-                        Problem(
-                            key, label, id_field, label, f"duplicate {id_field}: ids are unique"
-                        )
-                    )
-                ids.add(label)
+                ids.append(label)
             record = loader.load(key, kind.cls, raw, label)
             if record is not None:
                 records.append(record)
         lists[key] = tuple(records)
         if ids:
-            known_ids[key] = frozenset(ids)
+            input_ids[key] = tuple(ids)
 
     lifecycle = data.get("lifecycle_stages")
     return Decoded(
         lists=lists,
         lifecycle_stages=list(lifecycle) if isinstance(lifecycle, list) else lifecycle,
-        known_ids=known_ids,
+        ids=input_ids,
         problems=tuple(problems),
     )
 

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from guided_actions._engine.ruleset import BUILTIN_PLUGIN
 from guided_actions._rules.rule import Rule
 from guided_actions.hookspecs import hookimpl
-
-NAME = BUILTIN_PLUGIN
 
 
 @hookimpl

@@ -14,7 +14,7 @@ import pluggy
 
 from guided_actions import hookspecs
 from guided_actions._engine.config import Config
-from guided_actions._engine.ruleset import RuleSet
+from guided_actions._engine.ruleset import BUILTIN_PLUGIN, RuleSet
 from guided_actions._plugins import builtin as _builtin
 from guided_actions._rules.rule import Rule
 from guided_actions.errors import InvalidConfigError, PluginConflictError, PluginError
@@ -40,7 +40,7 @@ def plugin_manager(
     """
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
-    pm.register(_builtin, name=_builtin.NAME)
+    pm.register(_builtin, name=BUILTIN_PLUGIN)
     if entry_points_group is not None:
         for ep in sorted(entry_points(group=entry_points_group), key=lambda e: e.name):
             if pm.has_plugin(ep.name):
@@ -111,7 +111,7 @@ def load_rules(
             if not isinstance(rule_id, str) or not rule_id:
                 raise PluginError(name, f"rule class {cls.__name__} declares no string id")
             previous = origins.get(rule_id)
-            if previous is not None and previous != _builtin.NAME:
+            if previous is not None and previous != BUILTIN_PLUGIN:
                 raise PluginConflictError(rule_id, (previous, name))
             classes[rule_id] = cls
             origins[rule_id] = name

@@ -10,6 +10,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -34,14 +35,22 @@ from guided_actions.typing import Activity, ListedKind, SnapshotReader, Subject,
 
 R = typing.TypeVar("R")
 
+#: The kinds :meth:`RuleContext.ref_to` looks up: the snapshot's lookups by id.
+RefKind = Literal[SubjectKind, "company", "sequence"]
+
 __all__ = [
     "RuleContext",
     "activity_end",
     "activity_happened_at",
     "domain_of",
     "email_is_from",
-    "email_is_to",
+    "in_window",
 ]
+
+
+def in_window(now: datetime, created_at: datetime, expires_at: datetime | None) -> bool:
+    """``created_at <= now < expires_at`` (no ``expires_at``: no end): an action's time window."""
+    return created_at <= now and (expires_at is None or now < expires_at)
 
 
 def activity_happened_at(activity: Activity) -> datetime:
@@ -88,17 +97,6 @@ def email_is_from(email: Email, contact: Contact) -> bool:
     )
 
 
-def email_is_to(email: Email, contact: Contact) -> bool:
-    """Outbound, and lists the contact or has the contact's address in ``to`` or ``cc``."""
-    if email.direction != "outbound":
-        return False
-    if contact.id in email.contact_ids:
-        return True
-    return contact.email is not None and any(
-        _same_address(addr, contact.email) for addr in (*email.to, *email.cc)
-    )
-
-
 class _Mailbox:
     """The user's mailbox indexed by listed contact and by address, so that "you emailed them"
     and "they emailed you" cost a lookup instead of a scan of the whole mailbox."""
@@ -107,6 +105,7 @@ class _Mailbox:
         self.emails = sorted(emails, key=lambda e: (e.sent_at, e.id))
         self._by_contact: dict[tuple[str, str], list[Email]] = {}
         self._by_address: dict[tuple[str, str], list[Email]] = {}
+        self._matched: dict[tuple[str, str, str | None], list[Email]] = {}
         for e in self.emails:
             for cid in e.contact_ids:
                 self._by_contact.setdefault((e.direction, cid), []).append(e)
@@ -115,12 +114,58 @@ class _Mailbox:
                 self._by_address.setdefault((e.direction, addr), []).append(e)
 
     def matching(self, contact: Contact, direction: str) -> list[Email]:
-        """Emails of that direction listing the contact or addressed from/to its email."""
+        """Emails of that direction listing the contact or addressed from/to its email, oldest
+        first (computed once per contact and direction: several criteria ask)."""
+        key = (direction, contact.id, contact.email)
+        known = self._matched.get(key)
+        if known is not None:
+            return list(known)
         found = {e.id: e for e in self._by_contact.get((direction, contact.id), ())}
         if contact.email:
             for e in self._by_address.get((direction, contact.email.casefold()), ()):
                 found.setdefault(e.id, e)
-        return sorted(found.values(), key=lambda e: (e.sent_at, e.id))
+        matched = sorted(found.values(), key=lambda e: (e.sent_at, e.id))
+        self._matched[key] = matched
+        return list(matched)
+
+
+#: How :meth:`RuleContext.ref` names a record of each class: its kind and its detail.
+_NAMED: dict[type, tuple[str, Callable[[Any], str | None]]] = {
+    Meeting: ("meeting", lambda r: r.title),
+    Contact: ("contact", lambda r: r.email),
+    Task: ("task", lambda r: r.title),
+    Company: ("company", lambda r: r.name),
+    EngagementEvent: ("engagement", lambda r: r.kind),
+    Sequence: ("sequence", lambda r: r.name),
+    User: ("user", lambda r: None),
+    Deal: ("deal", lambda r: None),
+    Lead: ("lead", lambda r: None),
+    Email: ("email", lambda r: None),
+    Call: ("call", lambda r: None),
+    Note: ("note", lambda r: None),
+}
+
+
+def _ref_of(record: object, private_meetings: bool) -> Ref:
+    """:meth:`RuleContext.ref` for any object, subclasses of the record classes included."""
+    rid = str(getattr(record, "id", "?"))
+    if isinstance(record, Meeting):
+        if private_meetings:
+            return Ref("meeting", rid, private=True)
+        return Ref("meeting", rid, record.title)
+    if isinstance(record, Contact):
+        return Ref("contact", rid, record.email)
+    if isinstance(record, Task):
+        return Ref("task", rid, record.title)
+    if isinstance(record, Company):
+        return Ref("company", rid, record.name)
+    if isinstance(record, EngagementEvent):
+        return Ref("engagement", rid, record.kind)
+    if isinstance(record, Sequence):
+        return Ref("sequence", rid, record.name)
+    if isinstance(record, User):
+        return Ref("user", rid)
+    return Ref(type(record).__name__.lower(), rid)
 
 
 @attrs.frozen(kw_only=True)
@@ -146,6 +191,14 @@ class RuleContext:
     focus: Subject | None = None
     #: Per-evaluation indexes (the user's mailbox by contact and address), built on first use.
     _cache: dict[str, object] = attrs.field(factory=dict, eq=False, repr=False, alias="_cache")
+    #: The user's zone, read once: every instant a check carries is converted to it.
+    _zone: ZoneInfo = attrs.field(init=False, eq=False, repr=False)
+    #: The records named in checks so far, by ``id()``, with their names (see :meth:`ref`).
+    _refs: dict[int, tuple[object, Ref]] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_zone", self.user.zone)
+        object.__setattr__(self, "_refs", {})
 
     # -- the rule's candidates and its criteria -----------------------------------------
 
@@ -168,17 +221,24 @@ class RuleContext:
         record = self.record(kind, focus_id)
         return [] if record is None else [typing.cast("R", record)]
 
-    def wants(self, created_at: datetime | None, expires_at: datetime | None) -> bool:
+    def wants(
+        self,
+        created_at: datetime | None,
+        expires_at: datetime | None,
+        possible: Callable[[], bool] | None = None,
+    ) -> bool:
         """Whether a subject with that window is worth evaluating further.
 
-        Always when explaining; otherwise only when ``created_at <= now < expires_at``, which
-        keeps the cost of a rule proportional to what can still be an action.
+        Always when explaining; otherwise only when ``created_at <= now < expires_at`` and then
+        ``possible()`` holds (when given: a cheap test, plain predicates and no check built, of
+        conditions the subject needs). This keeps the cost of a rule proportional to what can
+        still be an action: its criteria are evaluated only for those.
         """
         if self.focus is not None:
             return True
-        if created_at is None:
+        if created_at is None or not in_window(self.now, created_at, expires_at):
             return False
-        return created_at <= self.now and (expires_at is None or self.now < expires_at)
+        return possible is None or possible()
 
     def criteria(self, *criteria: Callable[[], Check]) -> tuple[Check, ...] | None:
         """Evaluate a rule's criteria, given as zero-argument callables, in order.
@@ -200,7 +260,7 @@ class RuleContext:
     @property
     def zone(self) -> ZoneInfo:
         """The user's time zone."""
-        return self.user.zone
+        return self._zone
 
     def today(self) -> tuple[datetime, datetime]:
         """``[start, end)`` of today in the user's time zone, as UTC instants."""
@@ -208,7 +268,7 @@ class RuleContext:
 
     def local(self, instant: datetime) -> datetime:
         """An instant in the user's time zone, as checks carry it (and texts show it)."""
-        return instant.astimezone(self.zone)
+        return instant.astimezone(self._zone)
 
     def exists(self, record: Contact | Lead | Deal | Task | Note) -> bool:
         """A record created after ``now`` does not exist yet."""
@@ -228,7 +288,9 @@ class RuleContext:
 
     def record(self, kind: SubjectKind, record_id: str) -> object | None:
         """The record of that kind and id as of ``now`` (``None`` if absent or not yet there)."""
-        found: object | None = getattr(self.snapshot, kind)(record_id)
+        return self._as_of_now(getattr(self.snapshot, kind)(record_id))
+
+    def _as_of_now(self, found: object | None) -> object | None:
         if found is None:
             return None
         if isinstance(found, Contact | Lead | Deal | Task | Note):
@@ -356,10 +418,27 @@ class RuleContext:
     def lifecycle_excluded(self) -> tuple[str, ...]:
         """Lifecycle stages that newly assigned contacts skip: ``customer`` and ``evangelist``,
         or the last stage of a custom list."""
+        return self._cached("lifecycle_excluded", self._lifecycle_excluded)
+
+    def _lifecycle_excluded(self) -> tuple[str, ...]:
         stages = self.snapshot.lifecycle_stages
         if self.snapshot.custom_lifecycle_stages:
             return (stages[-1],)
         return ("customer", "evangelist")
+
+    def counted_engagement_kinds(self) -> tuple[str, ...]:
+        """The engagement kinds that count, sorted: as a check names them."""
+        return self._cached("engagement_kinds", lambda: tuple(sorted(self.engagement_kinds)))
+
+    def your_domain(self) -> str | None:
+        """The domain of your address (case-folded); ``None`` when it has none."""
+        return self._cached("your_domain", lambda: domain_of(self.user.email))
+
+    def _cached(self, key: str, make: Callable[[], R]) -> R:
+        """A value computed once per context (per user and ``now``), on first use."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        return typing.cast("R", self._cache[key])
 
     # -- naming records in checks -------------------------------------------------------
 
@@ -368,24 +447,26 @@ class RuleContext:
 
         A meeting is private (busy, no title) when a super admin views another user.
         """
-        rid = str(getattr(record, "id", "?"))
-        if isinstance(record, Meeting):
-            if self.private_meetings:
-                return Ref("meeting", rid, private=True)
-            return Ref("meeting", rid, record.title)
-        if isinstance(record, Contact):
-            return Ref("contact", rid, record.email)
-        if isinstance(record, Task):
-            return Ref("task", rid, record.title)
-        if isinstance(record, Company):
-            return Ref("company", rid, record.name)
-        if isinstance(record, EngagementEvent):
-            return Ref("engagement", rid, record.kind)
-        if isinstance(record, Sequence):
-            return Ref("sequence", rid, record.name)
-        if isinstance(record, User):
-            return Ref("user", rid)
-        return Ref(type(record).__name__.lower(), rid)
+        # Several checks of a subject name the same record: each is named once per context.
+        # The record is kept with its name, so that its id() cannot be another object's.
+        known = self._refs.get(id(record))
+        if known is not None and known[0] is record:
+            return known[1]
+        named = _NAMED.get(type(record))
+        if named is None:
+            ref = _ref_of(record, self.private_meetings)
+        elif named[0] == "meeting" and self.private_meetings:
+            ref = Ref("meeting", str(getattr(record, "id", "?")), private=True)
+        else:
+            ref = Ref(named[0], str(getattr(record, "id", "?")), named[1](record))
+        self._refs[id(record)] = (record, ref)
+        return ref
+
+    def ref_to(self, kind: RefKind, record_id: str) -> Ref:
+        """The record of that kind and id as :meth:`ref` names it; a bare ``Ref(kind, id)`` when
+        the snapshot does not hold it at ``now`` (a lead's contact not created yet, say)."""
+        found = self._as_of_now(getattr(self.snapshot, kind)(record_id))
+        return self.ref(found) if found is not None else Ref(kind, record_id)
 
     def refs(self, records: Iterable[object]) -> tuple[Ref, ...]:
         """Several records, by id, as check parameters."""

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from guided_actions._rules.context import RuleContext
+from guided_actions._rules.context import RuleContext, in_window
 from guided_actions._text.checks import Check, Criterion
 from guided_actions.typing import Category, Priority, Subject, SubjectKind
 
@@ -103,8 +103,9 @@ class Rule:
 
     @staticmethod
     def active_at(now: datetime, created_at: datetime, expires_at: datetime | None) -> bool:
-        """``created_at <= now < expires_at``: the engine's time window."""
-        return created_at <= now and (expires_at is None or now < expires_at)
+        """``created_at <= now < expires_at``: the engine's time window (one implementation,
+        :func:`~guided_actions._rules.context.in_window`, which ``ctx.wants`` applies too)."""
+        return in_window(now, created_at, expires_at)
 
     def proposal(
         self,

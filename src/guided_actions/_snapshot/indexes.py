@@ -21,8 +21,9 @@ from typing import Any
 
 import attrs
 
-from guided_actions._model.kinds import KINDS
+from guided_actions._model.kinds import BY_CLASS, KINDS
 from guided_actions._model.records import Contact, Email, Record, Task
+from guided_actions.typing import Activity
 
 __all__ = ["INDEXES", "ById", "Index", "Tables", "build"]
 
@@ -89,7 +90,7 @@ def _listed(field: str) -> KeysOf:
 
 
 #: The lists of activities: what ``activities_listing`` answers with, in this order.
-ACTIVITY_LISTS = ("emails", "calls", "meetings", "notes", "tasks")
+ACTIVITY_LISTS: tuple[str, ...] = tuple(BY_CLASS[cls].name for cls in typing.get_args(Activity))
 
 #: Every index of a snapshot.
 INDEXES: tuple[Index, ...] = (
@@ -124,22 +125,27 @@ def _bind(spec: str | Callable[[ById, Any], Any], by_id: ById) -> Callable[[Any]
     return functools.partial(spec, by_id)
 
 
+def _keys_of(index: Index, by_id: ById) -> Callable[[Any], Iterable[str]]:
+    """A record's keys under ``index``: its ``keys``, or its one ``key`` (none when ``None``)."""
+    if index.keys is not None:
+        return _bind(index.keys, by_id)
+    assert index.key is not None
+    key_of = _bind(index.key, by_id)
+
+    def keys(record: Any) -> Iterable[str]:
+        key = key_of(record)
+        return () if key is None else (key,)
+
+    return keys
+
+
 def _fill(index: Index, lists: Mapping[str, Iterable[Record]], by_id: ById) -> dict[str, Any]:
     table: defaultdict[str, list[Record]] = defaultdict(list)
-    if index.keys is not None:
-        keys_of = _bind(index.keys, by_id)
-        for name in index.reads:
-            for record in lists[name]:
-                for key in keys_of(record):
-                    table[key].append(record)
-    else:
-        assert index.key is not None
-        key_of = _bind(index.key, by_id)
-        for name in index.reads:
-            for record in lists[name]:
-                key = key_of(record)
-                if key is not None:
-                    table[key].append(record)
+    keys_of = _keys_of(index, by_id)
+    for name in index.reads:
+        for record in lists[name]:
+            for key in keys_of(record):
+                table[key].append(record)
     table.default_factory = None  # a missing key reads as absent, not as []
     frozen = typing.cast("dict[str, Any]", table)
     for key, records in table.items():

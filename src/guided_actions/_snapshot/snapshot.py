@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Iterable, Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 
 from guided_actions._model.document import decode, encode
@@ -63,15 +64,16 @@ def _record_label(record: Record, index: int, id_field: str | None) -> str:
 def consistency_problems(
     lists: Mapping[str, Sequence[Record]],
     lifecycle_stages: Sequence[str] | None,
-    known_ids: Mapping[str, Iterable[str]] | None = None,
+    input_ids: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Problem]:
     """Every cross-record problem: duplicate ids, dangling references, stages, lifecycle.
 
     ``lifecycle_stages`` ``None`` leaves the contacts' lifecycle stages unchecked (used when the
     list itself is invalid).
 
-    ``known_ids`` (by list name) are ids present in the input even if their record was invalid,
-    so that one bad record does not make every reference to it look dangling too.
+    ``input_ids`` (by list name) are the ids of every record of the input, its record valid or
+    not, in input order (the document decoder's): they are checked for duplicates instead of the
+    valid records' ids, and one bad record does not make every reference to it look dangling.
     """
     problems: list[Problem] = []
     ids: dict[str, set[str]] = {}
@@ -79,52 +81,51 @@ def consistency_problems(
         id_field = kind.id_field
         if id_field is None:
             continue
+        given: Iterable[str]
+        if input_ids is not None:
+            given = input_ids.get(kind.name, ())
+        else:
+            given = map(attrgetter(id_field), lists.get(kind.name, ()))
         seen: set[str] = set()
-        for record in lists.get(kind.name, ()):
-            rid = getattr(record, id_field)
-            if rid in seen:
+        repeated: set[str] = set()
+        for rid in given:
+            if rid in seen and rid not in repeated:
+                repeated.add(rid)  # one problem per repeated id, however many copies
                 problems.append(
                     Problem(kind.name, rid, id_field, rid, f"duplicate {id_field}: ids are unique")
                 )
             seen.add(rid)
-        if known_ids and known_ids.get(kind.name):
-            seen |= set(known_ids[kind.name])
-        ids[kind.name] = seen  # one set per list, not a copy: this check runs on every load
+        ids[kind.name] = seen
 
-    pipelines = {p.id: p for p in lists.get("pipelines", ()) if isinstance(p, Pipeline)}
-    stages = set(lifecycle_stages) if lifecycle_stages is not None else None
     for kind in KINDS:
         key, refs = kind.name, kind.references
         if not refs:
-            continue  # nothing to check: every record checked below has references
+            continue
         for index, record in enumerate(lists.get(key, ())):
             rid = _record_label(record, index, kind.id_field)
             for field, target in refs.items():
                 value = getattr(record, field)
-                values = value if isinstance(value, tuple) else (value,)
-                for ref in values:
+                # Each id once: a list naming one missing id twice is one problem.
+                for ref in dict.fromkeys(value) if isinstance(value, tuple) else (value,):
                     if ref is not None and ref not in ids[target]:
                         problems.append(
                             Problem(key, rid, field, ref, f"no {target} record has this id")
                         )
+
+    if lifecycle_stages is not None:
+        stages = set(lifecycle_stages)
+        expected = "not one of the lifecycle stages: " + ", ".join(lifecycle_stages)
+        for index, contact in enumerate(lists.get("contacts", ())):
+            stage = contact.lifecycle_stage if isinstance(contact, Contact) else None
+            if stage is not None and stage not in stages:
+                rid = _record_label(contact, index, "id")
+                problems.append(Problem("contacts", rid, "lifecycle_stage", stage, expected))
+    pipelines = {p.id: p for p in lists.get("pipelines", ()) if isinstance(p, Pipeline)}
+    for key in ("leads", "deals"):
+        for index, record in enumerate(lists.get(key, ())):
             if isinstance(record, Lead | Deal):
+                rid = _record_label(record, index, "id")
                 problems.extend(_stage_problems(key, rid, record, pipelines))
-            if (
-                isinstance(record, Contact)
-                and lifecycle_stages is not None
-                and stages is not None
-                and record.lifecycle_stage is not None
-                and record.lifecycle_stage not in stages
-            ):
-                problems.append(
-                    Problem(
-                        key,
-                        rid,
-                        "lifecycle_stage",
-                        record.lifecycle_stage,
-                        "not one of the lifecycle stages: " + ", ".join(lifecycle_stages),
-                    )
-                )
     return problems
 
 
@@ -176,18 +177,6 @@ def _lifecycle_problems(stages: object) -> list[Problem]:
             Problem("snapshot", None, "lifecycle_stages", stages, "stage ids are unique")
         )
     return problems
-
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    """The problems without repeats of one (list, record, field, message)."""
-    seen: set[tuple[str, str | None, str | None, str]] = set()
-    out: list[Problem] = []
-    for p in problems:
-        marker = (p.kind, p.record_id, p.field, p.message)
-        if marker not in seen:
-            seen.add(marker)
-            out.append(p)
-    return out
 
 
 def _unpickle(
@@ -246,15 +235,15 @@ class Snapshot:
         self,
         given: Mapping[str, Iterable[Record]],
         lifecycle_stages: object,
-        known_ids: Mapping[str, Iterable[str]] | None = None,
-        earlier: Sequence[Problem] | None = None,
+        input_ids: Mapping[str, Sequence[str]] | None = None,
+        earlier: Sequence[Problem] = (),
     ) -> None:
         """Check the records; raise every problem, or become the snapshot they describe.
 
         ``earlier`` are problems already found in the input (by the document decoder): they come
-        first, and the problems are then deduplicated, as the interchange loader always did.
+        first. ``input_ids`` are those of :func:`consistency_problems`.
         """
-        problems: list[Problem] = list(earlier or ())
+        problems: list[Problem] = list(earlier)
         lists: dict[str, tuple[Record, ...]] = {}
         records_ok = True
         for kind in KINDS:
@@ -283,9 +272,9 @@ class Snapshot:
         if records_ok:
             # A bad lifecycle list must not hide the other problems: check everything else,
             # leaving out only the contacts' lifecycle stages, which cannot be judged.
-            problems.extend(consistency_problems(lists, None if lifecycle else stages, known_ids))
+            problems.extend(consistency_problems(lists, None if lifecycle else stages, input_ids))
         if problems:
-            raise InvalidSnapshotError(_dedupe(problems) if earlier is not None else problems)
+            raise InvalidSnapshotError(problems)
         self._become(lists, stages)
 
     def _become(self, lists: dict[str, tuple[Record, ...]], stages: tuple[str, ...]) -> None:
@@ -307,7 +296,7 @@ class Snapshot:
         """
         decoded = decode(data)
         self = cls.__new__(cls)
-        self._init(decoded.lists, decoded.lifecycle_stages, decoded.known_ids, decoded.problems)
+        self._init(decoded.lists, decoded.lifecycle_stages, decoded.ids, decoded.problems)
         return self
 
     @classmethod

@@ -58,6 +58,10 @@ _ID = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _SCALARS = (str, int, datetime, timedelta, Ref)
 
 
+#: The exact types of the common parameters, accepted without a closer look.
+_PLAIN = frozenset({str, int, bool, datetime, timedelta, Ref, type(None)})
+
+
 def _is_value(value: object) -> bool:
     if value is None or isinstance(value, _SCALARS):
         return True
@@ -82,52 +86,98 @@ class Criterion:
     """A named test with a stable ``id`` and its English templates.
 
     ``met`` and ``unmet`` are :meth:`str.format` templates over the check's parameters, e.g.
-    ``"deal {deal} was created more than {age} ago"``; a parameter named like one of the rule's
-    thresholds takes the configured value, so the text always says what was tested. Build the
-    check of one evaluation with :meth:`check`.
+    ``"{record} was created more than {wait} ago, at {since}"``; a threshold is a parameter that
+    takes the configured value, so the text always says what was tested. Build the check of one
+    evaluation with :meth:`check`; word it otherwise for absent data with :meth:`variant`.
     """
 
     id: str
     met: str
     unmet: str
     role: Role = attrs.field(default="condition", validator=_valid_role)
+    #: The parameter names its templates use, read once when the criterion is made.
+    fields: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+    #: The same, sorted: the names of a check given exactly these parameters.
+    _names: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not _ID.fullmatch(self.id):
             raise ValueError(f"criterion id must be ASCII lower_snake_case, got {self.id!r}")
+        fields = _template_fields(self.met) | _template_fields(self.unmet)
+        object.__setattr__(self, "fields", fields)
+        object.__setattr__(self, "_names", tuple(sorted(fields)))
 
-    @property
-    def fields(self) -> frozenset[str]:
-        """The parameter names its templates use."""
-        return _template_fields(self.met) | _template_fields(self.unmet)
+    def variant(self, *, met: str | None = None, unmet: str | None = None) -> Criterion:
+        """The same criterion (same ``id`` and ``role``) worded otherwise, for a check whose data
+        is partly absent: a template must not name a value that is not there ("completed at
+        none"), so the function evaluating the criterion picks the variant whose templates name
+        only what it has. Checks of either compare by ``id``; the texts differ."""
+        return Criterion(
+            self.id,
+            met=self.met if met is None else met,
+            unmet=self.unmet if unmet is None else unmet,
+            role=self.role,
+        )
 
     def check(self, met: bool, /, **params: Value) -> Check:
         """The outcome of one evaluation: whether it held, and the data that decided it."""
-        missing = self.fields - params.keys()
-        if missing:
+        if not self.fields.issubset(params):
+            missing = self.fields.difference(params)
             raise TypeError(
                 f"criterion {self.id!r} needs parameter(s) {', '.join(sorted(missing))}"
             )
-        for name, value in params.items():
-            if not _is_value(value):
-                raise TypeError(
-                    f"criterion {self.id!r}: parameter {name!r} must be plain data (str, int, "
-                    f"bool, datetime, timedelta, Ref, a tuple of those, None), got {value!r}"
-                )
-        return Check(self, bool(met), tuple(sorted(params.items())))
+        if not _PLAIN.issuperset(map(type, params.values())):
+            for name, value in params.items():
+                if not _is_value(value):
+                    raise TypeError(
+                        f"criterion {self.id!r}: parameter {name!r} must be plain data (str, "
+                        f"int, bool, datetime, timedelta, Ref, a tuple of those, None), got "
+                        f"{value!r}"
+                    )
+        # Given exactly the template's parameters (the usual case), the check shares the
+        # criterion's sorted names and holds one tuple of values: checks outlive the evaluation
+        # (actions carry them), so they are kept small.
+        names = self._names if len(params) == len(self._names) else tuple(sorted(params))
+        return Check._of(self, bool(met), names, tuple(map(params.__getitem__, names)))
 
 
-@attrs.frozen
+@attrs.frozen(init=False, repr=False)
 class Check:
     """One criterion evaluated: which, whether it held (``met``), and its parameters.
 
+    ``Check(criterion, met, params)``: ``params`` are ``(name, value)`` pairs sorted by name.
     Truthy when met. ``str(check)`` is its English text (see
     :func:`guided_actions._text.render.render_check`).
     """
 
     criterion: Criterion
     met: bool
-    params: tuple[tuple[str, Value], ...] = ()
+    _names: tuple[str, ...]
+    _values: tuple[Value, ...]
+
+    def __init__(
+        self, criterion: Criterion, met: bool, params: tuple[tuple[str, Value], ...] = ()
+    ) -> None:
+        pairs = sorted(params, key=lambda pair: pair[0])
+        self.__attrs_init__(
+            criterion, met, tuple(name for name, _ in pairs), tuple(v for _, v in pairs)
+        )
+
+    @classmethod
+    def _of(
+        cls, criterion: Criterion, met: bool, names: tuple[str, ...], values: tuple[Value, ...]
+    ) -> Check:
+        check = cls.__new__(cls)
+        check.__attrs_init__(criterion, met, names, values)
+        return check
+
+    @property
+    def params(self) -> tuple[tuple[str, Value], ...]:
+        """The parameters as ``(name, value)`` pairs, sorted by name."""
+        return tuple(zip(self._names, self._values, strict=True))
+
+    def __repr__(self) -> str:
+        return f"Check(criterion={self.criterion!r}, met={self.met!r}, params={self.params!r})"
 
     @property
     def id(self) -> str:
@@ -142,7 +192,7 @@ class Check:
     @property
     def values(self) -> Mapping[str, Value]:
         """The parameters by name."""
-        return dict(self.params)
+        return dict(zip(self._names, self._values, strict=True))
 
     def __bool__(self) -> bool:
         return self.met

@@ -73,11 +73,8 @@ def render_template(template: str, params: dict[str, Any]) -> str:
     return template.format_map({name: format_value(v) for name, v in params.items()})
 
 
-def render_check(check: Check, locale: str = "en") -> str:
-    """The text of one check: its criterion's ``met`` or ``unmet`` template, filled in.
-
-    ``locale`` is accepted for the catalogues to come; every locale renders English today.
-    """
+def render_check(check: Check) -> str:
+    """The text of one check: its criterion's ``met`` or ``unmet`` template, filled in."""
     criterion = check.criterion
     template = criterion.met if check.met else criterion.unmet
-    return render_template(template, dict(check.params))
+    return render_template(template, dict(check.values))

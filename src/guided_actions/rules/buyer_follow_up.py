@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -12,12 +11,15 @@ from guided_actions._model.records import Contact, Deal, Email
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     DEAL_OPEN,
+    NO_EMAIL_FROM_CONTACT_SINCE,
     OWNED_BY_YOU,
     WITHIN_LIFETIME,
-    Check,
     Criterion,
     deal_open,
+    elapsed,
+    elapsed_criterion,
     latest_email,
+    no_email_from_contacts_since,
     owned_by_you,
     within_lifetime,
 )
@@ -29,16 +31,9 @@ BUYER_OPENED_EMAIL = Criterion(
     "{opened}",
     unmet="no email you sent listing {deal} or to its contacts ({contacts}) has been opened",
 )
-NO_REPLY_FROM_DEAL_CONTACTS_SINCE = Criterion(
-    "no_reply_from_deal_contacts_since",
-    met="no contact of {deal} ({contacts}) has emailed you since {since}",
-    unmet="{contact}, a contact of {deal}, emailed you at {at} ({reply}), since {since}",
-)
-EMAIL_SENT_MORE_THAN = Criterion(
-    "email_sent_more_than",
-    met="{email} was sent more than {wait} ago, at {sent}",
-    unmet="not {wait} yet since {email} was sent ({sent})",
-    role="wait",
+EMAIL_SENT_MORE_THAN = elapsed_criterion("email_sent_more_than", "was sent")
+_NO_EMAIL_TO_WAIT_AFTER = EMAIL_SENT_MORE_THAN.variant(
+    met="no opened email to wait {wait} after", unmet="no opened email to wait {wait} after"
 )
 
 
@@ -52,12 +47,6 @@ def _sent_about(ctx: RuleContext, deal: Deal, contacts: list[Contact]) -> list[E
     for c in contacts:
         sent.update((e.id, e) for e in ctx.emails_sent_to(c))
     return list(sent.values())
-
-
-def _received(ctx: RuleContext, contacts: list[Contact]) -> list[tuple[Email, Contact]]:
-    """The emails the contacts sent you, by ``sent_at``, then id, then contact."""
-    found = [(e, c) for c in contacts for e in ctx.emails_received_from(c)]
-    return sorted(found, key=lambda r: (r[0].sent_at, r[0].id, r[1].id))
 
 
 @attrs.frozen
@@ -83,7 +72,7 @@ class BuyerFollowUp(Rule):
         OWNED_BY_YOU,
         DEAL_OPEN,
         BUYER_OPENED_EMAIL,
-        NO_REPLY_FROM_DEAL_CONTACTS_SINCE,
+        NO_EMAIL_FROM_CONTACT_SINCE,
         EMAIL_SENT_MORE_THAN,
         WITHIN_LIFETIME,
     )
@@ -99,77 +88,44 @@ class BuyerFollowUp(Rule):
                 for e in _sent_about(ctx, deal, contacts)
                 if e.opened_at is not None and e.opened_at <= ctx.now
             ]
-            # The latest such email: opened, and no contact of the deal wrote since (when a
-            # contact wrote after each, the latest opened one, so that the explanation names
-            # the reply).
-            received = _received(ctx, contacts)
-            replies = {e.id: self._no_reply(ctx, deal, contacts, received, e) for e in opened}
-            chosen = latest_email([e for e in opened if replies[e.id].met]) or latest_email(opened)
+            last_heard = max(
+                (e.sent_at for c in contacts for e in ctx.emails_received_from(c)), default=None
+            )
+            # The latest opened email no contact of the deal wrote back to (at or after it was
+            # sent); when a contact wrote after each, the latest opened one, so that the
+            # explanation names the reply.
+            unanswered = [e for e in opened if last_heard is None or last_heard < e.sent_at]
+            chosen = latest_email(unanswered) or latest_email(opened)
             created = chosen.sent_at + self.wait if chosen is not None else None
             expires = created + self.lifetime if created is not None else None
             if not ctx.wants(created, expires):
                 continue
-            ref, people = ctx.ref(deal), ctx.refs(contacts)
-            email = ctx.ref(chosen) if chosen is not None else None
-            sent = ctx.local(chosen.sent_at) if chosen is not None else None
             checks = ctx.criteria(
                 lambda: owned_by_you(ctx, deal),
                 lambda: deal_open(ctx, deal),
                 lambda: BUYER_OPENED_EMAIL.check(
                     chosen is not None,
-                    deal=ref,
-                    contacts=people,
-                    email=email,
-                    sent=sent,
+                    deal=ctx.ref(deal),
+                    contacts=ctx.refs(contacts),
+                    email=ctx.ref(chosen) if chosen is not None else None,
+                    sent=ctx.local(chosen.sent_at) if chosen is not None else None,
                     opened=(
                         ctx.local(chosen.opened_at)
                         if chosen is not None and chosen.opened_at is not None
                         else None
                     ),
                 ),
-                # With no opened email there is nothing to reply to, and no window.
-                lambda: (
-                    replies[chosen.id]
-                    if chosen is not None
-                    else NO_REPLY_FROM_DEAL_CONTACTS_SINCE.check(
-                        True,
-                        deal=ref,
-                        contacts=people,
-                        since=None,
-                        contact=None,
-                        reply=None,
-                        at=None,
-                    )
+                # With no opened email, whether a contact of the deal emailed you at all.
+                lambda: no_email_from_contacts_since(
+                    ctx, contacts, chosen.sent_at if chosen is not None else None
                 ),
-                lambda: EMAIL_SENT_MORE_THAN.check(
-                    created is not None and created <= ctx.now,
-                    email=email,
-                    wait=self.wait,
-                    sent=sent,
+                lambda: (
+                    elapsed(ctx, EMAIL_SENT_MORE_THAN, chosen, chosen.sent_at, self.wait)
+                    if chosen is not None
+                    else _NO_EMAIL_TO_WAIT_AFTER.check(False, wait=self.wait)
                 ),
                 lambda: within_lifetime(ctx, created, self.lifetime),
             )
             if checks is None:
                 continue
             yield self.proposal(deal.id, created_at=created, expires_at=expires, checks=checks)
-
-    @staticmethod
-    def _no_reply(
-        ctx: RuleContext,
-        deal: Deal,
-        contacts: list[Contact],
-        received: list[tuple[Email, Contact]],
-        email: Email,
-    ) -> Check:
-        """No contact of the deal has emailed you since ``email`` was sent (at or after)."""
-        first = bisect_left(received, email.sent_at, key=lambda r: r[0].sent_at)
-        reply = received[first] if first < len(received) else None
-        return NO_REPLY_FROM_DEAL_CONTACTS_SINCE.check(
-            reply is None,
-            deal=ctx.ref(deal),
-            contacts=ctx.refs(contacts),
-            since=ctx.local(email.sent_at),
-            contact=ctx.ref(reply[1]) if reply is not None else None,
-            reply=ctx.ref(reply[0]) if reply is not None else None,
-            at=ctx.local(reply[0].sent_at) if reply is not None else None,
-        )

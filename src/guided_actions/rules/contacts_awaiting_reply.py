@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 
 import attrs
@@ -10,13 +10,16 @@ import attrs
 from guided_actions._model.records import Contact, Email
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
+    EMAILED_YOUR_ADDRESS,
     NO_EMAIL_FROM_YOU_AFTER,
     NO_OPEN_LEAD,
     NOT_REASSIGNED_AFTER,
     SENDER_DOMAIN_DIFFERS,
     WITHIN_LIFETIME,
-    Check,
-    Criterion,
+    emailed_your_address,
+    first_email_to,
+    from_other_domain,
+    has_open_lead,
     latest_email,
     no_email_from_you_after,
     no_open_lead,
@@ -25,12 +28,6 @@ from guided_actions._rules.criteria import (
     within_lifetime,
 )
 from guided_actions._rules.rule import Proposal, Rule, threshold
-
-CONTACT_EMAILED_YOUR_ADDRESS = Criterion(
-    "contact_emailed_your_address",
-    met="{contact} emailed your address {address} at {at} ({email})",
-    unmet="{contact} has not emailed your address {address}",
-)
 
 
 def _senders(ctx: RuleContext, email: Email) -> list[Contact]:
@@ -64,7 +61,7 @@ class ContactsAwaitingReply(Rule):
         "`created_at`"
     )
     criteria = (
-        CONTACT_EMAILED_YOUR_ADDRESS,
+        EMAILED_YOUR_ADDRESS,
         SENDER_DOMAIN_DIFFERS,
         NO_OPEN_LEAD,
         NO_EMAIL_FROM_YOU_AFTER,
@@ -81,41 +78,33 @@ class ContactsAwaitingReply(Rule):
             for contact in _senders(ctx, email):
                 senders.setdefault(contact.id, contact)
                 emails_of.setdefault(contact.id, []).append(email)
+        yours = ctx.your_domain()
         for contact in ctx.candidates("contact", senders.values):
             emails = emails_of.get(contact.id, [])
             # The latest email from another domain; else the latest one, to say why it fails.
-            qualifying = latest_email(
-                [e for e in emails if sender_domain_differs(ctx, e, contact).met]
-            )
+            qualifying = latest_email([e for e in emails if from_other_domain(e, contact, yours)])
             created = qualifying.sent_at if qualifying is not None else None
             expires = created + self.lifetime if created is not None else None
-            if not ctx.wants(created, expires):
+            if not ctx.wants(
+                created,
+                expires,
+                lambda: (
+                    not has_open_lead(ctx, contact)
+                    and first_email_to(ctx, contact, created, inclusive=False) is None
+                ),
+            ):
                 continue
             chosen = qualifying or latest_email(emails)
-            criteria: list[Callable[[], Check]] = [
-                lambda: CONTACT_EMAILED_YOUR_ADDRESS.check(
-                    chosen is not None,
-                    contact=ctx.ref(contact),
-                    address=ctx.user.email,
-                    at=ctx.local(chosen.sent_at) if chosen is not None else None,
-                    email=ctx.ref(chosen) if chosen is not None else None,
-                ),
-            ]
-            if chosen is not None:
-                # Without an email there is no sender, and nothing to date the rest from.
-                found, sent_at = chosen, chosen.sent_at
-                criteria += [
-                    lambda: sender_domain_differs(ctx, found, contact),
-                    lambda: no_open_lead(ctx, contact),
-                    lambda: no_email_from_you_after(ctx, contact, sent_at),
-                    lambda: not_reassigned_after(ctx, contact, sent_at),
-                ]
-            else:
-                criteria.append(lambda: no_open_lead(ctx, contact))
-            if created is not None:
-                since = created
-                criteria.append(lambda: within_lifetime(ctx, since, self.lifetime))
-            checks = ctx.criteria(*criteria)
+            # Without an email, the sender is the contact and the rest looks at all time.
+            since = chosen.sent_at if chosen is not None else None
+            checks = ctx.criteria(
+                lambda: emailed_your_address(ctx, contact, chosen),
+                lambda: sender_domain_differs(ctx, chosen, contact),
+                lambda: no_open_lead(ctx, contact),
+                lambda: no_email_from_you_after(ctx, contact, since),
+                lambda: not_reassigned_after(ctx, contact, since),
+                lambda: within_lifetime(ctx, created, self.lifetime),
+            )
             if checks is None:
                 continue
             yield self.proposal(contact.id, created_at=created, expires_at=expires, checks=checks)

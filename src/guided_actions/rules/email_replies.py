@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 
 import attrs
@@ -15,6 +15,7 @@ from guided_actions._rules.criteria import (
     WITHIN_LIFETIME,
     Check,
     Criterion,
+    first_email_to,
     latest_email,
     no_email_from_you_after,
     owned_by_you,
@@ -33,9 +34,9 @@ def _reply_received(
     ctx: RuleContext, contact: Contact, reply: Email | None, sent_by_you: Mapping[str, Email]
 ) -> Check:
     """The contact sent ``reply``, a reply to an email you sent (``None``: no such reply)."""
-    original = sent_by_you.get(reply.in_reply_to or "") if reply is not None else None
+    original = sent_by_you[reply.in_reply_to or ""] if reply is not None else None
     return REPLY_RECEIVED.check(
-        reply is not None and original is not None,
+        reply is not None,
         contact=ctx.ref(contact),
         at=ctx.local(reply.sent_at) if reply is not None else None,
         reply=ctx.ref(reply) if reply is not None else None,
@@ -74,20 +75,19 @@ class EmailReplies(Rule):
             )
             created = reply.sent_at if reply is not None else None
             expires = created + self.lifetime if created is not None else None
-            if not ctx.wants(created, expires):
+            if not ctx.wants(
+                created,
+                expires,
+                lambda: first_email_to(ctx, contact, created, inclusive=False) is None,
+            ):
                 continue
-            criteria: list[Callable[[], Check]] = [
+            # Without a reply, whether you emailed the contact at all.
+            checks = ctx.criteria(
                 lambda: owned_by_you(ctx, contact),
                 lambda: _reply_received(ctx, contact, reply, sent_by_you),
-            ]
-            if created is not None:
-                # Without a reply there is nothing to date an answer or a lifetime from.
-                since = created
-                criteria += [
-                    lambda: no_email_from_you_after(ctx, contact, since),
-                    lambda: within_lifetime(ctx, since, self.lifetime),
-                ]
-            checks = ctx.criteria(*criteria)
+                lambda: no_email_from_you_after(ctx, contact, created),
+                lambda: within_lifetime(ctx, created, self.lifetime),
+            )
             if checks is None:
                 continue
             yield self.proposal(contact.id, created_at=created, expires_at=expires, checks=checks)

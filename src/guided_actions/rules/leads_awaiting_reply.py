@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import timedelta
 
 import attrs
 
-from guided_actions._model.records import Contact, Email, Lead
+from guided_actions._model.records import Email, Lead
 from guided_actions._rules.context import RuleContext, email_is_from
 from guided_actions._rules.criteria import (
+    EMAILED_YOUR_ADDRESS,
     LEAD_OPEN,
     NO_EMAIL_FROM_YOU_AFTER,
     NOT_REASSIGNED_AFTER,
     SENDER_DOMAIN_DIFFERS,
     WITHIN_LIFETIME,
-    Check,
-    Criterion,
-    Ref,
+    emailed_your_address,
+    from_other_domain,
     latest_email,
     lead_open,
     no_email_from_you_after,
@@ -26,12 +26,6 @@ from guided_actions._rules.criteria import (
     within_lifetime,
 )
 from guided_actions._rules.rule import Proposal, Rule, threshold
-
-LEAD_EMAILED_YOU = Criterion(
-    "lead_emailed_you",
-    met="{lead} emailed your address {address}: {email}, sent at {at}",
-    unmet="no email to your address {address} comes from {lead}'s contact or lists {lead}",
-)
 
 
 def _emails_by_lead(ctx: RuleContext) -> dict[str, tuple[Lead, list[Email]]]:
@@ -53,15 +47,6 @@ def _emails_by_lead(ctx: RuleContext) -> dict[str, tuple[Lead, list[Email]]]:
             if lead.id in email.lead_ids or (contact is not None and email_is_from(email, contact)):
                 by_lead.setdefault(lead.id, (lead, []))[1].append(email)
     return by_lead
-
-
-def _not_answered(ctx: RuleContext, lead: Lead, contact: Contact | None, since: datetime) -> Check:
-    """You have not emailed the lead's contact after ``since`` (no contact yet: nobody to email)."""
-    if contact is not None:
-        return no_email_from_you_after(ctx, contact, since)
-    return NO_EMAIL_FROM_YOU_AFTER.check(
-        True, contact=Ref("contact", lead.contact_id), since=ctx.local(since), at=None, email=None
-    )
 
 
 @attrs.frozen
@@ -88,7 +73,7 @@ class LeadsAwaitingReply(Rule):
     )
     criteria = (
         LEAD_OPEN,
-        LEAD_EMAILED_YOU,
+        EMAILED_YOUR_ADDRESS,
         SENDER_DOMAIN_DIFFERS,
         NO_EMAIL_FROM_YOU_AFTER,
         NOT_REASSIGNED_AFTER,
@@ -103,38 +88,30 @@ class LeadsAwaitingReply(Rule):
         def default() -> list[Lead]:
             return [lead for _id, (lead, _emails) in sorted(by_lead.items())]
 
+        yours = ctx.your_domain()
         for lead in ctx.candidates("lead", default):
             contact = ctx.contact(lead.contact_id)
             emails = by_lead.get(lead.id, (lead, []))[1]
             # The latest such email: from another domain than yours (when none is, the latest
             # from the lead, so that the explanation names the domain that failed).
-            such = [e for e in emails if sender_domain_differs(ctx, e, contact).met]
+            such = [e for e in emails if from_other_domain(e, contact, yours)]
             chosen = latest_email(such) or latest_email(emails)
             created = chosen.sent_at if chosen is not None else None
             expires = created + self.lifetime if created is not None else None
-            if not ctx.wants(created, expires):
+            if not ctx.wants(created, expires, lambda: not ctx.stage_of(lead)[1]):
                 continue
-            ref = ctx.ref(lead)
-            criteria: list[Callable[[], Check]] = [
+            # Without an email, the sender is the lead's contact and the rest looks at all time;
+            # a contact that does not exist yet is one you cannot have emailed.
+            checks = ctx.criteria(
                 lambda: lead_open(ctx, lead),
-                lambda: LEAD_EMAILED_YOU.check(
-                    chosen is not None,
-                    lead=ref,
-                    address=ctx.user.email,
-                    email=ctx.ref(chosen) if chosen is not None else None,
-                    at=ctx.local(chosen.sent_at) if chosen is not None else None,
+                lambda: emailed_your_address(ctx, lead, chosen),
+                lambda: sender_domain_differs(ctx, chosen, contact),
+                lambda: no_email_from_you_after(
+                    ctx, contact or ctx.ref_to("contact", lead.contact_id), created
                 ),
-            ]
-            if chosen is not None:
-                # Without an email there is no sender, and nothing to date the rest from.
-                email, since = chosen, chosen.sent_at
-                criteria += [
-                    lambda: sender_domain_differs(ctx, email, contact),
-                    lambda: _not_answered(ctx, lead, contact, since),
-                    lambda: not_reassigned_after(ctx, lead, since),
-                ]
-            criteria.append(lambda: within_lifetime(ctx, created, self.lifetime))
-            checks = ctx.criteria(*criteria)
+                lambda: not_reassigned_after(ctx, lead, created),
+                lambda: within_lifetime(ctx, created, self.lifetime),
+            )
             if checks is None:
                 continue
             yield self.proposal(lead.id, created_at=created, expires_at=expires, checks=checks)

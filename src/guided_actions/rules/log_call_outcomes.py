@@ -9,25 +9,32 @@ import attrs
 
 from guided_actions._model.records import Call
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.criteria import OWNED_BY_YOU, Criterion, owned_by_you
+from guided_actions._rules.criteria import (
+    OWNED_BY_YOU,
+    Check,
+    Criterion,
+    elapsed,
+    elapsed_criterion,
+    owned_by_you,
+    within,
+)
 from guided_actions._rules.rule import Proposal, Rule, threshold
 
-STARTED_MORE_THAN = Criterion(
-    "call_started_more_than",
-    met="{call} started more than {delay} ago, at {started}",
-    unmet="{call} started at {started}, less than {delay} ago",
-    role="wait",
-)
+STARTED_MORE_THAN = elapsed_criterion("call_started_more_than", "started")
 STARTED_LESS_THAN = Criterion(
     "call_started_less_than",
-    met="{call} started less than {window} ago",
-    unmet="{call} started more than {window} ago",
+    met="{record} started at {since}, less than {limit} ago",
+    unmet="{record} started more than {limit} ago, at {since}",
     role="limit",
 )
 COMPLETED = Criterion(
     "call_completed",
     met="{call} has status {status} (made with built-in calling: {builtin})",
     unmet="{call} has status {status} (made with built-in calling: {builtin}), not completed",
+)
+_COMPLETED_NO_STATUS = COMPLETED.variant(
+    met="{call} has no status (made with built-in calling: {builtin})",
+    unmet="{call} has no status (made with built-in calling: {builtin}), not completed",
 )
 OUTCOME_BLANK = Criterion(
     "call_outcome_blank",
@@ -37,9 +44,19 @@ OUTCOME_BLANK = Criterion(
 
 
 def _status_qualifies(call: Call) -> bool:
+    """Status ``completed``; made otherwise than with built-in calling, a blank status too."""
     if call.builtin_calling:
         return call.status == "completed"
     return call.status in (None, "completed")
+
+
+def _completed(ctx: RuleContext, call: Call) -> Check:
+    return (COMPLETED if call.status is not None else _COMPLETED_NO_STATUS).check(
+        _status_qualifies(call),
+        call=ctx.ref(call),
+        status=call.status,
+        builtin=call.builtin_calling,
+    )
 
 
 @attrs.frozen
@@ -72,22 +89,20 @@ class LogCallOutcomes(Rule):
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         for call in ctx.candidates("call", ctx.calls_owned):
             created, expires = call.started_at + self.delay, call.started_at + self.window
-            if not ctx.wants(created, expires):
+            if not ctx.wants(
+                created, expires, lambda: _status_qualifies(call) and not call.outcome
+            ):
                 continue
-            ref, started = ctx.ref(call), ctx.local(call.started_at)
             checks = ctx.criteria(
                 lambda: owned_by_you(ctx, call),
-                lambda: COMPLETED.check(
-                    _status_qualifies(call),
-                    call=ref,
-                    status=call.status,
-                    builtin=call.builtin_calling,
+                lambda: _completed(ctx, call),
+                lambda: OUTCOME_BLANK.check(
+                    not call.outcome, call=ctx.ref(call), outcome=call.outcome
                 ),
-                lambda: OUTCOME_BLANK.check(not call.outcome, call=ref, outcome=call.outcome),
-                lambda: STARTED_MORE_THAN.check(
-                    created <= ctx.now, call=ref, delay=self.delay, started=started
+                lambda: elapsed(ctx, STARTED_MORE_THAN, call, call.started_at, self.delay),
+                lambda: within(
+                    ctx, STARTED_LESS_THAN, call.started_at, self.window, record=ctx.ref(call)
                 ),
-                lambda: STARTED_LESS_THAN.check(ctx.now < expires, call=ref, window=self.window),
             )
             if checks is None:
                 continue

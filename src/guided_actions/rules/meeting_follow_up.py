@@ -8,7 +8,7 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.criteria import OWNED_BY_YOU, Criterion, owned_by_you
+from guided_actions._rules.criteria import OWNED_BY_YOU, Criterion, owned_by_you, within
 from guided_actions._rules.rule import Proposal, Rule, threshold
 
 MEETING_STARTED = Criterion(
@@ -24,8 +24,8 @@ FOLLOW_UPS_NOT_ALL_DONE = Criterion(
 )
 WITHIN_FOLLOW_UP_WINDOW = Criterion(
     "within_follow_up_window",
-    met="the action lives {window} after the end of {meeting} ({end}), until {until}",
-    unmet="the action lived {window} after the end of {meeting} ({end}), until {until}",
+    met="the action lives {limit} after the end of {record} ({since}), until {until}",
+    unmet="the action lived {limit} after the end of {record} ({since}), until {until}",
     role="limit",
 )
 
@@ -74,13 +74,7 @@ class MeetingFollowUp(Rule):
                     open=still_open,
                     total=len(follow_ups),
                 ),
-                lambda: WITHIN_FOLLOW_UP_WINDOW.check(
-                    ctx.now < expires,
-                    meeting=ref,
-                    end=ctx.local(meeting.end),
-                    window=self.window,
-                    until=ctx.local(expires),
-                ),
+                lambda: within(ctx, WITHIN_FOLLOW_UP_WINDOW, meeting.end, self.window, record=ref),
             )
             if checks is None:
                 continue

@@ -9,13 +9,17 @@ import attrs
 
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
+    ASSIGNED,
     LIFECYCLE_NOT_EXCLUDED,
     NO_DEAL_LISTS_CONTACT,
     NO_EMAIL_FROM_CONTACT_SINCE,
     NO_EMAIL_FROM_YOU_SINCE,
     OWNED_BY_YOU,
     WITHIN_LIFETIME,
-    Criterion,
+    assigned,
+    assigned_at,
+    first_email_from,
+    first_email_to,
     lifecycle_not_excluded,
     no_deal_lists_contact,
     no_email_from_contact_since,
@@ -24,13 +28,6 @@ from guided_actions._rules.criteria import (
     within_lifetime,
 )
 from guided_actions._rules.rule import Proposal, Rule, threshold
-
-CONTACT_ASSIGNED = Criterion(
-    "contact_assigned",
-    met="{contact} was assigned (or created) at {since}",
-    unmet="{contact} is only assigned at {since}, which is still to come",
-    role="wait",
-)
 
 
 @attrs.frozen
@@ -62,7 +59,7 @@ class NewlyAssignedContacts(Rule):
         NO_DEAL_LISTS_CONTACT,
         NO_EMAIL_FROM_YOU_SINCE,
         NO_EMAIL_FROM_CONTACT_SINCE,
-        CONTACT_ASSIGNED,
+        ASSIGNED,
         WITHIN_LIFETIME,
     )
 
@@ -70,9 +67,18 @@ class NewlyAssignedContacts(Rule):
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         for contact in ctx.candidates("contact", ctx.contacts_owned):
-            created = contact.owner_assigned_at or contact.created_at
+            created = assigned_at(contact)
             expires = created + self.lifetime
-            if not ctx.wants(created, expires):
+            if not ctx.wants(
+                created,
+                expires,
+                lambda: (
+                    contact.lifecycle_stage not in ctx.lifecycle_excluded()
+                    and not ctx.deals_of(contact.id)
+                    and first_email_to(ctx, contact, created, inclusive=True) is None
+                    and first_email_from(ctx, (contact,), created) is None
+                ),
+            ):
                 continue
             checks = ctx.criteria(
                 lambda: owned_by_you(ctx, contact),
@@ -80,9 +86,7 @@ class NewlyAssignedContacts(Rule):
                 lambda: no_deal_lists_contact(ctx, contact),
                 lambda: no_email_from_you_since(ctx, contact, created),
                 lambda: no_email_from_contact_since(ctx, contact, created),
-                lambda: CONTACT_ASSIGNED.check(
-                    created <= ctx.now, contact=ctx.ref(contact), since=ctx.local(created)
-                ),
+                lambda: assigned(ctx, contact),
                 lambda: within_lifetime(ctx, created, self.lifetime),
             )
             if checks is None:

@@ -10,11 +10,14 @@ import attrs
 from guided_actions._model.records import Lead
 from guided_actions._rules.context import RuleContext, activity_happened_at
 from guided_actions._rules.criteria import (
+    ASSIGNED,
     FIRST_STAGE,
     OWNED_BY_YOU,
     WITHIN_LIFETIME,
     Check,
     Criterion,
+    assigned,
+    assigned_at,
     first_stage,
     owned_by_you,
     within_lifetime,
@@ -25,12 +28,6 @@ NO_ACTIVITY_OF_YOURS_SINCE = Criterion(
     "no_activity_of_yours_since",
     met="you have logged no activity listing {lead} since {since}",
     unmet="you logged {activity} listing {lead} at {at}, since {since}",
-)
-LEAD_ASSIGNED = Criterion(
-    "lead_assigned",
-    met="{lead} was assigned (or created) at {since}",
-    unmet="{lead} is only assigned at {since}, which is still to come",
-    role="wait",
 )
 
 
@@ -83,7 +80,7 @@ class NewlyAssignedLeads(Rule):
         OWNED_BY_YOU,
         FIRST_STAGE,
         NO_ACTIVITY_OF_YOURS_SINCE,
-        LEAD_ASSIGNED,
+        ASSIGNED,
         WITHIN_LIFETIME,
     )
 
@@ -91,17 +88,15 @@ class NewlyAssignedLeads(Rule):
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         for lead in ctx.candidates("lead", ctx.leads_owned):
-            created = lead.owner_assigned_at or lead.created_at
+            created = assigned_at(lead)
             expires = created + self.lifetime
-            if not ctx.wants(created, expires):
+            if not ctx.wants(created, expires, lambda: ctx.stage_of(lead)[0]):
                 continue
             checks = ctx.criteria(
                 lambda: owned_by_you(ctx, lead),
                 lambda: first_stage(ctx, lead),
                 lambda: _no_activity_of_yours_since(ctx, lead, created),
-                lambda: LEAD_ASSIGNED.check(
-                    created <= ctx.now, lead=ctx.ref(lead), since=ctx.local(created)
-                ),
+                lambda: assigned(ctx, lead),
                 lambda: within_lifetime(ctx, created, self.lifetime),
             )
             if checks is None:

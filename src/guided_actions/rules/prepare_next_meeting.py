@@ -10,13 +10,15 @@ import attrs
 
 from guided_actions._model.records import Meeting
 from guided_actions._rules.context import RuleContext
-from guided_actions._rules.criteria import OWNED_BY_YOU, Check, Criterion, owned_by_you
+from guided_actions._rules.criteria import OWNED_BY_YOU, Check, Criterion, owned_by_you, within
 from guided_actions._rules.rule import Proposal, Rule, threshold
 
 NEXT_MEETING = Criterion(
     "next_meeting",
-    met="{meeting} is your next meeting: no meeting of yours starting before it is still upcoming",
-    unmet="{meeting} becomes your next meeting at {until}; still upcoming before it: {earlier}",
+    met="{meeting} is your next meeting: no meeting of yours starting before it is still "
+    "upcoming (a meeting is upcoming until {grace} after its start)",
+    unmet="{meeting} becomes your next meeting at {until}, once every meeting of yours starting "
+    "before it is {grace} past its start; still upcoming before it: {earlier}",
     role="wait",
 )
 # A meeting of yours with the same start and a smaller id is always next before this one: no
@@ -35,8 +37,8 @@ STARTS_WITHIN = Criterion(
 )
 MEETING_UPCOMING = Criterion(
     "meeting_upcoming",
-    met="{meeting} stays upcoming until {until}, {grace} after its start",
-    unmet="{meeting} stopped being upcoming at {until}, {grace} after its start",
+    met="{record} stays upcoming until {until}, {limit} after its start",
+    unmet="{record} stopped being upcoming at {until}, {limit} after its start",
     role="limit",
 )
 
@@ -79,9 +81,10 @@ class PrepareNextMeeting(Rule):
     grace: timedelta = threshold(timedelta(minutes=10), "how long after the start it stays")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
-        mine = sorted(ctx.meetings_owned(), key=lambda m: (m.start, m.id))
+        owned = ctx.meetings_owned()
+        mine = sorted(owned, key=lambda m: (m.start, m.id))
         starts = [m.start for m in mine]
-        for meeting in ctx.candidates("meeting", ctx.meetings_owned):
+        for meeting in ctx.candidates("meeting", lambda: owned):
             # mine[:first_same] start before it; the last of them is the previous meeting.
             first_same = bisect_left(starts, meeting.start)
             created = meeting.start - self.lead_time
@@ -100,11 +103,8 @@ class PrepareNextMeeting(Rule):
                     start=ctx.local(meeting.start),
                     lead_time=self.lead_time,
                 ),
-                lambda: MEETING_UPCOMING.check(
-                    ctx.now < expires,
-                    meeting=ctx.ref(meeting),
-                    until=ctx.local(expires),
-                    grace=self.grace,
+                lambda: within(
+                    ctx, MEETING_UPCOMING, meeting.start, self.grace, record=ctx.ref(meeting)
                 ),
             )
             if checks is None:
@@ -125,5 +125,6 @@ class PrepareNextMeeting(Rule):
             not upcoming,
             meeting=ctx.ref(meeting),
             earlier=ctx.refs(upcoming),
+            grace=self.grace,
             until=ctx.local(upcoming[0].start + self.grace) if upcoming else None,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 import attrs
 
@@ -39,6 +40,13 @@ DUE_DAY_NOT_OVER = Criterion(
     unmet="the day {task} was due, {day}, ended at {end}",
     role="limit",
 )
+# Without a due date there is no day to wait for, nor one to pass.
+_NO_DUE_DAY_TO_BEGIN = DUE_DAY_BEGUN.variant(
+    met="{task} has no due day to wait for", unmet="{task} has no due day to wait for"
+)
+_NO_DUE_DAY_TO_END = DUE_DAY_NOT_OVER.variant(
+    met="{task} has no due day that could be over", unmet="{task} has no due day that could be over"
+)
 
 
 @attrs.frozen
@@ -72,17 +80,26 @@ class PriorityTasksDueToday(Rule):
     )
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
+        today_start, today_end = ctx.today()
+        today = local_date(ctx.now, ctx.zone).isoformat()
         for task in ctx.candidates("task", ctx.tasks_owned):
             # The window is the local calendar day the task is due: today's tasks are active,
             # a task due on a later day is pending, one due on an earlier day has expired.
             due = task.due_at
+            start: datetime | None
+            end: datetime | None
             if due is None:
-                start = end = None
-                day = None
-            else:
+                start = end = day = None
+            elif today_start <= due < today_end:
+                start, end, day = today_start, today_end, today
+            elif ctx.explaining:
                 start, end = day_bounds(due, ctx.zone)
                 day = local_date(due, ctx.zone).isoformat()
-            if not ctx.wants(start, end):
+            else:
+                continue  # not due today: its window is not open
+            if not ctx.wants(
+                start, end, lambda: task.priority == "high" and ctx.task_is_open(task)
+            ):
                 continue
             ref = ctx.ref(task)
             checks = ctx.criteria(
@@ -94,16 +111,15 @@ class PriorityTasksDueToday(Rule):
                 lambda: TASK_HAS_DUE_DATE.check(
                     due is not None, task=ref, due=ctx.local(due) if due is not None else None
                 ),
-                # Without a due date there is no day to wait for, nor one to pass.
-                lambda: DUE_DAY_BEGUN.check(
+                lambda: (DUE_DAY_BEGUN if start is not None else _NO_DUE_DAY_TO_BEGIN).check(
                     start is not None and start <= ctx.now,
                     task=ref,
                     day=day,
                     zone=ctx.user.timezone,
                     start=ctx.local(start) if start is not None else None,
                 ),
-                lambda: DUE_DAY_NOT_OVER.check(
-                    end is not None and ctx.now < end,
+                lambda: (DUE_DAY_NOT_OVER if end is not None else _NO_DUE_DAY_TO_END).check(
+                    end is None or ctx.now < end,
                     task=ref,
                     day=day,
                     end=ctx.local(end) if end is not None else None,

@@ -9,23 +9,17 @@ import attrs
 
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
+    ENGAGED,
     LEAD_OPEN,
     OWNED_BY_YOU,
     WITHIN_LIFETIME,
-    Criterion,
-    Ref,
+    engaged,
     latest_engagement,
     lead_open,
     owned_by_you,
     within_lifetime,
 )
 from guided_actions._rules.rule import Proposal, Rule, threshold
-
-LEAD_ENGAGED = Criterion(
-    "lead_engaged",
-    met="{lead} engaged at {at}: {event} of {contact}",
-    unmet="{lead} has not engaged: {contact} has no engagement of a counted kind ({kinds})",
-)
 
 
 @attrs.frozen
@@ -45,7 +39,7 @@ class RecentlyEngagedLeads(Rule):
     subject_kind = "lead"
     created_at_doc = "the latest engagement"
     expires_doc = "lives 7 days"
-    criteria = (OWNED_BY_YOU, LEAD_OPEN, LEAD_ENGAGED, WITHIN_LIFETIME)
+    criteria = (OWNED_BY_YOU, LEAD_OPEN, ENGAGED, WITHIN_LIFETIME)
 
     lifetime: timedelta = threshold(timedelta(days=7), "how long the action lives")
 
@@ -56,21 +50,11 @@ class RecentlyEngagedLeads(Rule):
             expires = created + self.lifetime if created is not None else None
             if not ctx.wants(created, expires):
                 continue
-            contact = ctx.contact(lead.contact_id)
             checks = ctx.criteria(
                 lambda: owned_by_you(ctx, lead),
                 lambda: lead_open(ctx, lead),
-                lambda: LEAD_ENGAGED.check(
-                    event is not None,
-                    lead=ctx.ref(lead),
-                    contact=ctx.ref(contact)
-                    if contact is not None
-                    else Ref("contact", lead.contact_id),
-                    at=ctx.local(event.occurred_at) if event is not None else None,
-                    event=ctx.ref(event) if event is not None else None,
-                    kinds=tuple(sorted(ctx.engagement_kinds)),
-                ),
-                # With no engagement there is no action to live: no time limit to be within.
+                # A lead engages through its contact.
+                lambda: engaged(ctx, lead, event),
                 lambda: within_lifetime(ctx, created, self.lifetime),
             )
             if checks is None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import attrs
 
+from guided_actions._model.records import Contact, EngagementEvent, Lead
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     NO_OPEN_LEAD,
@@ -20,22 +21,76 @@ from guided_actions._rules.criteria import (
 )
 from guided_actions._rules.rule import Proposal, Rule, threshold
 
-CONTACT_HAS_LEAD = Criterion(
-    "contact_has_lead",
-    met="{contact} has leads: {leads}",
-    unmet="{contact} has no lead",
-)
 LATEST_LEAD_DISQUALIFIED = Criterion(
     "latest_lead_disqualified",
     met="{lead}, the most recent lead of {contact}, was disqualified"
     " (stage {stage}: closed, not won)",
     unmet="{lead}, the most recent lead of {contact}, is in stage {stage}, not disqualified",
 )
+_HAS_NO_LEAD = LATEST_LEAD_DISQUALIFIED.variant(
+    unmet="{contact} has no lead, so none was disqualified"
+)
 ENGAGED_AFTER_DISQUALIFICATION = Criterion(
     "engaged_after_disqualification",
     met="{contact} engaged at {at} ({engagement}), after {lead} entered stage {stage} at {since}",
     unmet="{contact} has not engaged after {lead} entered stage {stage} at {since}",
 )
+# With no lead, no disqualification to date from: whether the contact engaged at all.
+_ENGAGED_WITHOUT_LEAD = ENGAGED_AFTER_DISQUALIFICATION.variant(
+    met="{contact} engaged at {at} ({engagement}), with no lead to have been disqualified",
+    unmet="{contact} has not engaged, and has no lead to have been disqualified",
+)
+
+
+def _latest_lead_disqualified(ctx: RuleContext, contact: Contact, latest: Lead | None) -> Check:
+    """The contact's most recent lead is in a closed stage that is not won."""
+    if latest is None:
+        return _HAS_NO_LEAD.check(False, contact=ctx.ref(contact), lead=None, stage=None)
+    _first, closed, won = ctx.stage_of(latest)
+    return LATEST_LEAD_DISQUALIFIED.check(
+        closed and not won, lead=ctx.ref(latest), contact=ctx.ref(contact), stage=latest.stage_id
+    )
+
+
+def _first_engagement(
+    ctx: RuleContext, contact: Contact, since: datetime | None
+) -> EngagementEvent | None:
+    """The contact's first engagement after ``since`` (no ``since``: its first)."""
+    return next(
+        (e for e in ctx.engagements(contact.id) if since is None or e.occurred_at > since), None
+    )
+
+
+def _engaged_after(
+    ctx: RuleContext, contact: Contact, latest: Lead | None, first: EngagementEvent | None
+) -> Check:
+    """``first``, the contact's first engagement after the disqualification, exists (with no
+    lead, whether the contact engaged at all)."""
+    if latest is None:
+        found = _first_engagement(ctx, contact, None)
+        return _ENGAGED_WITHOUT_LEAD.check(
+            found is not None,
+            contact=ctx.ref(contact),
+            at=ctx.local(found.occurred_at) if found is not None else None,
+            engagement=ctx.ref(found) if found is not None else None,
+            lead=None,
+            stage=None,
+            since=None,
+        )
+    return ENGAGED_AFTER_DISQUALIFICATION.check(
+        first is not None,
+        contact=ctx.ref(contact),
+        lead=ctx.ref(latest),
+        stage=latest.stage_id,
+        since=ctx.local(_disqualified_at(latest)),
+        at=ctx.local(first.occurred_at) if first is not None else None,
+        engagement=ctx.ref(first) if first is not None else None,
+    )
+
+
+def _disqualified_at(lead: Lead) -> datetime:
+    """When the lead entered its stage: ``stage_changed_at``, else ``created_at``."""
+    return lead.stage_changed_at or lead.created_at
 
 
 @attrs.frozen
@@ -62,7 +117,6 @@ class ReengagedContacts(Rule):
     criteria = (
         OWNED_BY_YOU,
         NO_OPEN_LEAD,
-        CONTACT_HAS_LEAD,
         LATEST_LEAD_DISQUALIFIED,
         ENGAGED_AFTER_DISQUALIFICATION,
         WITHIN_LIFETIME,
@@ -72,49 +126,25 @@ class ReengagedContacts(Rule):
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         for contact in ctx.candidates("contact", ctx.contacts_owned):
-            ref = ctx.ref(contact)
             leads = ctx.leads_of(contact.id)
-            criteria: list[Callable[[], Check]] = [
-                lambda: owned_by_you(ctx, contact),
-                lambda: no_open_lead(ctx, contact),
-            ]
-            created: datetime | None = None
-            if not leads:
-                # No lead, so no disqualification to date an engagement from.
-                criteria.append(
-                    lambda: CONTACT_HAS_LEAD.check(bool(leads), contact=ref, leads=ctx.refs(leads))
-                )
-            else:
-                latest = max(leads, key=lambda x: (x.created_at, x.id))
-                _first, closed, won = ctx.stage_of(latest)
-                disqualified_at = latest.stage_changed_at or latest.created_at
-                first = next(
-                    (e for e in ctx.engagements(contact.id) if e.occurred_at > disqualified_at),
-                    None,
-                )
-                created = first.occurred_at if first is not None else None
-                lead_ref = ctx.ref(latest)
-                criteria += [
-                    lambda: LATEST_LEAD_DISQUALIFIED.check(
-                        closed and not won, lead=lead_ref, contact=ref, stage=latest.stage_id
-                    ),
-                    lambda: ENGAGED_AFTER_DISQUALIFICATION.check(
-                        first is not None,
-                        contact=ref,
-                        lead=lead_ref,
-                        stage=latest.stage_id,
-                        since=ctx.local(disqualified_at),
-                        at=ctx.local(first.occurred_at) if first is not None else None,
-                        engagement=ctx.ref(first) if first is not None else None,
-                    ),
-                ]
+            latest = max(leads, key=lambda x: (x.created_at, x.id), default=None)
+            # No lead, no disqualification: nothing to date the action from.
+            first = (
+                _first_engagement(ctx, contact, _disqualified_at(latest))
+                if latest is not None
+                else None
+            )
+            created = first.occurred_at if first is not None else None
             expires = created + self.lifetime if created is not None else None
             if not ctx.wants(created, expires):
                 continue
-            if created is not None:
-                window_start = created
-                criteria.append(lambda: within_lifetime(ctx, window_start, self.lifetime))
-            checks = ctx.criteria(*criteria)
+            checks = ctx.criteria(
+                lambda: owned_by_you(ctx, contact),
+                lambda: no_open_lead(ctx, contact, leads),
+                lambda: _latest_lead_disqualified(ctx, contact, latest),
+                lambda: _engaged_after(ctx, contact, latest, first),
+                lambda: within_lifetime(ctx, created, self.lifetime),
+            )
             if checks is None:
                 continue
             yield self.proposal(contact.id, created_at=created, expires_at=expires, checks=checks)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 
 import attrs
@@ -10,11 +10,12 @@ import attrs
 from guided_actions._model.records import Contact, Deal
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
+    EMAILED_YOU,
     NO_EMAIL_FROM_YOU_SINCE,
     WITHIN_LIFETIME,
-    Check,
     Criterion,
-    deal_open,
+    emailed_you,
+    first_email_to,
     latest_email,
     no_email_from_you_since,
     within_lifetime,
@@ -25,11 +26,6 @@ ON_OPEN_DEAL_OF_YOURS = Criterion(
     "on_open_deal_of_yours",
     met="{contact} is on your open {deals}",
     unmet="{contact} is on no open deal of yours (deals listing it: {listed})",
-)
-CONTACT_EMAILED_YOU = Criterion(
-    "contact_emailed_you",
-    met="{contact} emailed you at {at} ({email})",
-    unmet="{contact} has not emailed you",
 )
 
 
@@ -56,7 +52,7 @@ class ReplyToEmail(Rule):
     )
     criteria = (
         ON_OPEN_DEAL_OF_YOURS,
-        CONTACT_EMAILED_YOU,
+        EMAILED_YOU,
         NO_EMAIL_FROM_YOU_SINCE,
         WITHIN_LIFETIME,
     )
@@ -67,7 +63,7 @@ class ReplyToEmail(Rule):
         on_open_deal: dict[str, Contact] = {}
         open_deals: dict[str, list[Deal]] = {}
         for deal in ctx.deals_owned():
-            if not deal_open(ctx, deal).met:
+            if ctx.stage_of(deal)[1]:  # closed
                 continue
             for contact in ctx.contacts_of(deal):
                 on_open_deal.setdefault(contact.id, contact)
@@ -77,31 +73,24 @@ class ReplyToEmail(Rule):
             email = latest_email(ctx.emails_received_from(contact))
             created = email.sent_at if email is not None else None
             expires = created + self.lifetime if created is not None else None
-            if not ctx.wants(created, expires):
+            if not ctx.wants(
+                created,
+                expires,
+                lambda: first_email_to(ctx, contact, created, inclusive=True) is None,
+            ):
                 continue
-            ref = ctx.ref(contact)
-            criteria: list[Callable[[], Check]] = [
+            # Without an email, whether you emailed the contact at all.
+            checks = ctx.criteria(
                 lambda: ON_OPEN_DEAL_OF_YOURS.check(
                     bool(deals),
-                    contact=ref,
+                    contact=ctx.ref(contact),
                     deals=ctx.refs(deals),
                     listed=ctx.refs(ctx.deals_of(contact.id)),
                 ),
-                lambda: CONTACT_EMAILED_YOU.check(
-                    email is not None,
-                    contact=ref,
-                    at=ctx.local(email.sent_at) if email is not None else None,
-                    email=ctx.ref(email) if email is not None else None,
-                ),
-            ]
-            if created is not None:
-                # Without an email there is nothing to date an answer or a lifetime from.
-                since = created
-                criteria += [
-                    lambda: no_email_from_you_since(ctx, contact, since),
-                    lambda: within_lifetime(ctx, since, self.lifetime),
-                ]
-            checks = ctx.criteria(*criteria)
+                lambda: emailed_you(ctx, contact, email),
+                lambda: no_email_from_you_since(ctx, contact, created),
+                lambda: within_lifetime(ctx, created, self.lifetime),
+            )
             if checks is None:
                 continue
             yield self.proposal(contact.id, created_at=created, expires_at=expires, checks=checks)

@@ -6,12 +6,13 @@ from collections.abc import Iterator
 
 import attrs
 
+from guided_actions._model.records import Task
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     OWNED_BY_YOU,
     TASK_OPEN,
+    Check,
     Criterion,
-    Ref,
     owned_by_you,
     task_open,
 )
@@ -22,6 +23,18 @@ TASK_IN_SEQUENCE = Criterion(
     met="{task} is in {sequence} (step: {step})",
     unmet="{task} is in no sequence",
 )
+_IN_SEQUENCE_WITHOUT_STEP = TASK_IN_SEQUENCE.variant(met="{task} is in {sequence} (no step)")
+
+
+def _task_in_sequence(ctx: RuleContext, task: Task) -> Check:
+    """The task belongs to a sequence (``sequence_id`` set)."""
+    sid, step = task.sequence_id, task.sequence_step
+    return (TASK_IN_SEQUENCE if step is not None else _IN_SEQUENCE_WITHOUT_STEP).check(
+        sid is not None,
+        task=ctx.ref(task),
+        sequence=ctx.ref_to("sequence", sid) if sid is not None else None,
+        step=step,
+    )
 
 
 @attrs.frozen
@@ -48,28 +61,20 @@ class SequenceActivity(Rule):
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         for task in ctx.candidates("task", ctx.tasks_owned):
-            if not ctx.wants(task.created_at, None):
+            if not ctx.wants(
+                task.created_at,
+                None,
+                lambda: task.sequence_id is not None and ctx.task_is_open(task),
+            ):
                 continue
-            ref, step = ctx.ref(task), task.sequence_step
-            sequence = ctx.sequence(task.sequence_id) if task.sequence_id is not None else None
             checks = ctx.criteria(
                 lambda: owned_by_you(ctx, task),
                 lambda: task_open(ctx, task),
-                lambda: TASK_IN_SEQUENCE.check(
-                    task.sequence_id is not None,
-                    task=ref,
-                    sequence=(
-                        ctx.ref(sequence)
-                        if sequence is not None
-                        else Ref("sequence", task.sequence_id)
-                        if task.sequence_id is not None
-                        else None
-                    ),
-                    step=step,
-                ),
+                lambda: _task_in_sequence(ctx, task),
             )
             if checks is None:
                 continue
+            step = task.sequence_step
             group = (
                 f"{task.sequence_id}/step-{step if step is not None else 'none'}"
                 if task.sequence_id is not None

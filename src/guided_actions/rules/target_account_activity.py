@@ -10,8 +10,11 @@ import attrs
 from guided_actions._model.records import Company, Contact
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
+    ENGAGED,
     WITHIN_LIFETIME,
+    Check,
     Criterion,
+    engaged,
     latest_engagement,
     within_lifetime,
 )
@@ -21,14 +24,45 @@ AT_TARGET_ACCOUNT_OF_YOURS = Criterion(
     "at_target_account_of_yours",
     met="{contact} is at a target account of yours (you own the contact or the company): "
     "{companies}",
-    unmet="{contact} is at no target account of yours (you own neither the contact, owned by "
-    "{owner}, nor any of its target accounts: {targets})",
+    unmet="{contact} is at no target account of yours: you own neither it (owner: {owner}) nor "
+    "its target accounts ({targets})",
 )
-CONTACT_ENGAGED = Criterion(
-    "contact_engaged",
-    met="{contact} engaged at {at}: {event}",
-    unmet="{contact} has not engaged (engagement kinds counted: {kinds})",
+_NO_OWNER_NOR_TARGET_OF_YOURS = AT_TARGET_ACCOUNT_OF_YOURS.variant(
+    unmet="{contact} is at no target account of yours: it has no owner, and you own none of its "
+    "target accounts ({targets})"
 )
+_AT_NO_TARGET_ACCOUNT = AT_TARGET_ACCOUNT_OF_YOURS.variant(
+    unmet="{contact} is at no target account"
+)
+
+
+def _targets(ctx: RuleContext, contact: Contact) -> tuple[list[Company], list[Company]]:
+    """The contact's target accounts, and those that are yours (you own the contact or it)."""
+    targets: list[Company] = [
+        company
+        for cid in contact.company_ids
+        if (company := ctx.company(cid)) is not None and company.target_account
+    ]
+    return targets, [t for t in targets if ctx.user.id in (contact.owner_id, t.owner_id)]
+
+
+def _at_target_account_of_yours(
+    ctx: RuleContext, contact: Contact, targets: list[Company], yours: list[Company]
+) -> Check:
+    """The contact is at a target account, and you own the contact or that company."""
+    if not targets:
+        criterion = _AT_NO_TARGET_ACCOUNT
+    elif contact.owner_id is None:
+        criterion = _NO_OWNER_NOR_TARGET_OF_YOURS
+    else:
+        criterion = AT_TARGET_ACCOUNT_OF_YOURS
+    return criterion.check(
+        bool(yours),
+        contact=ctx.ref(contact),
+        companies=ctx.refs(yours),
+        owner=contact.owner_id,
+        targets=ctx.refs(targets),
+    )
 
 
 def _candidates(ctx: RuleContext) -> list[Contact]:
@@ -59,40 +93,25 @@ class TargetAccountActivity(Rule):
     subject_kind = "contact"
     created_at_doc = "the contact's latest engagement"
     expires_doc = "lives 7 days"
-    criteria = (AT_TARGET_ACCOUNT_OF_YOURS, CONTACT_ENGAGED, WITHIN_LIFETIME)
+    criteria = (AT_TARGET_ACCOUNT_OF_YOURS, ENGAGED, WITHIN_LIFETIME)
 
     lifetime: timedelta = threshold(timedelta(days=7), "how long the action lives")
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         for contact in ctx.candidates("contact", lambda: _candidates(ctx)):
-            event = latest_engagement(ctx.engagements(contact.id))
+            targets, yours = _targets(ctx, contact)
+            # Not at a target account of yours: no action, so no engagement to date one from
+            # (unless explaining).
+            event = (
+                latest_engagement(ctx.engagements(contact.id)) if yours or ctx.explaining else None
+            )
             created = event.occurred_at if event is not None else None
             expires = created + self.lifetime if created is not None else None
             if not ctx.wants(created, expires):
                 continue
-            targets: list[Company] = [
-                company
-                for cid in contact.company_ids
-                if (company := ctx.company(cid)) is not None and company.target_account
-            ]
-            yours = [t for t in targets if ctx.user.id in (contact.owner_id, t.owner_id)]
-            ref = ctx.ref(contact)
             checks = ctx.criteria(
-                lambda: AT_TARGET_ACCOUNT_OF_YOURS.check(
-                    bool(yours),
-                    contact=ref,
-                    companies=ctx.refs(yours),
-                    owner=contact.owner_id,
-                    targets=ctx.refs(targets),
-                ),
-                lambda: CONTACT_ENGAGED.check(
-                    event is not None,
-                    contact=ref,
-                    at=ctx.local(event.occurred_at) if event is not None else None,
-                    event=ctx.ref(event) if event is not None else None,
-                    kinds=tuple(sorted(ctx.engagement_kinds)),
-                ),
-                # With no engagement there is no action to live: no time limit to be within.
+                lambda: _at_target_account_of_yours(ctx, contact, targets, yours),
+                lambda: engaged(ctx, contact, event),
                 lambda: within_lifetime(ctx, created, self.lifetime),
             )
             if checks is None:

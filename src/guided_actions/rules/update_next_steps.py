@@ -7,12 +7,16 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from guided_actions._model.records import Deal
 from guided_actions._rules.context import RuleContext, activity_end
 from guided_actions._rules.criteria import (
     DEAL_OPEN,
     OWNED_BY_YOU,
+    Check,
     Criterion,
     deal_open,
+    elapsed,
+    elapsed_criterion,
     owned_by_you,
 )
 from guided_actions._rules.rule import Proposal, Rule, threshold
@@ -25,15 +29,43 @@ ACTIVITY_ENDED = Criterion(
 )
 NEXT_STEP_NOT_UPDATED_SINCE = Criterion(
     "next_step_not_updated_since",
-    met="the next step of {deal} has not been updated since {end} (last update: {updated})",
+    met="the next step of {deal} has not been updated since {activity} ended at {end} (last "
+    "update: {updated})",
     unmet="the next step of {deal} was updated at {updated}, since {activity} ended at {end}",
 )
-ACTIVITY_ENDED_MORE_THAN = Criterion(
-    "activity_ended_more_than",
-    met="{activity} ended more than {delay} ago, at {end}",
-    unmet="not {delay} yet since {activity} ended ({end})",
-    role="wait",
+_NEXT_STEP_NEVER_UPDATED = NEXT_STEP_NOT_UPDATED_SINCE.variant(
+    met="the next step of {deal} has never been updated ({activity} ended at {end})"
 )
+# With no activity ended, the next step cannot be out of date.
+_NOTHING_ENDED_SINCE_UPDATE = NEXT_STEP_NOT_UPDATED_SINCE.variant(
+    met="no activity listing {deal} has ended since its next step was updated at {updated}"
+)
+_NOTHING_ENDED_NEVER_UPDATED = NEXT_STEP_NOT_UPDATED_SINCE.variant(
+    met="the next step of {deal} has never been updated, and no activity listing it has ended"
+)
+ACTIVITY_ENDED_MORE_THAN = elapsed_criterion("activity_ended_more_than", "ended")
+_NO_ACTIVITY_TO_WAIT_AFTER = ACTIVITY_ENDED_MORE_THAN.variant(
+    met="no activity has ended to wait {wait} after",
+    unmet="no activity has ended to wait {wait} after",
+)
+
+
+def _not_updated_since(
+    ctx: RuleContext, deal: Deal, activity: Activity | None, end: datetime | None
+) -> Check:
+    """The deal's ``next_step_updated_at`` is absent or earlier than the activity's end."""
+    updated = deal.next_step_updated_at
+    if end is None:
+        criterion = _NOTHING_ENDED_NEVER_UPDATED if updated is None else _NOTHING_ENDED_SINCE_UPDATE
+    else:
+        criterion = _NEXT_STEP_NEVER_UPDATED if updated is None else NEXT_STEP_NOT_UPDATED_SINCE
+    return criterion.check(
+        updated is None or end is None or updated < end,
+        deal=ctx.ref(deal),
+        updated=ctx.local(updated) if updated is not None else None,
+        activity=ctx.ref(activity) if activity is not None else None,
+        end=ctx.local(end) if end is not None else None,
+    )
 
 
 @attrs.frozen
@@ -83,32 +115,23 @@ class UpdateNextSteps(Rule):
             # since: the explanation names it).
             chosen = old[-1] if old else after[0] if after else ended[-1] if ended else None
             created = chosen[0] + self.delay if chosen is not None else None
-            if not ctx.wants(created, None):
+            if not ctx.wants(created, None, lambda: not ctx.stage_of(deal)[1]):
                 continue
-            ref = ctx.ref(deal)
             end, activity = (chosen[0], chosen[2]) if chosen is not None else (None, None)
             checks = ctx.criteria(
                 lambda: owned_by_you(ctx, deal),
                 lambda: deal_open(ctx, deal),
                 lambda: ACTIVITY_ENDED.check(
                     activity is not None,
-                    deal=ref,
+                    deal=ctx.ref(deal),
                     activity=ctx.ref(activity) if activity is not None else None,
                     end=ctx.local(end) if end is not None else None,
                 ),
-                # With no activity ended, the next step cannot have been updated since.
-                lambda: NEXT_STEP_NOT_UPDATED_SINCE.check(
-                    updated is None or end is None or updated < end,
-                    deal=ref,
-                    updated=ctx.local(updated) if updated is not None else None,
-                    activity=ctx.ref(activity) if activity is not None else None,
-                    end=ctx.local(end) if end is not None else None,
-                ),
-                lambda: ACTIVITY_ENDED_MORE_THAN.check(
-                    end is not None and end + self.delay <= ctx.now,
-                    activity=ctx.ref(activity) if activity is not None else None,
-                    delay=self.delay,
-                    end=ctx.local(end) if end is not None else None,
+                lambda: _not_updated_since(ctx, deal, activity, end),
+                lambda: (
+                    elapsed(ctx, ACTIVITY_ENDED_MORE_THAN, activity, end, self.delay)
+                    if activity is not None and end is not None
+                    else _NO_ACTIVITY_TO_WAIT_AFTER.check(False, wait=self.delay)
                 ),
             )
             if checks is None:

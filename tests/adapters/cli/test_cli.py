@@ -291,6 +291,18 @@ class TestExplain:
         expected = explain(demo_snapshot(), DEMO_NOW, DEMO_USER, "deal:d-acme-renewal").to_dict()
         assert json.loads(out) == expected
 
+    def test_kind_case_and_spaces_are_ignored(self, capsys, snapshot_file: Path) -> None:
+        """``--subject " Contact :c-ines"`` explains contact c-ines; the id is taken as given."""
+        args = ["explain", str(snapshot_file), "--user", DEMO_USER, "--now", NOW, "--subject"]
+        code, out, err = run(capsys, *args, " Contact :c-ines")
+        assert (code, err) == (0, "")
+        assert out == run(capsys, *args, "contact:c-ines")[1]
+        code, _out, err = run(capsys, *args, "contact: c-ines")
+        assert (code, err) == (
+            2,
+            "guided-actions: error: unknown contact ' c-ines': no such record in the snapshot\n",
+        )
+
     def test_unknown_record(self, capsys, snapshot_file: Path) -> None:
         code, out, err = run(
             capsys, "explain", str(snapshot_file), "--user", DEMO_USER, "--now", NOW,
@@ -459,9 +471,13 @@ class TestBadInput:
     @pytest.mark.parametrize(
         ("subject", "expected"),
         [
-            ("contact", "must be KIND:ID"),
-            ("contact:", "must be KIND:ID"),
-            ("planet:p1", "unknown kind 'planet'"),
+            ("contact", "subject 'contact' must be written KIND:ID, e.g. deal:d1"),
+            ("contact:", "subject id must be a non-empty string, got ''"),
+            (
+                " Planet :p1",
+                "unknown subject kind 'planet'; expected one of "
+                "contact, lead, deal, company, email, call, meeting, task",
+            ),
         ],
     )
     def test_malformed_subject(
@@ -474,8 +490,7 @@ class TestBadInput:
         )  # fmt: skip
         assert code == 2
         assert out == ""
-        assert err.startswith("guided-actions: error:")
-        assert expected in err
+        assert err == f"guided-actions: error: --subject: {expected}\n"
 
     def test_explain_unknown_user(self, capsys, snapshot_file: Path) -> None:
         """``explain`` for an unknown user is an error too."""

@@ -4,31 +4,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
 from typing import Any
 
 from guided_actions._adapters.cli.render import WIDTH, wrap
+from guided_actions._engine.ruleset import BUILTIN_PLUGIN
 from guided_actions._plugins.loader import RuleSet
+from guided_actions._text.render import format_duration
 
-__all__ = ["BUILTIN_PLUGIN", "catalogue", "catalogue_table"]
-
-#: The plugin name of the built-in rules, shown as ``builtin``.
-BUILTIN_PLUGIN = "guided_actions.builtin"
+__all__ = ["catalogue", "catalogue_table"]
 
 
 def _plugin_label(plugin: str | None) -> str:
     if plugin is None:
         return "-"
     return "builtin" if plugin == BUILTIN_PLUGIN else plugin
-
-
-def _duration(value: timedelta) -> str:
-    seconds = int(value.total_seconds())
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
-        if seconds % size == 0:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return str(value)  # pragma: no cover - sub-second thresholds
 
 
 def catalogue(ruleset: RuleSet) -> list[dict[str, Any]]:
@@ -53,7 +42,7 @@ def catalogue(ruleset: RuleSet) -> list[dict[str, Any]]:
                 "thresholds": [
                     {
                         "name": name,
-                        "default": _duration(default),
+                        "default": format_duration(default),
                         "seconds": int(default.total_seconds()),
                         "doc": docs.get(name, ""),
                     }

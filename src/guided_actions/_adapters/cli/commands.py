@@ -47,39 +47,24 @@ USERS_PER_STEP = 5
 
 
 def _print_result(
-    args: argparse.Namespace,
-    snapshot: Snapshot,
-    now: datetime,
-    result: Result,
-    out: TextIO,
+    args: argparse.Namespace, snapshot: Snapshot, now: datetime, result: Result
 ) -> None:
     if args.format == "json":
-        out.write(json.dumps(result.to_dicts(), indent=2) + "\n")
+        print(json.dumps(result.to_dicts(), indent=2))
         warn_failures(result)
         return
     user = snapshot.user(result.user_id)
     assert user is not None
     viewer = snapshot.user(args.viewer) if getattr(args, "viewer", None) else None
-    out.write(table(user, now, result, viewer) + "\n")
+    print(table(user, now, result, viewer))
 
 
-def _print_workspace(
-    args: argparse.Namespace, snapshot: Snapshot, summary: Summary, result: Result
-) -> None:
+def _print_workspace(args: argparse.Namespace, snapshot: Snapshot, summary: Summary) -> None:
     if args.format == "json":
         print(json.dumps(summary.to_dict(), indent=2))
-        warn_failures(result)
+        warn_failures(summary.result)
         return
-    viewer = snapshot.user(summary.viewer_id)
-    print(workspace_table(snapshot, summary, result, viewer))
-
-
-def _workspace(
-    snapshot: Snapshot, now: datetime, user: str, viewer: str | None, ruleset: RuleSet
-) -> tuple[Summary, Result]:
-    """The workspace summary, its guided actions computed with ``ruleset`` (plugins included)."""
-    summary = summarize(snapshot, now, user, viewer=viewer, rules=ruleset)
-    return summary, summary.result
+    print(workspace_table(snapshot, summary, snapshot.user(summary.viewer_id)))
 
 
 # -- demo -----------------------------------------------------------------------------------
@@ -99,11 +84,11 @@ def run_demo(args: argparse.Namespace) -> int:
     snapshot = Snapshot.from_dict(document)
     ruleset = load_ruleset(args)
     if args.workspace:
-        summary, result = _workspace(snapshot, DEMO_NOW, args.user, None, ruleset)
-        _print_workspace(args, snapshot, summary, result)
+        summary = summarize(snapshot, DEMO_NOW, args.user, rules=ruleset)
+        _print_workspace(args, snapshot, summary)
         return 0
     result = evaluate(snapshot, DEMO_NOW, args.user, rules=ruleset)
-    _print_result(args, snapshot, DEMO_NOW, result, sys.stdout)
+    _print_result(args, snapshot, DEMO_NOW, result)
     return 0
 
 
@@ -146,7 +131,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     result = evaluate(snapshot, now, args.user, viewer=args.viewer, rules=ruleset)
     if args.category is not None:
         result = result.filter(category=args.category)
-    _print_result(args, snapshot, now, result, sys.stdout)
+    _print_result(args, snapshot, now, result)
     return 0
 
 
@@ -158,8 +143,8 @@ def run_workspace(args: argparse.Namespace) -> int:
     now = parse_now(args.now)
     ruleset = load_ruleset(args)
     snapshot = read_snapshot(args.snapshot)
-    summary, result = _workspace(snapshot, now, args.user, args.viewer, ruleset)
-    _print_workspace(args, snapshot, summary, result)
+    summary = summarize(snapshot, now, args.user, viewer=args.viewer, rules=ruleset)
+    _print_workspace(args, snapshot, summary)
     return 0
 
 

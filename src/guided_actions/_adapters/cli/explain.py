@@ -17,6 +17,7 @@ from guided_actions._adapters.cli.reading import (
 )
 from guided_actions._engine.explain import Explanation, explain
 from guided_actions._model.time import utc_iso
+from guided_actions._text.render import render_check
 
 __all__ = ["explanation_text", "run_explain"]
 
@@ -49,6 +50,5 @@ def explanation_text(explanation: Explanation) -> str:
             lines.append(f"  from {utc_iso(entry.created_at)} until {until}")
         if entry.key is not None:
             lines.append(f"  key: {entry.key}")
-        for check in entry.to_dict()["checks"]:
-            lines.append(f"  [{'x' if check['met'] else ' '}] {check['text']}")
+        lines.extend(f"  [{'x' if c.met else ' '}] {render_check(c)}" for c in entry.checks)
     return "\n".join(lines)

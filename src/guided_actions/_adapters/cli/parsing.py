@@ -13,8 +13,8 @@ from typing import NoReturn
 
 from guided_actions import __version__
 from guided_actions._adapters.cli.diagnostics import PROG
-from guided_actions._adapters.cli.render import CATEGORIES
 from guided_actions._adapters.demo import DEMO_NOW, DEMO_USER
+from guided_actions._engine.actions import CATEGORIES
 
 __all__ = ["NO_PLUGINS_HELP", "build_parser"]
 

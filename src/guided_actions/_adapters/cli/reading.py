@@ -18,15 +18,16 @@ from pathlib import Path
 
 from guided_actions._adapters.cli.diagnostics import CliError
 from guided_actions._adapters.cli.progress import Progress, megabytes, seconds
+from guided_actions._engine.explain import parse_subject as engine_parse_subject
 from guided_actions._model.time import is_aware, parse_instant
 from guided_actions._plugins.loader import RuleSet, load_rules
 from guided_actions._snapshot.snapshot import Snapshot
 from guided_actions.errors import InvalidConfigError, InvalidSnapshotError, PluginError
+from guided_actions.typing import Subject
 
 __all__ = [
     "BIG_SNAPSHOT",
     "MAX_PROBLEMS",
-    "SUBJECT_KINDS",
     "load_ruleset",
     "parse_now",
     "parse_subject",
@@ -37,8 +38,6 @@ __all__ = [
 BIG_SNAPSHOT = 1_000_000
 #: The snapshot problems listed in one error message; the rest are counted.
 MAX_PROBLEMS = 20
-#: The record kinds ``--subject KIND:ID`` accepts.
-SUBJECT_KINDS = ("contact", "lead", "deal", "company", "email", "call", "meeting", "task")
 
 
 def read_snapshot(source: str) -> Snapshot:
@@ -133,14 +132,11 @@ def parse_now(text: str | None) -> datetime:
     return value
 
 
-def parse_subject(text: str) -> tuple[str, str]:
-    """``--subject KIND:ID``: the kind (lower-cased, one of :data:`SUBJECT_KINDS`) and the id."""
+def parse_subject(text: str) -> Subject:
+    """``--subject KIND:ID``: the kind (case and spaces around it ignored) and the id, checked
+    by the engine's :func:`~guided_actions._engine.explain.parse_subject`."""
     kind, sep, rid = text.partition(":")
-    kind = kind.strip().lower()
-    if not sep or not rid:
-        raise CliError(f"--subject {text!r} must be KIND:ID, for example contact:c1")
-    if kind not in SUBJECT_KINDS:
-        raise CliError(
-            f"--subject {text!r}: unknown kind {kind!r}; expected one of {', '.join(SUBJECT_KINDS)}"
-        )
-    return kind, rid
+    try:
+        return engine_parse_subject(f"{kind.strip().lower()}:{rid}" if sep else text)
+    except ValueError as exc:
+        raise CliError(f"--subject: {exc}") from None

@@ -12,14 +12,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from guided_actions._engine.actions import Action, Result
+from guided_actions._engine.actions import CATEGORIES, Action, Result
 from guided_actions._model.records import User
 from guided_actions._plugins.loader import RuleSet
 from guided_actions._snapshot.snapshot import Snapshot
 from guided_actions._workspace.summary import Summary
 
 __all__ = [
-    "CATEGORIES",
     "WIDTH",
     "all_table",
     "local",
@@ -30,12 +29,6 @@ __all__ = [
 
 #: The widest line of a table.
 WIDTH = 100
-#: The categories of actions, in the order of their sections.
-CATEGORIES = ("deal", "prospecting", "general")
-
-
-def _zone(user: User) -> ZoneInfo:
-    return ZoneInfo(user.timezone)
 
 
 def local(instant: datetime, zone: ZoneInfo) -> str:
@@ -84,7 +77,7 @@ def _header(user: User, now: datetime, result: Result, viewer: User | None) -> s
     count = len(result)
     return (
         f"{count} guided action{'s' if count != 1 else ''} for {user.id}{_seen_by(user, viewer)} "
-        f"at {local(now, _zone(user))} ({user.timezone})"
+        f"at {local(now, user.zone)} ({user.timezone})"
     )
 
 
@@ -108,7 +101,7 @@ def _actions_body(result: Result, zone: ZoneInfo, underline: str = "=") -> list[
 
 def table(user: User, now: datetime, result: Result, viewer: User | None) -> str:
     """One user's actions at ``now``, as ``viewer`` (if another user) sees them."""
-    return "\n".join([_header(user, now, result, viewer), *_actions_body(result, _zone(user))])
+    return "\n".join([_header(user, now, result, viewer), *_actions_body(result, user.zone)])
 
 
 def all_table(now: datetime, results: Mapping[str, Result], ruleset: RuleSet) -> str:
@@ -148,13 +141,11 @@ def _task_lines(snapshot: Snapshot, ids: Sequence[str], zone: ZoneInfo, indent: 
     return lines
 
 
-def workspace_table(
-    snapshot: Snapshot, summary: Summary, result: Result, viewer: User | None
-) -> str:
+def workspace_table(snapshot: Snapshot, summary: Summary, viewer: User | None) -> str:
     """The workspace: tasks, sequences, schedule, insights, feed, then the guided actions."""
     user = snapshot.user(summary.user_id)
     assert user is not None
-    zone = _zone(user)
+    zone = user.zone
     lines = [
         f"Workspace of {user.id}{_seen_by(user, viewer)} at {local(summary.now, zone)} "
         f"({user.timezone})"
@@ -215,6 +206,7 @@ def workspace_table(
         first = f"  {local(item.at, zone)}  {item.kind:<16}  "
         lines.extend(wrap(item.text, first, " " * len(first)))
 
+    result = summary.result
     lines.extend(_heading(f"Guided actions ({len(result)})", "="))
     lines.extend(_actions_body(result, zone, "-") or ["", "  none"])
     return "\n".join(lines)

@@ -9,7 +9,7 @@ import pytest
 
 from guided_actions import Action, Snapshot
 from guided_actions.rules import AddContactToDeal
-from guided_actions.testing import NOW, at, build, company, contact, deal, run_rule
+from guided_actions.testing import NOW, at, build, company, contact, deal, explain_rule, run_rule
 from guided_actions.typing import Subject
 
 US = timedelta(microseconds=1)
@@ -187,3 +187,14 @@ class TestReasons:
         ]
         snap = build(*(reversed(records) if reverse else records))
         assert subjects(snap) == FIRES
+
+
+class TestExplain:
+    def test_explained_at_expires_at_the_lifetime_is_unmet(self) -> None:
+        """At ``expires_at`` the action has expired: its lifetime check says until when."""
+        entry = explain_rule(AddContactToDeal, snapshot(), ("deal", "d1"), EXPIRES)
+        assert (entry.status, entry.created_at, entry.expires_at) == ("expired", CREATED, EXPIRES)
+        assert [(c.id, c.met) for c in entry.checks][-1] == ("within_lifetime", False)
+        assert str(entry.checks[-1]) == (
+            "the action lived 7 days from its creation, until 2026-11-30T12:00+00:00"
+        )

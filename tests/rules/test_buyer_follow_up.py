@@ -9,7 +9,7 @@ import pytest
 
 from guided_actions import Action, Snapshot
 from guided_actions.rules import BuyerFollowUp
-from guided_actions.testing import NOW, at, build, contact, deal, email, run_rule
+from guided_actions.testing import NOW, at, build, contact, deal, email, explain_rule, run_rule
 from guided_actions.typing import Subject
 
 US = timedelta(microseconds=1)
@@ -317,3 +317,57 @@ class TestReasons:
         ]
         snap = build(*(reversed(records) if reverse else records))
         assert subjects(snap) == FIRES
+
+
+class TestExplain:
+    def test_explained_at_expires_at_the_lifetime_is_unmet(self) -> None:
+        """At ``expires_at`` the action has expired: its lifetime check says until when."""
+        entry = explain_rule(BuyerFollowUp, snapshot(sent()), ("deal", "d1"), EXPIRES)
+        assert (entry.status, entry.created_at, entry.expires_at) == ("expired", CREATED, EXPIRES)
+        assert [(c.id, c.met) for c in entry.checks][-1] == ("within_lifetime", False)
+        assert str(entry.checks[-1]) == (
+            "the action lived 7 days from its creation, until 2026-12-02T12:00+00:00"
+        )
+
+    def test_no_opened_email(self) -> None:
+        """Explaining a deal with no opened email: no window, nothing to wait after."""
+        entry = explain_rule(BuyerFollowUp, snapshot(sent(opened_at=None)), ("deal", "d1"))
+        assert (entry.status, entry.created_at, entry.expires_at) == ("unmet", None, None)
+        assert [(c.id, c.met, str(c)) for c in entry.checks] == [
+            ("owned_by_you", True, "deal d1 is yours"),
+            ("deal_open", True, "deal d1 is in open stage new"),
+            (
+                "buyer_opened_email",
+                False,
+                "no email you sent listing deal d1 or to its contacts"
+                " (contact c1 (c1@client.test)) has been opened",
+            ),
+            (
+                "no_email_from_contact_since",
+                True,
+                "you have had no email from contact c1 (c1@client.test)",
+            ),
+            ("email_sent_more_than", False, "no opened email to wait 7 days after"),
+            ("within_lifetime", True, "the action lives 7 days from its creation"),
+        ]
+
+    def test_an_answered_email_names_the_reply(self) -> None:
+        """Explaining a deal whose opened email a contact answered: that email dates the action,
+        and the reply fails it."""
+        snap = snapshot(sent(), received(sent_at=SENT + timedelta(days=1)))
+        entry = explain_rule(BuyerFollowUp, snap, ("deal", "d1"))
+        assert (entry.status, entry.created_at, entry.expires_at) == ("unmet", CREATED, EXPIRES)
+        assert [(c.id, c.met, str(c)) for c in entry.checks[2:4]] == [
+            (
+                "buyer_opened_email",
+                True,
+                "email e1, which you sent at 2026-11-18T12:00+00:00 listing deal d1 or to its"
+                " contacts, was opened at 2026-11-18T13:00+00:00",
+            ),
+            (
+                "no_email_from_contact_since",
+                False,
+                "contact c1 (c1@client.test) emailed you at 2026-11-19T12:00+00:00 (email r1),"
+                " since 2026-11-18T12:00+00:00",
+            ),
+        ]

@@ -8,7 +8,17 @@ import pytest
 
 from guided_actions._model.records import Record
 from guided_actions.rules import ContactsAwaitingReply
-from guided_actions.testing import NOW, at, build, contact, email, lead, run_rule, user
+from guided_actions.testing import (
+    NOW,
+    at,
+    build,
+    contact,
+    email,
+    explain_rule,
+    lead,
+    run_rule,
+    user,
+)
 from guided_actions.testing import inbound_email as inbound
 from guided_actions.testing import outbound_email as reply
 
@@ -401,8 +411,76 @@ class TestEverySubjectIsChecked:
         )
         assert [a.subjects for a in actions_of(*records, reverse=reverse)] == [(("contact", "c1"),)]
 
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_contact_reassigned_after_it_does_not_stop_the_others(self, reverse: bool) -> None:
+        """A contact reassigned after its email fails a later criterion; the next one fires."""
+        records = (
+            contact("c0", owner_id="u2", owner_assigned_at=at(hours=-1)),
+            contact("c1"),
+            inbound("e0", from_address="c0@client.test"),
+            inbound("e1"),
+        )
+        assert [a.subjects for a in actions_of(*records, reverse=reverse)] == [(("contact", "c1"),)]
+
 
 def test_reasons_when_your_address_has_no_domain() -> None:
     """With no domain in your address, the domain reason says your address has none."""
     [action] = actions_of(user("u1", "rep"), contact("c1"), inbound(to=("rep",)), reverse=False)
     assert action.reasons[1] == "email e1 is from domain client.test; your address has no domain"
+
+
+class TestExplain:
+    def test_explained_at_expires_at_the_lifetime_is_unmet(self) -> None:
+        """At ``expires_at`` the action has expired: its lifetime check says until when."""
+        entry = explain_rule(
+            ContactsAwaitingReply, build(contact("c1"), inbound()), ("contact", "c1"), EXPIRES
+        )
+        assert (entry.status, entry.created_at, entry.expires_at) == ("expired", SENT, EXPIRES)
+        assert [(c.id, c.met) for c in entry.checks][-1] == ("within_lifetime", False)
+        assert str(entry.checks[-1]) == (
+            "the action lived 14 days from its creation, until 2026-12-09T12:00+00:00"
+        )
+
+    def test_a_contact_that_never_wrote(self) -> None:
+        """Explaining a contact that sent you nothing: no window, the sender is the contact."""
+        entry = explain_rule(ContactsAwaitingReply, build(contact("c1")), ("contact", "c1"))
+        assert (entry.status, entry.created_at, entry.expires_at) == ("unmet", None, None)
+        assert [(c.id, c.met, str(c)) for c in entry.checks] == [
+            (
+                "emailed_your_address",
+                False,
+                "contact c1 (c1@client.test) has not emailed your address rep@acme.test",
+            ),
+            (
+                "sender_domain_differs",
+                True,
+                "contact c1 (c1@client.test) is from domain client.test, not yours (acme.test)",
+            ),
+            ("no_open_lead", True, "contact c1 (c1@client.test) has no open lead"),
+            ("no_email_from_you_after", True, "you have not emailed contact c1 (c1@client.test)"),
+            (
+                "not_reassigned_after",
+                True,
+                "contact c1 (c1@client.test) has not been reassigned to someone else",
+            ),
+            ("within_lifetime", True, "the action lives 14 days from its creation"),
+        ]
+
+    def test_only_emails_from_your_domain_give_no_window(self) -> None:
+        """Without a ``from_address``, a contact at your domain wrote no such email: no window,
+        and the checks name its latest email."""
+        records = [
+            contact("c1", email="c1@acme.test"),
+            inbound(from_address=None, contact_ids=("c1",)),
+        ]
+        entry = explain_rule(ContactsAwaitingReply, build(*records), ("contact", "c1"))
+        assert (entry.status, entry.created_at, entry.expires_at) == ("unmet", None, None)
+        assert [(c.id, c.met, str(c)) for c in entry.checks[:2]] == [
+            (
+                "emailed_your_address",
+                True,
+                "contact c1 (c1@acme.test) emailed your address rep@acme.test at"
+                " 2026-11-25T12:00+00:00 (email e1)",
+            ),
+            ("sender_domain_differs", False, "email e1 is from your own domain acme.test"),
+        ]

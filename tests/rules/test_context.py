@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import attrs
 import pytest
 
-from guided_actions import Contact, Snapshot
+from guided_actions import Snapshot
 from guided_actions._rules.context import (
     RuleContext,
     activity_end,
@@ -212,60 +212,72 @@ class TestStageOf:
         assert ctx.stage_of(deal("d1", stage_id="nowhere")) == (False, False, False)
 
 
+def _subclassed(record: Any) -> Any:
+    """A copy of the record, of a subclass of its class (a plugin's, say)."""
+    cls = type(record)
+    sub = attrs.frozen(type(f"Plugin{cls.__name__}", (cls,), {}))
+    fields = attrs.fields(cls)
+    return sub(**{f.alias: getattr(record, f.name) for f in fields if f.init})
+
+
+#: Records as a check names them (kind, id, detail), and as the text shows them.
+NAMED_RECORDS = [
+    pytest.param(
+        meeting("m1", title="Demo"),
+        Ref("meeting", "m1", "Demo"),
+        "meeting m1 'Demo'",
+        id="meeting-titled",
+    ),
+    pytest.param(meeting("m1"), Ref("meeting", "m1"), "meeting m1", id="meeting-untitled"),
+    pytest.param(
+        contact("c1"),
+        Ref("contact", "c1", "c1@client.test"),
+        "contact c1 (c1@client.test)",
+        id="contact",
+    ),
+    pytest.param(
+        contact("c1", email=None), Ref("contact", "c1"), "contact c1", id="contact-no-email"
+    ),
+    pytest.param(task("t1", title="Call"), Ref("task", "t1", "Call"), "task t1 'Call'", id="task"),
+    pytest.param(task("t1"), Ref("task", "t1"), "task t1", id="task-untitled"),
+    pytest.param(
+        company("co1", name="Globex"),
+        Ref("company", "co1", "Globex"),
+        "company co1 (Globex)",
+        id="company",
+    ),
+    pytest.param(
+        engagement("ev1", kind="page_view"),
+        Ref("engagement", "ev1", "page_view"),
+        "engagement ev1 (page_view)",
+        id="engagement",
+    ),
+    pytest.param(
+        sequence("s1", name="Outbound"),
+        Ref("sequence", "s1", "Outbound"),
+        "sequence s1 (Outbound)",
+        id="sequence",
+    ),
+    pytest.param(
+        sequence("s1", name=None),
+        Ref("sequence", "s1"),
+        "sequence s1",
+        id="sequence-nameless",
+    ),
+    pytest.param(user("u2"), Ref("user", "u2"), "user u2", id="user-no-detail"),
+    pytest.param(deal("d1"), Ref("deal", "d1"), "deal d1", id="deal"),
+    pytest.param(lead("l1"), Ref("lead", "l1"), "lead l1", id="lead"),
+    pytest.param(email("e1"), Ref("email", "e1"), "email e1", id="email"),
+    pytest.param(call("k1"), Ref("call", "k1"), "call k1", id="call"),
+    pytest.param(note("n1"), Ref("note", "n1"), "note n1", id="note"),
+]
+
+
 class TestRef:
     @pytest.mark.parametrize(
         ("record", "expected", "text"),
         [
-            pytest.param(
-                meeting("m1", title="Demo"),
-                Ref("meeting", "m1", "Demo"),
-                "meeting m1 'Demo'",
-                id="meeting-titled",
-            ),
-            pytest.param(meeting("m1"), Ref("meeting", "m1"), "meeting m1", id="meeting-untitled"),
-            pytest.param(
-                contact("c1"),
-                Ref("contact", "c1", "c1@client.test"),
-                "contact c1 (c1@client.test)",
-                id="contact",
-            ),
-            pytest.param(
-                contact("c1", email=None), Ref("contact", "c1"), "contact c1", id="contact-no-email"
-            ),
-            pytest.param(
-                task("t1", title="Call"), Ref("task", "t1", "Call"), "task t1 'Call'", id="task"
-            ),
-            pytest.param(task("t1"), Ref("task", "t1"), "task t1", id="task-untitled"),
-            pytest.param(
-                company("co1", name="Globex"),
-                Ref("company", "co1", "Globex"),
-                "company co1 (Globex)",
-                id="company",
-            ),
-            pytest.param(
-                engagement("ev1", kind="page_view"),
-                Ref("engagement", "ev1", "page_view"),
-                "engagement ev1 (page_view)",
-                id="engagement",
-            ),
-            pytest.param(
-                sequence("s1", name="Outbound"),
-                Ref("sequence", "s1", "Outbound"),
-                "sequence s1 (Outbound)",
-                id="sequence",
-            ),
-            pytest.param(
-                sequence("s1", name=None),
-                Ref("sequence", "s1"),
-                "sequence s1",
-                id="sequence-nameless",
-            ),
-            pytest.param(user("u2"), Ref("user", "u2"), "user u2", id="user-no-detail"),
-            pytest.param(deal("d1"), Ref("deal", "d1"), "deal d1", id="deal"),
-            pytest.param(lead("l1"), Ref("lead", "l1"), "lead l1", id="lead"),
-            pytest.param(email("e1"), Ref("email", "e1"), "email e1", id="email"),
-            pytest.param(call("k1"), Ref("call", "k1"), "call k1", id="call"),
-            pytest.param(note("n1"), Ref("note", "n1"), "note n1", id="note"),
+            *NAMED_RECORDS,
             pytest.param(object(), Ref("object", "?"), "object ?", id="no-id"),
         ],
     )
@@ -290,15 +302,37 @@ class TestRef:
         # Only meetings are private: a task keeps its title.
         assert ctx.ref(task("t1", title="Call")) == Ref("task", "t1", "Call")
 
-    def test_a_subclass_is_named_as_its_record_class(self) -> None:
+    @pytest.mark.parametrize(("record", "expected", "text"), NAMED_RECORDS)
+    def test_a_subclass_is_named_as_its_record_class(
+        self, record: object, expected: Ref, text: str
+    ) -> None:
         """A record of a subclass (a plugin's, say) is named as the class it extends."""
+        plugin = _subclassed(record)
+        assert type(plugin) is not type(record)
+        ref = ctx_of(build()).ref(plugin)
+        assert ref == expected
+        assert format_value(ref) == text
 
-        @attrs.frozen
-        class Lookalike(Contact):
-            pass
+    def test_another_object_is_named_by_its_class(self) -> None:
+        """An object of no record class is named by its own class, with no detail."""
 
-        record = Lookalike(id="c7", email="x@y.test", created_at=NOW)
-        assert ctx_of(build()).ref(record) == Ref("contact", "c7", "x@y.test")
+        class Stub:
+            id = "x1"
+
+        assert ctx_of(build()).ref(Stub()) == Ref("stub", "x1")
+
+    def test_a_private_meeting_of_a_subclass_is_busy(self) -> None:
+        """A meeting of a subclass is private too when a super admin views another user."""
+        ctx = RuleContext(
+            snapshot=build(),
+            now=NOW,
+            user=user("u1", "rep@acme.test"),
+            engagement_kinds=KINDS,
+            private_meetings=True,
+        )
+        ref = ctx.ref(_subclassed(meeting("m1", title="Secret")))
+        assert ref == Ref("meeting", "m1", None, private=True)
+        assert ctx.ref(_subclassed(task("t1", title="Call"))) == Ref("task", "t1", "Call")
 
     def test_a_record_is_named_once_per_context(self) -> None:
         """Naming the same record again gives the same ``Ref``; an equal record that is another

@@ -556,6 +556,9 @@ class TestDealsAndLeads:
         assert has_open_lead(ctx, c) is True
         # The leads a rule has read already give the same check.
         assert no_open_lead(ctx, c, ctx.leads_of("c1")) == no_open_lead(ctx, c)
+        # The leads given are the ones that count: they are not read again.
+        given = no_open_lead(ctx, c, [lead("l3", stage_id="qualified")])
+        assert (given.met, str(given)) == (True, f"{C1} has no open lead")
         closed = ctx_of(build(c, lead("l3", stage_id="qualified")))
         assert has_open_lead(closed, c) is False
         assert check_of(
@@ -665,6 +668,24 @@ class TestEmails:
         assert (found[0].id, found[1].id) == ("r2", "c2")
         assert first_email_from(ctx, [c], at(days=-1) + timedelta(microseconds=1)) is None
         assert first_email_from(ctx, [], None) is None
+
+    def test_first_email_from_ties_by_email_id(self) -> None:
+        """Emails from several contacts sent at the same instant: the first is the one of
+        lowest id, whichever contact sent it."""
+        c, d = contact("c1"), contact("c2", email="c2@client.test")
+        records = (
+            c,
+            d,
+            email("r2", direction="inbound", sent_at=self.SINCE, from_address="c1@client.test"),
+            email("r1", direction="inbound", sent_at=self.SINCE, from_address="c2@client.test"),
+        )
+        found = first_email_from(ctx_of(build(*records)), [c, d], self.SINCE)
+        assert found is not None
+        assert (found[0].id, found[1].id) == ("r1", "c2")
+        check = no_email_from_contacts_since(ctx_of(build(*records)), [c, d], self.SINCE)
+        assert str(check) == (
+            f"contact c2 (c2@client.test) emailed you at {self.S} (email r1), since {self.S}"
+        )
 
     @pytest.mark.parametrize(
         ("sent_at", "expected"),
@@ -830,6 +851,9 @@ class TestEmailedAndEngaged:
             False,
             f"{C1} has not emailed you",
         )
+        # With no email, the check names none and no instant.
+        none = emailed_you(ctx_of(build(c)), c, None)
+        assert (none.values["email"], none.values["at"]) == (None, None)
 
     def test_emailed_your_address(self) -> None:
         """Names your address; a lead as well as a contact."""
@@ -856,6 +880,22 @@ class TestEmailedAndEngaged:
             f"{C1} has not engaged (engagement kinds counted: email_click, email_open, "
             "email_reply, form_submission, meeting_booked, page_view)",
         )
+
+    def test_a_lead_engages_through_its_contact(self) -> None:
+        """A lead's check names its contact; with no engagement, neither event nor instant."""
+        x, ev = lead("l1"), engagement("ev1", kind="page_view", occurred_at=at(days=-1))
+        records = (contact("c1"), x, ev)
+        assert check_of(*records, fn=lambda ctx: engaged(ctx, x, ev)) == (
+            True,
+            f"lead l1 engaged at 2026-11-25T12:00+00:00: engagement ev1 (page_view) of {C1}",
+        )
+        none = engaged(ctx_of(build(*records)), x, None)
+        assert (none.met, str(none)) == (
+            False,
+            f"lead l1 has not engaged: {C1} has no engagement of a counted kind "
+            "(email_click, email_open, email_reply, form_submission, meeting_booked, page_view)",
+        )
+        assert (none.values["event"], none.values["at"]) == (None, None)
 
 
 class TestTaskOpen:
@@ -924,6 +964,11 @@ class TestSenderDomain:
             True,
             f"{C1} is from domain client.test, not yours (acme.test)",
         )
+        assert from_other_domain(None, c, "client.test") is False
+        assert from_other_domain(None, c, "acme.test") is True
+        # An email without a sender address: the contact's address gives the domain.
+        e = email("e1", direction="inbound", from_address=None)
+        assert from_other_domain(e, c, "client.test") is False
 
     def test_when_your_address_has_no_domain(self) -> None:
         """Your address without a domain: any known domain differs, and the text says why."""

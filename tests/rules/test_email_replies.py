@@ -15,6 +15,7 @@ from guided_actions.testing import (
     build,
     contact,
     email,
+    explain_rule,
     run_rule,
     subjects_of,
 )
@@ -260,3 +261,33 @@ class TestEverySubjectIsChecked:
         ]
         actions = run(*(reversed(records) if reverse else records))
         assert subjects_of(actions) == [("contact", "c1")]
+
+
+class TestExplain:
+    def test_explained_at_expires_at_the_lifetime_is_unmet(self) -> None:
+        """At ``expires_at`` the action has expired: its lifetime check says until when."""
+        entry = explain_rule(EmailReplies, build(*BASE), ("contact", "c1"), EXPIRES)
+        assert (entry.status, entry.created_at, entry.expires_at) == ("expired", REPLIED, EXPIRES)
+        assert [(c.id, c.met) for c in entry.checks][-1] == ("within_lifetime", False)
+        assert str(entry.checks[-1]) == (
+            "the action lived 14 days from its creation, until 2026-12-08T12:00+00:00"
+        )
+
+    def test_a_contact_without_a_reply(self) -> None:
+        """Explaining a contact that sent no reply: no window, and the reply check is unmet."""
+        entry = explain_rule(EmailReplies, build(PERSON, YOURS), ("contact", "c1"))
+        assert (entry.status, entry.created_at, entry.expires_at) == ("unmet", None, None)
+        assert [(c.id, c.met, str(c)) for c in entry.checks] == [
+            ("owned_by_you", True, "contact c1 (c1@client.test) is yours"),
+            (
+                "reply_received",
+                False,
+                "contact c1 (c1@client.test) has not replied to an email you sent",
+            ),
+            (
+                "no_email_from_you_after",
+                False,
+                "you emailed contact c1 (c1@client.test) at 2026-11-23T12:00+00:00 (email e1)",
+            ),
+            ("within_lifetime", True, "the action lives 14 days from its creation"),
+        ]

@@ -18,6 +18,7 @@ from guided_actions.testing import (
     contact,
     deal,
     email,
+    explain_rule,
     meeting,
     note,
     run_rule,
@@ -256,3 +257,14 @@ class TestReasons:
         ]
         snap = build(*(reversed(records) if reverse else records))
         assert subjects(snap) == FIRES
+
+
+class TestExplain:
+    def test_explained_at_expires_at_the_lifetime_is_unmet(self) -> None:
+        """At ``expires_at`` the action has expired: its lifetime check says until when."""
+        entry = explain_rule(InitialOutreachNeeded, snapshot(), ("deal", "d1"), EXPIRES)
+        assert (entry.status, entry.created_at, entry.expires_at) == ("expired", CREATED, EXPIRES)
+        assert [(c.id, c.met) for c in entry.checks][-1] == ("within_lifetime", False)
+        assert str(entry.checks[-1]) == (
+            "the action lived 7 days from its creation, until 2026-11-30T12:00+00:00"
+        )

@@ -8,7 +8,17 @@ import pytest
 
 from guided_actions._model.records import Record
 from guided_actions.rules import LeadsAwaitingReply
-from guided_actions.testing import NOW, at, build, contact, email, lead, run_rule, user
+from guided_actions.testing import (
+    NOW,
+    at,
+    build,
+    contact,
+    email,
+    explain_rule,
+    lead,
+    run_rule,
+    user,
+)
 from guided_actions.testing import inbound_email as inbound
 from guided_actions.testing import outbound_email as reply
 
@@ -119,6 +129,14 @@ class TestSender:
         ]
         assert fires(*records) is expected
 
+    def test_contact_not_yet_created(self) -> None:
+        """An email listing a contact created after ``now`` is not from that contact: its lead
+        counts only when the email lists the lead, and the contact is then named by its id."""
+        records = [contact("c1", created_at=at(hours=1)), lead("l1")]
+        assert not fires(*records, inbound(contact_ids=("c1",)))
+        [action] = run_rule(LeadsAwaitingReply, build(*records, inbound(lead_ids=("l1",))), NOW)
+        assert action.reasons[3] == "you have not emailed contact c1 after 2026-11-25T12:00+00:00"
+
     def test_email_from_another_contact_listing_no_lead(self) -> None:
         """An email from another contact is not from this lead."""
         records = [
@@ -215,6 +233,18 @@ class TestLatest:
             lead("l1"),
             inbound("e1", sent_at=at(days=-3)),
             inbound("e2", from_address="c1@acme.test", lead_ids=("l1",)),
+        ]
+        [action] = run_rule(LeadsAwaitingReply, build(*records), NOW)
+        assert action.created_at == at(days=-3)
+
+    def test_an_email_without_sender_takes_the_contacts_domain(self) -> None:
+        """A later email without ``from_address`` from a contact on your domain is not such an
+        email: the earlier one from another domain dates the action."""
+        records = [
+            contact("c1", email="c1@acme.test"),
+            lead("l1"),
+            inbound("e1", sent_at=at(days=-3), lead_ids=("l1",)),
+            inbound("e2", from_address=None, lead_ids=("l1",)),
         ]
         [action] = run_rule(LeadsAwaitingReply, build(*records), NOW)
         assert action.created_at == at(days=-3)
@@ -416,3 +446,65 @@ class TestEverySubjectIsChecked:
             inbound(),
         )
         assert [a.subjects for a in actions_of(*records)] == [(("lead", "l1"),)]
+
+
+def explained(*records: Record, now=NOW) -> tuple:
+    entry = explain_rule(LeadsAwaitingReply, build(*records), "lead:l1", now)
+    checks = [(c["criterion"], c["met"], c["text"]) for c in entry.to_dict()["checks"]]
+    return entry.status, entry.created_at, entry.expires_at, checks
+
+
+class TestExplain:
+    def test_a_lead_that_never_emailed_you(self) -> None:
+        """No email: no window, and the sender is the lead's contact."""
+        assert explained(contact("c1"), lead("l1")) == (
+            "unmet",
+            None,
+            None,
+            [
+                ("lead_open", True, "lead l1 is in open stage new"),
+                (
+                    "emailed_your_address",
+                    False,
+                    "lead l1 has not emailed your address rep@acme.test",
+                ),
+                (
+                    "sender_domain_differs",
+                    True,
+                    "contact c1 (c1@client.test) is from domain client.test, not yours (acme.test)",
+                ),
+                (
+                    "no_email_from_you_after",
+                    True,
+                    "you have not emailed contact c1 (c1@client.test)",
+                ),
+                ("not_reassigned_after", True, "lead l1 has not been reassigned to someone else"),
+                ("within_lifetime", True, "the action lives 14 days from its creation"),
+            ],
+        )
+
+    @pytest.mark.parametrize(
+        ("now", "status", "lifetime"),
+        [
+            (
+                EXPIRES - timedelta(microseconds=US),
+                "active",
+                ("within_lifetime", True, "the action lives 14 days from its creation"),
+            ),
+            (
+                EXPIRES,
+                "expired",
+                (
+                    "within_lifetime",
+                    False,
+                    "the action lived 14 days from its creation, until 2026-12-09T12:00+00:00",
+                ),
+            ),
+        ],
+        ids=["before-expiry", "at-expiry"],
+    )
+    def test_expired_at_the_end_of_its_lifetime(self, now, status, lifetime) -> None:
+        """At ``expires_at`` the lifetime criterion fails and the action has expired."""
+        got = explained(contact("c1"), lead("l1"), inbound(), now=now)
+        assert got[:3] == (status, SENT, EXPIRES)
+        assert got[3][-1] == lifetime

@@ -221,3 +221,14 @@ class TestReasons:
         records: list[Any] = [meeting("m0", start=at(hours=1)), MET]
         actions = run(*(reversed(records) if reverse else records))
         assert subjects_of(actions) == [("meeting", "m1")]
+
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_meeting_followed_up_does_not_stop_the_others(self, reverse: bool) -> None:
+        """A meeting whose follow-ups are all done fails a later criterion; the next one fires."""
+        records: list[Any] = [
+            meeting("m0", start=START, end=END),
+            follow_up("t0", meeting_id="m0", status="completed", completed_at=at(minutes=-10)),
+            MET,
+        ]
+        actions = run(*(reversed(records) if reverse else records))
+        assert subjects_of(actions) == [("meeting", "m1")]

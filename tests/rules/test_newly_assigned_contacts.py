@@ -16,6 +16,7 @@ from guided_actions.testing import (
     contact,
     deal,
     email,
+    explain_rule,
     run_rule,
     subjects_of,
 )
@@ -343,3 +344,15 @@ class TestReasons:
         ]
         actions = run(*(reversed(records) if reverse else records))
         assert subjects_of(actions) == [("contact", "c1")]
+
+
+class TestExplain:
+    def test_explained_at_expires_at_the_lifetime_is_unmet(self) -> None:
+        """At ``expires_at`` the action has expired: its lifetime check says until when."""
+        snap = build(contact("c1", owner_assigned_at=ASSIGNED))
+        entry = explain_rule(NewlyAssignedContacts, snap, ("contact", "c1"), EXPIRES)
+        assert (entry.status, entry.created_at, entry.expires_at) == ("expired", ASSIGNED, EXPIRES)
+        assert [(c.id, c.met) for c in entry.checks][-1] == ("within_lifetime", False)
+        assert str(entry.checks[-1]) == (
+            "the action lived 30 days from its creation, until 2026-12-23T12:00+00:00"
+        )

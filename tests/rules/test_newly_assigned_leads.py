@@ -16,6 +16,7 @@ from guided_actions.testing import (
     call,
     contact,
     email,
+    explain_rule,
     lead,
     meeting,
     note,
@@ -259,3 +260,53 @@ class TestReasons:
         records: list[Any] = [lead("l0", stage_id="working"), new_lead()]
         actions = run(*(reversed(records) if reverse else records))
         assert subjects_of(actions) == [("lead", "l1")]
+
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_lead_with_an_activity_does_not_stop_the_others(self, reverse: bool) -> None:
+        """A lead with an activity of yours fails a later criterion; the next lead still fires."""
+        records: list[Any] = [
+            lead("l0", owner_assigned_at=ASSIGNED),
+            call("k1", started_at=at(days=-1), lead_ids=["l0"]),
+            new_lead(),
+        ]
+        actions = run(*(reversed(records) if reverse else records))
+        assert subjects_of(actions) == [("lead", "l1")]
+
+
+class TestExplain:
+    def test_explained_at_expires_at_the_lifetime_is_unmet(self) -> None:
+        """At ``expires_at`` the action has expired: its lifetime check says until when."""
+        entry = explain_rule(NewlyAssignedLeads, build(PERSON, new_lead()), ("lead", "l1"), EXPIRES)
+        assert (entry.status, entry.created_at, entry.expires_at) == ("expired", ASSIGNED, EXPIRES)
+        assert [(c.id, c.met) for c in entry.checks][-1] == ("within_lifetime", False)
+        assert str(entry.checks[-1]) == (
+            "the action lived 30 days from its creation, until 2026-12-23T12:00+00:00"
+        )
+
+    @pytest.mark.parametrize(
+        ("email_at", "named"),
+        [
+            pytest.param(
+                at(days=-2), "email e1 listing lead l1 at 2026-11-24T12:00+00:00", id="earlier"
+            ),
+            pytest.param(
+                at(days=-1), "call k2 listing lead l1 at 2026-11-25T12:00+00:00", id="same-time"
+            ),
+        ],
+    )
+    def test_the_first_activity_of_yours_is_named(self, email_at: datetime, named: str) -> None:
+        """Of two activities of yours since ``created_at``, the check names the first; at the
+        same instant, by kind (a call before an email), then by id."""
+        snap = build(
+            PERSON,
+            new_lead(),
+            call("k2", started_at=at(days=-1), lead_ids=["l1"]),
+            email("e1", sent_at=email_at, lead_ids=["l1"]),
+        )
+        entry = explain_rule(NewlyAssignedLeads, snap, ("lead", "l1"))
+        assert entry.status == "unmet"
+        assert [(c.id, c.met, str(c)) for c in entry.checks][2] == (
+            "no_activity_of_yours_since",
+            False,
+            f"you logged {named}, since 2026-11-23T12:00+00:00",
+        )

@@ -8,7 +8,7 @@ import pytest
 
 from guided_actions._model.records import Record
 from guided_actions.rules import PrepareNextMeeting
-from guided_actions.testing import NOW, at, build, meeting, run_rule
+from guided_actions.testing import NOW, at, build, explain_rule, meeting, run_rule
 
 START = at(hours=2)
 CREATED = START - timedelta(hours=24)
@@ -213,3 +213,40 @@ class TestReasons:
             "meeting m1 'Demo' stays upcoming until 2026-11-26T14:10+00:00, 10 minutes after its"
             " start",
         )
+
+
+class TestExplain:
+    @pytest.mark.parametrize(
+        ("started", "next_meeting"),
+        [
+            (
+                at(minutes=-5),
+                (
+                    False,
+                    "meeting m2 becomes your next meeting at 2026-11-26T12:05+00:00, once every"
+                    " meeting of yours starting before it is 10 minutes past its start; still"
+                    " upcoming before it: meeting m1",
+                ),
+            ),
+            (
+                at(minutes=-10),
+                (
+                    True,
+                    "meeting m2 is your next meeting: no meeting of yours starting before it is"
+                    " still upcoming (a meeting is upcoming until 10 minutes after its start)",
+                ),
+            ),
+        ],
+        ids=["earlier-still-upcoming", "earlier-past-its-grace"],
+    )
+    def test_an_earlier_meeting_still_upcoming(self, started, next_meeting) -> None:
+        """A meeting that started less than 10 minutes ago is still your next meeting: the later
+        one waits until 10 minutes after that start."""
+        snap = build(meeting("m1", start=started), meeting("m2", start=at(hours=1)))
+        entry = explain_rule(PrepareNextMeeting, snap, "meeting:m2")
+        assert (entry.created_at, entry.expires_at) == (
+            started + timedelta(minutes=10),
+            at(hours=1, minutes=10),
+        )
+        (check,) = [c for c in entry.to_dict()["checks"] if c["criterion"] == "next_meeting"]
+        assert (check["met"], check["text"]) == next_meeting

@@ -12,7 +12,7 @@ from guided_actions import Task
 from guided_actions._model.records import Record
 from guided_actions.errors import InvalidConfigError
 from guided_actions.rules import PriorityTasksDueToday
-from guided_actions.testing import NOW, at, build, run_rule, task, user
+from guided_actions.testing import NOW, at, build, explain_rule, run_rule, task, user
 
 US = timedelta(microseconds=1)
 NEW_YORK = user("u1", "rep@acme.test", timezone="America/New_York")
@@ -289,4 +289,103 @@ class TestReasons:
             "task t1 'Call back' is due at 2026-11-26T10:00-05:00",
             "the day task t1 'Call back' is due, 2026-11-26 (America/New_York), has begun",
             "the day task t1 'Call back' is due, 2026-11-26, ends at 2026-11-27T00:00-05:00",
+        )
+
+    @pytest.mark.parametrize("reverse", [False, True], ids=["failing-first", "failing-last"])
+    def test_a_task_not_due_today_does_not_stop_the_others(self, reverse: bool) -> None:
+        """Tasks due yesterday or tomorrow are skipped; the next task due today still counts."""
+        records = [
+            urgent("t0", due_at=at(days=-1)),
+            urgent("t2", due_at=at(days=1)),
+            urgent("t1"),
+        ]
+        assert subjects(*(reversed(records) if reverse else records)) == [("task", "t1")]
+
+
+def explained(record: Task, now: datetime = NOW) -> tuple[Any, ...]:
+    entry = explain_rule(PriorityTasksDueToday, build(NEW_YORK, record), "task:t1", now)
+    checks = [(c["criterion"], c["met"], c["text"]) for c in entry.to_dict()["checks"]]
+    return entry.status, entry.created_at, entry.expires_at, checks
+
+
+TASK_MET = [
+    ("owned_by_you", True, "task t1 is yours"),
+    ("task_open", True, "task t1 is open (status not_started)"),
+    ("task_high_priority", True, "task t1 has high priority"),
+]
+
+
+class TestExplain:
+    def test_due_tomorrow_is_pending_for_its_own_day(self) -> None:
+        """A task due another day is explained with the window of that local day (21:00 in
+        New York is already the next day in UTC)."""
+        assert explained(urgent(due_at=datetime(2026, 11, 28, 2, tzinfo=UTC))) == (
+            "pending",
+            TODAY_START + timedelta(days=1),
+            TODAY_END + timedelta(days=1),
+            [
+                *TASK_MET,
+                ("task_has_due_date", True, "task t1 is due at 2026-11-27T21:00-05:00"),
+                (
+                    "due_day_begun",
+                    False,
+                    "the day task t1 is due, 2026-11-27 (America/New_York), has not begun:"
+                    " it begins at 2026-11-27T00:00-05:00",
+                ),
+                (
+                    "due_day_not_over",
+                    True,
+                    "the day task t1 is due, 2026-11-27, ends at 2026-11-28T00:00-05:00",
+                ),
+            ],
+        )
+
+    @pytest.mark.parametrize(
+        ("now", "status", "over"),
+        [
+            (
+                TODAY_START - US,
+                "active",
+                ("due_day_not_over", True, "the day task t1 is due, 2026-11-25, ends at"),
+            ),
+            (
+                TODAY_START,
+                "expired",
+                ("due_day_not_over", False, "the day task t1 was due, 2026-11-25, ended at"),
+            ),
+        ],
+        ids=["last-instant", "at-its-end"],
+    )
+    def test_due_yesterday_expired_at_the_end_of_its_day(
+        self, now: datetime, status: str, over: tuple[str, bool, str]
+    ) -> None:
+        """A task due yesterday has expired from the first instant of today."""
+        assert explained(urgent(due_at=at(days=-1)), now) == (
+            status,
+            TODAY_START - timedelta(days=1),
+            TODAY_START,
+            [
+                *TASK_MET,
+                ("task_has_due_date", True, "task t1 is due at 2026-11-25T07:00-05:00"),
+                (
+                    "due_day_begun",
+                    True,
+                    "the day task t1 is due, 2026-11-25 (America/New_York), has begun",
+                ),
+                (over[0], over[1], f"{over[2]} 2026-11-26T00:00-05:00"),
+            ],
+        )
+
+    def test_no_due_date(self) -> None:
+        """Without a due date there is no day: no window, and the day criteria say so."""
+        assert explained(urgent(due_at=None)) == (
+            "unmet",
+            None,
+            None,
+            [
+                *TASK_MET,
+                ("task_has_due_date", False, "task t1 has no due date"),
+                ("due_day_begun", False, "task t1 has no due day to wait for"),
+                ("due_day_not_over", True, "task t1 has no due day that could be over"),
+            ],
         )

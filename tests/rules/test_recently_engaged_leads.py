@@ -10,7 +10,7 @@ import pytest
 
 from guided_actions import Action, Config, Snapshot
 from guided_actions.rules import RecentlyEngagedLeads
-from guided_actions.testing import NOW, at, build, contact, engagement, lead, run_rule
+from guided_actions.testing import NOW, at, build, contact, engagement, explain_rule, lead, run_rule
 from guided_actions.typing import Subject
 
 ENGAGED = at(days=-2)
@@ -226,3 +226,14 @@ class TestReasons:
         ]
         snap = build(*(reversed(records) if reverse else records))
         assert subjects(snap) == FIRES
+
+
+class TestExplain:
+    def test_explained_at_expires_at_the_lifetime_is_unmet(self) -> None:
+        """At ``expires_at`` the action has expired: its lifetime check says until when."""
+        entry = explain_rule(RecentlyEngagedLeads, snapshot(), ("lead", "l1"), EXPIRES)
+        assert (entry.status, entry.created_at, entry.expires_at) == ("expired", ENGAGED, EXPIRES)
+        assert [(c.id, c.met) for c in entry.checks][-1] == ("within_lifetime", False)
+        assert str(entry.checks[-1]) == (
+            "the action lived 7 days from its creation, until 2026-12-01T12:00+00:00"
+        )

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from guided_actions import Action, Config
+from guided_actions.criteria import Ref
 from guided_actions.rules import ReengagedContacts
 from guided_actions.testing import (
     NOW,
@@ -15,6 +16,7 @@ from guided_actions.testing import (
     build,
     contact,
     engagement,
+    explain_rule,
     lead,
     run_rule,
     subjects_of,
@@ -320,3 +322,111 @@ class TestReasons:
         ]
         actions = run(*(reversed(records) if reverse else records))
         assert subjects_of(actions) == [("contact", "c1")]
+
+
+def explained(*records: Any, now: datetime = NOW) -> list[tuple[str, bool, str]]:
+    entry = explain_rule(ReengagedContacts, build(*records), "contact:c1", now)
+    return [(c["criterion"], c["met"], c["text"]) for c in entry.to_dict()["checks"]]
+
+
+YOURS = ("owned_by_you", True, "contact c1 (c1@client.test) is yours")
+NO_OPEN = ("no_open_lead", True, "contact c1 (c1@client.test) has no open lead")
+NO_LEAD = (
+    "latest_lead_disqualified",
+    False,
+    "contact c1 (c1@client.test) has no lead, so none was disqualified",
+)
+DISQUALIFIED_LEAD = (
+    "latest_lead_disqualified",
+    True,
+    "lead l1, the most recent lead of contact c1 (c1@client.test), was disqualified"
+    " (stage disqualified: closed, not won)",
+)
+LIVES = ("within_lifetime", True, "the action lives 30 days from its creation")
+
+
+class TestExplain:
+    def test_no_lead_but_engaged(self) -> None:
+        """With no lead, the engagement criterion says whether the contact engaged at all."""
+        assert explained(contact("c1"), engagement("ev1", occurred_at=ENGAGED)) == [
+            YOURS,
+            NO_OPEN,
+            NO_LEAD,
+            (
+                "engaged_after_disqualification",
+                True,
+                "contact c1 (c1@client.test) engaged at 2026-11-24T12:00+00:00 (engagement ev1"
+                " (email_open)), with no lead to have been disqualified",
+            ),
+            LIVES,
+        ]
+
+    def test_no_lead_and_never_engaged(self) -> None:
+        """Nothing to name: the check carries no engagement, no lead, no stage, no date."""
+        entry = explain_rule(ReengagedContacts, build(contact("c1")), "contact:c1")
+        assert entry.checks[3].values == {
+            "contact": Ref("contact", "c1", "c1@client.test"),
+            "at": None,
+            "engagement": None,
+            "lead": None,
+            "stage": None,
+            "since": None,
+        }
+        assert explained(contact("c1")) == [
+            YOURS,
+            NO_OPEN,
+            NO_LEAD,
+            (
+                "engaged_after_disqualification",
+                False,
+                "contact c1 (c1@client.test) has not engaged, and has no lead to have been"
+                " disqualified",
+            ),
+            LIVES,
+        ]
+
+    def test_disqualified_but_not_engaged_since(self) -> None:
+        """An engagement before the disqualification: not engaged after it, no window."""
+        entry = explain_rule(
+            ReengagedContacts,
+            build(contact("c1"), dropped(), engagement("ev0", occurred_at=at(days=-15))),
+            "contact:c1",
+        )
+        assert (entry.status, entry.created_at, entry.expires_at) == ("unmet", None, None)
+        assert (entry.checks[3].values["at"], entry.checks[3].values["engagement"]) == (None, None)
+        assert explained(contact("c1"), dropped(), engagement("ev0", occurred_at=at(days=-15))) == [
+            YOURS,
+            NO_OPEN,
+            DISQUALIFIED_LEAD,
+            (
+                "engaged_after_disqualification",
+                False,
+                "contact c1 (c1@client.test) has not engaged after lead l1 entered stage"
+                " disqualified at 2026-11-16T12:00+00:00",
+            ),
+            LIVES,
+        ]
+
+    @pytest.mark.parametrize(
+        ("now", "status", "lifetime"),
+        [
+            (EXPIRES - ONE_US, "active", LIVES),
+            (
+                EXPIRES,
+                "expired",
+                (
+                    "within_lifetime",
+                    False,
+                    "the action lived 30 days from its creation, until 2026-12-24T12:00+00:00",
+                ),
+            ),
+        ],
+        ids=["before-expiry", "at-expiry"],
+    )
+    def test_expired_at_the_end_of_its_lifetime(
+        self, now: datetime, status: str, lifetime: tuple[str, bool, str]
+    ) -> None:
+        """At ``expires_at`` the lifetime criterion fails and the action has expired."""
+        entry = explain_rule(ReengagedContacts, build(*BASE), "contact:c1", now)
+        assert (entry.status, entry.created_at, entry.expires_at) == (status, ENGAGED, EXPIRES)
+        assert explained(*BASE, now=now)[-1] == lifetime

@@ -10,7 +10,7 @@ import pytest
 from guided_actions import Deal
 from guided_actions._model.records import Record
 from guided_actions.rules import ReplyToEmail
-from guided_actions.testing import NOW, at, build, contact, deal, email, run_rule
+from guided_actions.testing import NOW, at, build, contact, deal, email, explain_rule, run_rule
 from guided_actions.testing import inbound_email as inbound
 from guided_actions.testing import outbound_email as answer
 
@@ -268,3 +268,34 @@ class TestReasons:
         ]
         actions = run_rule(ReplyToEmail, build(*(reversed(records) if reverse else records)), NOW)
         assert [a.subjects for a in actions] == [(("contact", "c1"),)]
+
+
+class TestExplain:
+    def test_explained_at_expires_at_the_lifetime_is_unmet(self) -> None:
+        """At ``expires_at`` the action has expired: its lifetime check says until when."""
+        snap = build(contact("c1"), deal("d1", contact_ids=("c1",)), inbound(sent_at=SENT))
+        entry = explain_rule(ReplyToEmail, snap, ("contact", "c1"), EXPIRES)
+        assert (entry.status, entry.created_at, entry.expires_at) == ("expired", SENT, EXPIRES)
+        assert [(c.id, c.met) for c in entry.checks][-1] == ("within_lifetime", False)
+        assert str(entry.checks[-1]) == (
+            "the action lived 7 days from its creation, until 2026-12-02T12:00+00:00"
+        )
+
+    def test_a_contact_on_no_open_deal_of_yours_names_the_deals_listing_it(self) -> None:
+        """Explaining a contact listed only on someone else's deal: the deals listing it."""
+        snap = build(contact("c1"), deal("d1", owner_id="u2", contact_ids=("c1",)), inbound())
+        entry = explain_rule(ReplyToEmail, snap, ("contact", "c1"))
+        assert (entry.status, entry.created_at) == ("unmet", SENT)
+        assert [(c.id, c.met, str(c)) for c in entry.checks[:2]] == [
+            (
+                "on_open_deal_of_yours",
+                False,
+                "contact c1 (c1@client.test) is on no open deal of yours"
+                " (deals listing it: deal d1)",
+            ),
+            (
+                "emailed_you",
+                True,
+                "contact c1 (c1@client.test) emailed you at 2026-11-25T12:00+00:00 (email e1)",
+            ),
+        ]

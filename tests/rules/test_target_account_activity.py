@@ -10,7 +10,16 @@ import pytest
 
 from guided_actions import Action, Config, Snapshot
 from guided_actions.rules import TargetAccountActivity
-from guided_actions.testing import NOW, at, build, company, contact, engagement, run_rule
+from guided_actions.testing import (
+    NOW,
+    at,
+    build,
+    company,
+    contact,
+    engagement,
+    explain_rule,
+    run_rule,
+)
 from guided_actions.typing import Subject
 
 ENGAGED = at(days=-2)
@@ -272,3 +281,50 @@ class TestReasons:
         ]
         snap = build(*(reversed(records) if reverse else records))
         assert subjects(snap) == FIRES
+
+
+class TestExplain:
+    def test_explained_at_expires_at_the_lifetime_is_unmet(self) -> None:
+        """At ``expires_at`` the action has expired: its lifetime check says until when."""
+        entry = explain_rule(TargetAccountActivity, snapshot(), ("contact", "c1"), EXPIRES)
+        assert (entry.status, entry.created_at, entry.expires_at) == ("expired", ENGAGED, EXPIRES)
+        assert [(c.id, c.met) for c in entry.checks][-1] == ("within_lifetime", False)
+        assert str(entry.checks[-1]) == (
+            "the action lived 7 days from its creation, until 2026-12-01T12:00+00:00"
+        )
+
+    @pytest.mark.parametrize(
+        ("fields", "text"),
+        [
+            pytest.param(
+                {"contact_owner": "u2"},
+                "contact c1 (c1@client.test) is at no target account of yours: you own neither"
+                " it (owner: u2) nor its target accounts (company co1)",
+                id="someone-elses",
+            ),
+            pytest.param(
+                {"contact_owner": None},
+                "contact c1 (c1@client.test) is at no target account of yours: it has no owner,"
+                " and you own none of its target accounts (company co1)",
+                id="no-owner",
+            ),
+            pytest.param(
+                {"target": False},
+                "contact c1 (c1@client.test) is at no target account",
+                id="no-target-account",
+            ),
+            pytest.param(
+                {"contact_owner": None, "target": False},
+                "contact c1 (c1@client.test) is at no target account",
+                id="no-owner-no-target-account",
+            ),
+        ],
+    )
+    def test_why_the_contact_is_at_no_target_account_of_yours(
+        self, fields: dict[str, Any], text: str
+    ) -> None:
+        """The unmet check says which is missing: a target account, or your ownership."""
+        entry = explain_rule(TargetAccountActivity, snapshot(**fields), ("contact", "c1"))
+        assert (entry.status, entry.created_at, entry.expires_at) == ("unmet", ENGAGED, EXPIRES)
+        check = entry.checks[0]
+        assert (check.id, check.met, str(check)) == ("at_target_account_of_yours", False, text)

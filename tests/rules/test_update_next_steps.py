@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from guided_actions import Action, Snapshot
+from guided_actions.criteria import Ref
 from guided_actions.rules import UpdateNextSteps
 from guided_actions.testing import (
     NOW,
@@ -18,6 +19,7 @@ from guided_actions.testing import (
     contact,
     deal,
     email,
+    explain_rule,
     meeting,
     note,
     run_rule,
@@ -341,6 +343,15 @@ class TestLatestActivity:
         records = (the_note(ENDED, "x1"), email("x1", sent_at=ENDED, deal_ids=("d1",)))
         assert subjects(snapshot(*records)) == FIRES
 
+    def test_an_activity_exactly_24_hours_old_is_the_latest_old_enough(self) -> None:
+        """Of the activities old enough, the one that ended exactly 24 hours ago is the latest."""
+        snap = snapshot(
+            the_note(at(days=-3), "n0"), the_note(NOW - DAY, "n1"), the_note(at(hours=-2), "n2")
+        )
+        [action] = run(snap)
+        assert action.created_at == NOW
+        assert action.reasons[2] == "note n1 listing deal d1 ended at 2026-11-25T12:00+00:00"
+
 
 class TestEverySubjectIsChecked:
     def test_a_recent_activity_does_not_hide_an_older_one(self) -> None:
@@ -361,3 +372,105 @@ class TestEverySubjectIsChecked:
         ]
         snap = build(*(reversed(records) if reverse else records))
         assert subjects(snap) == FIRES
+
+
+def explained(snap: Snapshot, now: datetime = NOW) -> tuple[Any, ...]:
+    entry = explain_rule(UpdateNextSteps, snap, "deal:d1", now)
+    checks = [(c["criterion"], c["met"], c["text"]) for c in entry.to_dict()["checks"]]
+    return entry.status, entry.created_at, checks[2:]
+
+
+class TestExplain:
+    @pytest.mark.parametrize(
+        ("updated", "text"),
+        [
+            (
+                None,
+                "the next step of deal d1 has never been updated, and no activity listing it has"
+                " ended",
+            ),
+            (
+                at(days=-1),
+                "no activity listing deal d1 has ended since its next step was updated at"
+                " 2026-11-25T12:00+00:00",
+            ),
+        ],
+        ids=["never-updated", "updated"],
+    )
+    def test_no_activity(self, updated: datetime | None, text: str) -> None:
+        """Nothing ended: no window, nothing to wait after, and the next step is not out of
+        date."""
+        entry = explain_rule(UpdateNextSteps, snapshot(next_step_updated_at=updated), "deal:d1")
+        assert entry.checks[2].values == {"deal": Ref("deal", "d1"), "activity": None, "end": None}
+        assert entry.checks[3].values["activity"] is None
+        assert explained(snapshot(next_step_updated_at=updated)) == (
+            "unmet",
+            None,
+            [
+                ("activity_ended", False, "no activity listing deal d1 has ended yet"),
+                ("next_step_not_updated_since", True, text),
+                ("activity_ended_more_than", False, "no activity has ended to wait 1 day after"),
+            ],
+        )
+
+    @pytest.mark.parametrize(
+        "updated", [at(days=-2), at(days=-3)], ids=["after-the-old-one", "at-its-end"]
+    )
+    def test_pending_on_the_first_activity_after_the_update(self, updated: datetime) -> None:
+        """An old activity the next step was updated at or after does not count: the action
+        waits for the recent one."""
+        snap = snapshot(
+            the_note(at(days=-3), "n1"),
+            the_note(at(hours=-2), "n2"),
+            next_step_updated_at=updated,
+        )
+        status, created, checks = explained(snap)
+        assert (status, created) == ("pending", at(hours=22))
+        assert checks[0] == (
+            "activity_ended",
+            True,
+            "note n2 listing deal d1 ended at 2026-11-26T10:00+00:00",
+        )
+
+    def test_pending_on_the_first_of_two_recent_activities(self) -> None:
+        """Neither is old enough yet: the first to become so dates the action."""
+        snap = snapshot(the_note(at(hours=-5), "n1"), the_note(at(hours=-2), "n2"))
+        status, created, checks = explained(snap)
+        assert (status, created) == ("pending", at(hours=19))
+        assert checks[0][2] == "note n1 listing deal d1 ended at 2026-11-26T07:00+00:00"
+
+    @pytest.mark.parametrize(
+        ("now", "expected"),
+        [
+            (NOW - US, ("unmet", None)),
+            (NOW, ("pending", NOW + DAY)),
+        ],
+        ids=["before-its-end", "at-its-end"],
+    )
+    def test_an_activity_ending_at_now_has_ended(
+        self, now: datetime, expected: tuple[str, datetime | None]
+    ) -> None:
+        status, created, _checks = explained(snapshot(the_note(NOW)), now)
+        assert (status, created) == expected
+
+    def test_updated_after_every_activity_names_the_latest(self) -> None:
+        """The next step was updated since: the explanation names the latest activity."""
+        snap = snapshot(the_note(at(days=-3)), next_step_updated_at=at(days=-1))
+        assert explained(snap) == (
+            "unmet",
+            at(days=-2),
+            [
+                ("activity_ended", True, "note n1 listing deal d1 ended at 2026-11-23T12:00+00:00"),
+                (
+                    "next_step_not_updated_since",
+                    False,
+                    "the next step of deal d1 was updated at 2026-11-25T12:00+00:00, since note"
+                    " n1 ended at 2026-11-23T12:00+00:00",
+                ),
+                (
+                    "activity_ended_more_than",
+                    True,
+                    "note n1 ended more than 1 day ago, at 2026-11-23T12:00+00:00",
+                ),
+            ],
+        )

@@ -146,26 +146,15 @@ _NAMED: dict[type, tuple[str, Callable[[Any], str | None]]] = {
 }
 
 
-def _ref_of(record: object, private_meetings: bool) -> Ref:
-    """:meth:`RuleContext.ref` for any object, subclasses of the record classes included."""
-    rid = str(getattr(record, "id", "?"))
-    if isinstance(record, Meeting):
-        if private_meetings:
-            return Ref("meeting", rid, private=True)
-        return Ref("meeting", rid, record.title)
-    if isinstance(record, Contact):
-        return Ref("contact", rid, record.email)
-    if isinstance(record, Task):
-        return Ref("task", rid, record.title)
-    if isinstance(record, Company):
-        return Ref("company", rid, record.name)
-    if isinstance(record, EngagementEvent):
-        return Ref("engagement", rid, record.kind)
-    if isinstance(record, Sequence):
-        return Ref("sequence", rid, record.name)
-    if isinstance(record, User):
-        return Ref("user", rid)
-    return Ref(type(record).__name__.lower(), rid)
+def _naming(cls: type) -> tuple[str, Callable[[Any], str | None]]:
+    """How :meth:`RuleContext.ref` names an object of ``cls``: as the first record class of its
+    MRO (a subclass, a plugin's say, as the class it extends); any other object by its class
+    name, with no detail."""
+    for base in cls.__mro__:
+        named = _NAMED.get(base)
+        if named is not None:
+            return named
+    return (cls.__name__.lower(), lambda r: None)
 
 
 @attrs.frozen(kw_only=True)
@@ -452,13 +441,12 @@ class RuleContext:
         known = self._refs.get(id(record))
         if known is not None and known[0] is record:
             return known[1]
-        named = _NAMED.get(type(record))
-        if named is None:
-            ref = _ref_of(record, self.private_meetings)
-        elif named[0] == "meeting" and self.private_meetings:
-            ref = Ref("meeting", str(getattr(record, "id", "?")), private=True)
+        kind, detail = _naming(type(record))
+        rid = str(getattr(record, "id", "?"))
+        if kind == "meeting" and self.private_meetings:
+            ref = Ref(kind, rid, private=True)
         else:
-            ref = Ref(named[0], str(getattr(record, "id", "?")), named[1](record))
+            ref = Ref(kind, rid, detail(record))
         self._refs[id(record)] = (record, ref)
         return ref
 

@@ -88,14 +88,10 @@ class BuyerFollowUp(Rule):
                 for e in _sent_about(ctx, deal, contacts)
                 if e.opened_at is not None and e.opened_at <= ctx.now
             ]
-            last_heard = max(
-                (e.sent_at for c in contacts for e in ctx.emails_received_from(c)), default=None
-            )
-            # The latest opened email no contact of the deal wrote back to (at or after it was
-            # sent); when a contact wrote after each, the latest opened one, so that the
-            # explanation names the reply.
-            unanswered = [e for e in opened if last_heard is None or last_heard < e.sent_at]
-            chosen = latest_email(unanswered) or latest_email(opened)
+            # The latest opened email: if any opened email has had no reply from a contact of
+            # the deal since it was sent, the latest has had none either; when it has had one,
+            # the explanation names the reply.
+            chosen = latest_email(opened)
             created = chosen.sent_at + self.wait if chosen is not None else None
             expires = created + self.lifetime if created is not None else None
             if not ctx.wants(created, expires):

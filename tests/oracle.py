@@ -5,6 +5,7 @@ scans every record of the snapshot (no indexes), and applies SPEC §3's time con
 terms literally. The result is ungrouped: one tuple per subject,
 ``(rule id, subject kind, subject id, created_at, expires_at)``, only for actions active at
 ``now`` (``created_at <= now < expires_at``, criteria hold, no expiry condition holds).
+:func:`oracle_associations` gives an action's ``(contact_ids, company_ids)`` per SPEC §6 and §11.
 
 Where the specification can be read two ways, a comment starting with ``Reading:`` says which
 reading this oracle takes.
@@ -601,3 +602,36 @@ def oracle_actions(
     for rule_id in rules if rules is not None else RULES:
         RULES[rule_id](world, out)
     return out
+
+
+Associations = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+def oracle_associations(snapshot: Any, now: datetime, kind: str, rid: str) -> Associations:
+    """``(contact_ids, company_ids)`` of an action about ``(kind, rid)``, each sorted (SPEC §6),
+    as of ``now``: a contact created after ``now`` appears in no action's associations, nor do
+    the companies reached only through it (SPEC §11). No frozen associations (no issued action)."""
+    contacts_now = {c.id: c for c in snapshot.records("contacts") if c.created_at <= now}
+    record = next((r for r in snapshot.records(f"{kind}s") if r.id == rid), None)
+    assert record is not None, (kind, rid)
+    contact_ids: set[str] = set()
+    company_ids: set[str] = set()
+
+    def with_their_companies(ids: Iterable[str]) -> None:
+        for cid in ids:
+            if cid in contacts_now:
+                contact_ids.add(cid)
+                company_ids.update(contacts_now[cid].company_ids)
+
+    if kind == "contact":
+        with_their_companies([rid])
+    elif kind == "lead":
+        with_their_companies([record.contact_id])
+    elif kind == "task":
+        # Reading: a task's contacts are its own contact_ids, not its meeting's.
+        with_their_companies(record.contact_ids)
+    else:
+        # A deal, a meeting or a call: its own contacts that exist, and its own companies.
+        contact_ids.update(cid for cid in record.contact_ids if cid in contacts_now)
+        company_ids.update(record.company_ids)
+    return tuple(sorted(contact_ids)), tuple(sorted(company_ids))

@@ -30,24 +30,34 @@ from guided_actions.testing import (
     task,
     user,
 )
-from oracle import ALL_KINDS, OracleAction, oracle_actions
+from oracle import ALL_KINDS, Associations, OracleAction, oracle_actions, oracle_associations
 from strategies import ENGAGEMENT_KINDS, snapshots
 
 UNGROUPED = {rule.id: False for rule in BUILTIN_RULES}
+
+
+def engine_run(
+    snapshot: Snapshot, now: datetime, user_id: str, kinds: Iterable[str] = ALL_KINDS
+) -> dict[OracleAction, Associations]:
+    """The engine's actions, ungrouped, as oracle tuples, with their associations."""
+    config = Config(grouping=UNGROUPED, engagement_kinds=frozenset(kinds))
+    result = evaluate(snapshot, now, user_id, config=config, strict=True)
+    out: dict[OracleAction, Associations] = {}
+    for action in result:
+        assert len(action.subjects) == 1, action
+        ((kind, rid),) = action.subjects
+        out[(action.rule, kind, rid, action.created_at, action.expires_at)] = (
+            action.contact_ids,
+            action.company_ids,
+        )
+    return out
 
 
 def engine_actions(
     snapshot: Snapshot, now: datetime, user_id: str, kinds: Iterable[str] = ALL_KINDS
 ) -> set[OracleAction]:
     """The engine's actions, ungrouped, as oracle tuples."""
-    config = Config(grouping=UNGROUPED, engagement_kinds=frozenset(kinds))
-    result = evaluate(snapshot, now, user_id, config=config, strict=True)
-    out: set[OracleAction] = set()
-    for action in result:
-        assert len(action.subjects) == 1, action
-        ((kind, rid),) = action.subjects
-        out.add((action.rule, kind, rid, action.created_at, action.expires_at))
-    return out
+    return set(engine_run(snapshot, now, user_id, kinds))
 
 
 def difference(engine: set[OracleAction], oracle: set[OracleAction]) -> str:
@@ -66,9 +76,13 @@ def difference(engine: set[OracleAction], oracle: set[OracleAction]) -> str:
 def assert_agree(
     snapshot: Snapshot, now: datetime, user_id: str, kinds: Iterable[str] = ALL_KINDS
 ) -> set[OracleAction]:
-    engine = engine_actions(snapshot, now, user_id, kinds)
+    run = engine_run(snapshot, now, user_id, kinds)
+    engine = set(run)
     oracle = oracle_actions(snapshot, now, user_id, engagement_kinds=kinds)
     assert engine == oracle, difference(engine, oracle)
+    for action, associations in run.items():
+        rule, kind, rid = action[:3]
+        assert associations == oracle_associations(snapshot, now, kind, rid), (rule, kind, rid)
     return engine
 
 

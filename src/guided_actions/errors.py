@@ -18,7 +18,7 @@ also subclasses the built-in exception a caller would naturally catch::
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -54,22 +54,70 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = self.kind
+        # Every part is bounded, whatever the input held: a line stays short however long the
+        # id, the key or the value, and printing a problem never raises.
+        where = clip(str(self.kind), _MAX_MESSAGE)
         if self.record_id is not None:
-            where += f" {self.record_id!r}"
+            where += f" {short_repr(self.record_id)}"
         if self.field is not None:
-            where += f", field {self.field!r}"
-        return f"{where}: {self.message} (got {short_repr(self.value)})"
+            where += f", field {short_repr(self.field)}"
+        message = clip(str(self.message), _MAX_MESSAGE)
+        return f"{where}: {message} (got {short_repr(self.value)})"
 
 
-_REPR = reprlib.Repr()  # keyword arguments arrive only in Python 3.12
+#: The most problems an error's text lists; the rest are counted (``.problems`` keeps them all).
+MAX_LISTED_PROBLEMS = 20
+#: The longest message text a problem prints (the messages the library writes are shorter).
+_MAX_MESSAGE = 300
+#: Integers of more bits than this are described by their size, never converted to digits:
+#: converting a huge integer to text raises ``ValueError`` (beyond 4,300 digits) or takes
+#: quadratic time, and only about 40 of its digits would be shown anyway.
+_MAX_INT_BITS = 256
+
+
+class _ShortRepr(reprlib.Repr):
+    """``reprlib.Repr`` that never raises: a huge integer is described by its size, and a value
+    whose ``repr`` fails is named by its type."""
+
+    def repr1(self, x: Any, level: int) -> str:
+        try:
+            return super().repr1(x, level)
+        except Exception:  # a __repr__ that raises, whatever it raises
+            return f"<{clip(type(x).__name__, 40)} object>"
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > _MAX_INT_BITS:
+            return f"<integer of about {integer_digits(x):,} digits>"
+        return super().repr_int(x, level)
+
+
+_REPR = _ShortRepr()  # keyword arguments arrive only in Python 3.12
 _REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict = 3, 60, 60, 5, 5
+_REPR.maxlong = 40
+
+
+def integer_digits(value: int) -> int:
+    """The number of decimal digits of ``value``, from its size in bits (exact or one more)."""
+    return int(abs(value).bit_length() * 0.30102999566398120) + 1
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, the cut marked with ``…``."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def short_repr(value: object, limit: int = 80) -> str:
-    """A bounded repr for messages: a huge or deeply nested input stays short and printable."""
-    text = _REPR.repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """A bounded repr for messages: a huge or deeply nested input stays short and printable, and
+    any value gives a text (a huge integer, an object whose ``repr`` raises)."""
+    return clip(_REPR.repr(value), limit)
+
+
+def problem_lines(problems: Sequence[Problem], limit: int = MAX_LISTED_PROBLEMS) -> list[str]:
+    """One ``  - …`` line per problem, at most ``limit`` of them, then ``  ... and N more``."""
+    lines = [f"  - {p}" for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"  ... and {len(problems) - limit} more")
+    return lines
 
 
 def _rebuild(cls: type[GuidedActionsError], args: tuple[object, ...]) -> GuidedActionsError:
@@ -95,14 +143,16 @@ class GuidedActionsError(Exception):
 class InvalidSnapshotError(GuidedActionsError, ValueError):
     """The input does not describe a valid snapshot.
 
-    ``problems`` lists every problem found, not just the first; ``str()`` prints them all.
+    ``problems`` lists every problem found, not just the first; ``str()`` prints the first
+    :data:`MAX_LISTED_PROBLEMS` and counts the rest, so that the text of an error grows with the
+    input, never with the number of its problems times their size.
     """
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         count = len(self.problems)
         head = f"invalid snapshot: {count} problem{'s' if count != 1 else ''}"
-        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+        super().__init__("\n".join([head, *problem_lines(self.problems)]))
 
 
 class InvalidRecordError(InvalidSnapshotError):
@@ -119,7 +169,9 @@ class UnknownUserError(GuidedActionsError, LookupError):
     def __init__(self, user_id: str, role: str = "user") -> None:
         self.user_id = user_id
         self.role = role
-        super().__init__(f"unknown {role} {user_id!r}: no user with that id in the snapshot")
+        super().__init__(
+            f"unknown {role} {short_repr(user_id)}: no user with that id in the snapshot"
+        )
 
 
 class ViewerPermissionError(GuidedActionsError, PermissionError):
@@ -129,7 +181,8 @@ class ViewerPermissionError(GuidedActionsError, PermissionError):
         self.viewer_id = viewer_id
         self.user_id = user_id
         super().__init__(
-            f"user {viewer_id!r} may not view the workspace of user {user_id!r}: "
+            f"user {short_repr(viewer_id)} may not view the workspace of user "
+            f"{short_repr(user_id)}: "
             "only the user themself or a super admin may"
         )
 
@@ -145,8 +198,8 @@ class RuleError(GuidedActionsError):
         self.rule_id = rule_id
         self.plugin = plugin
         self.message = message
-        origin = f" (plugin {plugin!r})" if plugin else ""
-        super().__init__(f"rule {rule_id!r}{origin}: {message}")
+        origin = f" (plugin {short_repr(plugin)})" if plugin else ""
+        super().__init__(f"rule {short_repr(rule_id)}{origin}: {message}")
 
 
 class PluginError(GuidedActionsError):
@@ -155,7 +208,7 @@ class PluginError(GuidedActionsError):
     def __init__(self, plugin: str, message: str) -> None:
         self.plugin = plugin
         self.message = message
-        super().__init__(f"plugin {plugin!r}: {message}")
+        super().__init__(f"plugin {short_repr(plugin)}: {message}")
 
 
 class PluginConflictError(PluginError):
@@ -167,7 +220,8 @@ class PluginConflictError(PluginError):
         first, second = plugins
         GuidedActionsError.__init__(
             self,
-            f"plugins {first!r} and {second!r} both provide a rule with id {rule_id!r}: "
+            f"plugins {short_repr(first)} and {short_repr(second)} both provide a rule with id "
+            f"{short_repr(rule_id)}: "
             "uninstall one, or disable one plugin's rule",
         )
         self.plugin = second
@@ -180,4 +234,4 @@ class UnknownRecordError(GuidedActionsError, LookupError):
     def __init__(self, kind: str, record_id: str) -> None:
         self.kind = kind
         self.record_id = record_id
-        super().__init__(f"unknown {kind} {record_id!r}: no such record in the snapshot")
+        super().__init__(f"unknown {kind} {short_repr(record_id)}: no such record in the snapshot")

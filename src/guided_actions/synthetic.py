@@ -16,6 +16,8 @@ from typing import Any
 from guided_actions._model.document import SCHEMA
 from guided_actions._model.kinds import NAMES
 from guided_actions._model.time import is_aware, utc_iso
+from guided_actions._model.validation import MAX_YEAR, MIN_YEAR
+from guided_actions.errors import short_repr
 
 __all__ = ["generate", "iter_generate"]
 
@@ -83,12 +85,31 @@ class _Clock:
 def iter_generate(
     *, users: int, contacts_per_user: int, seed: int = 0, now: datetime
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """The records of :func:`generate` as ``(list key, record)`` pairs, a user's book at a time."""
+    """The records of :func:`generate` as ``(list key, record)`` pairs, a user's book at a time.
+
+    The arguments are checked at the call, before the first record: ``now`` must be
+    timezone-aware and lie within years ``MIN_YEAR + 1`` to ``MAX_YEAR - 1`` in UTC, so that
+    every instant generated around it (months before, days after) is one a snapshot accepts.
+    """
     if not isinstance(now, datetime) or not is_aware(now):
-        raise ValueError(f"now must be a timezone-aware datetime, got {now!r}")
+        raise ValueError(f"now must be a timezone-aware datetime, got {short_repr(now)}")
     if users < 1 or contacts_per_user < 0:
         raise ValueError("users must be at least 1 and contacts_per_user at least 0")
-    now = now.astimezone(UTC)
+    try:
+        year = now.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    if not MIN_YEAR + 1 <= year <= MAX_YEAR - 1:
+        raise ValueError(
+            f"now {now.isoformat()} is out of range for a synthetic CRM: it must lie within years "
+            f"{MIN_YEAR + 1} to {MAX_YEAR - 1} in UTC"
+        )
+    return _records(users, contacts_per_user, seed, now.astimezone(UTC))
+
+
+def _records(
+    users: int, contacts_per_user: int, seed: int, now: datetime
+) -> Iterator[tuple[str, dict[str, Any]]]:
     rng = random.Random(seed)
     clock = _Clock(rng, now)
     days = timedelta(days=1)

@@ -191,3 +191,64 @@ class TestRulesArgument:
         """Something that is not a rule in rules= raises TypeError."""
         with pytest.raises(TypeError):
             evaluate(SNAP, NOW, "u1", rules=[object()])  # type: ignore[list-item]
+
+
+#: The longest duration a setting may hold: 36,525 days (100 years).
+LONGEST = timedelta(days=36_525)
+TOO_LONG = [LONGEST + timedelta(microseconds=1), timedelta(days=40_000), timedelta.max]
+
+
+class TestDurationBounds:
+    """Every duration of a Config, and every rule threshold, is at most 36,525 days: refused
+    beyond with a message naming the setting and the bound, accepted up to it."""
+
+    @pytest.mark.parametrize("value", TOO_LONG, ids=["one_microsecond_more", "40000d", "max"])
+    def test_feed_window_too_long(self, value: timedelta) -> None:
+        """Config(feed_window=timedelta.max) is refused, clearly."""
+        with pytest.raises(InvalidConfigError, match="feed_window") as info:
+            Config(feed_window=value)
+        assert "at most 36525 days" in str(info.value)
+        assert isinstance(info.value, ValueError)
+
+    @pytest.mark.parametrize("value", TOO_LONG, ids=["one_microsecond_more", "40000d", "max"])
+    def test_threshold_too_long(self, value: timedelta) -> None:
+        """A threshold override beyond the bound is refused when the Config is made, naming the
+        rule and the threshold."""
+        with pytest.raises(InvalidConfigError) as info:
+            Config(thresholds={"email_replies": {"lifetime": value}})
+        message = str(info.value)
+        assert "'email_replies'" in message
+        assert "'lifetime'" in message
+        assert "at most 36525 days" in message
+
+    @pytest.mark.parametrize("value", [timedelta(0), timedelta(microseconds=-1), 7, None])
+    def test_threshold_not_positive_when_made(self, value: object) -> None:
+        """A threshold that is not a positive timedelta is refused when the Config is made."""
+        with pytest.raises(InvalidConfigError, match="'lifetime'"):
+            Config(thresholds={"email_replies": {"lifetime": value}})  # type: ignore[dict-item]
+
+    def test_the_longest_is_accepted(self) -> None:
+        """The bound itself, and the shortest positive duration, are accepted and evaluated."""
+        for value in (LONGEST, timedelta(microseconds=1)):
+            config = Config(thresholds={"windowed": {"lifetime": value}}, feed_window=value)
+            assert config.feed_window == value
+            result = run(config)
+            assert result.errors == ()
+            assert len(result) == (1 if value == LONGEST else 0)
+
+    def test_a_rule_threshold_too_long(self) -> None:
+        """A rule built with a threshold beyond the bound is refused (threshold() validates)."""
+        with pytest.raises(ValueError, match="'lifetime' must be at most 36525 days"):
+            Windowed(lifetime=LONGEST + timedelta(microseconds=1))
+        assert Windowed(lifetime=LONGEST).lifetime == LONGEST
+
+    def test_builtin_thresholds_at_the_bound(self) -> None:
+        """Every built-in threshold set to the bound: evaluation runs without a failure."""
+        thresholds = {
+            cls.id: dict.fromkeys(cls().thresholds(), LONGEST)
+            for cls in BUILTIN_RULES
+            if cls().thresholds()
+        }
+        snap = build(deal("d1", created_at=at(days=-8)), contact("c1"))
+        result = evaluate(snap, NOW, "u1", config=Config(thresholds=thresholds))
+        assert result.errors == ()

@@ -106,6 +106,32 @@ class TestPendingAndExpired:
         earlier = NOW - timedelta(microseconds=1)
         assert explain_rule(LogCallOutcomes, snap, "call:k1", earlier).status == "pending"
 
+    @pytest.mark.parametrize(
+        ("delay", "status"),
+        [(7 * DAY, "expired"), (8 * DAY, "expired"), (7 * DAY - HOUR, "pending")],
+    )
+    def test_a_window_that_closes_before_it_opens_is_expired(
+        self, delay: timedelta, status: str
+    ) -> None:
+        """Thresholds can make a window that closes before it opens (a delay of at least the
+        window): that action never appears, so explain says expired, not pending; a window
+        that opens first is pending."""
+        snap = build(call("k1", started_at=NOW - 6 * DAY))
+        entry = explain_rule(LogCallOutcomes, snap, "call:k1", delay=delay, window=7 * DAY)
+        assert entry.status == status
+        assert entry.created_at == NOW - 6 * DAY + delay
+        for later in (NOW, entry.created_at, NOW + 8 * DAY):
+            result = evaluate(
+                snap,
+                later,
+                "u1",
+                rules=[LogCallOutcomes],
+                config=Config(
+                    thresholds={"log_call_outcomes": {"delay": delay, "window": 7 * DAY}}
+                ),
+            )
+            assert bool(len(result)) == (status == "pending" and later == entry.created_at)
+
     def test_the_same_call_eight_days_later_has_expired(self) -> None:
         snap = build(call("k1", started_at=NOW - timedelta(minutes=30)))
         later = NOW + 8 * DAY

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -9,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from guided_actions import (
     Call,
@@ -26,6 +29,7 @@ from guided_actions import (
     Note,
     Pipeline,
     Sequence,
+    Snapshot,
     Stage,
     Task,
     User,
@@ -358,3 +362,53 @@ class TestBadFields:
     def test_known_timezones_accepted(self, zone: str) -> None:
         """IANA zone names are accepted and give the user's zone."""
         assert make(User, timezone=zone).zone == ZoneInfo(zone)
+
+
+#: Every zone name this host knows, spelt as the IANA database spells it.
+IANA_NAMES = sorted(
+    name
+    for name in zoneinfo.available_timezones()
+    if name not in ("localtime", "posixrules", "Factory")
+    and not name.startswith(("posix/", "right/"))
+)
+
+
+class TestTimeZoneNames:
+    """Only canonical IANA names: a snapshot means the same on every host."""
+
+    @pytest.mark.parametrize(
+        "zone",
+        ["localtime", "posixrules", "Factory", "right/UTC", "right/Europe/Paris", "posix/UTC"],
+    )
+    def test_host_dependent_names_refused(self, zone: str) -> None:
+        """A host's own entries of its zone folder are refused, though the host can open them."""
+        ZoneInfo(zone)  # this host opens it: what it means depends on the host
+        (problem,) = problems_of(lambda: make(User, timezone=zone))
+        assert (problem.kind, problem.record_id, problem.field) == ("users", "u1", "timezone")
+        assert problem.value == zone
+        assert "host-dependent" in problem.message
+
+    @pytest.mark.parametrize("zone", ["europe/paris", "UTC ", "Europe/Paris/", "/UTC", "Europe"])
+    def test_misspelt_names_refused(self, zone: str) -> None:
+        """A name is taken exactly as the IANA database spells it (no case folding, no spaces),
+        whatever the host's file system would open."""
+        (problem,) = problems_of(lambda: make(User, timezone=zone))
+        assert problem.field == "timezone"
+        assert problem.message == "unknown IANA time zone name"
+
+    @settings(max_examples=100, deadline=None)
+    @given(st.sampled_from(IANA_NAMES))
+    def test_every_iana_name_accepted(self, zone: str) -> None:
+        """Every zone of the IANA database the host has, links included, gives that zone."""
+        assert make(User, timezone=zone).zone == ZoneInfo(zone)
+
+    def test_refused_in_a_document_too(self) -> None:
+        """A document naming a host-dependent zone is an invalid snapshot naming the user."""
+        doc = {
+            "schema": "guided-actions/1",
+            "users": [{"id": "u1", "email": "a@acme.test", "timezone": "localtime"}],
+        }
+        with pytest.raises(InvalidSnapshotError) as info:
+            Snapshot.from_dict(doc)
+        (problem,) = info.value.problems
+        assert (problem.record_id, problem.field, problem.value) == ("u1", "timezone", "localtime")

@@ -49,6 +49,18 @@ def ctx_of(snap: Snapshot, now: datetime = NOW, user_id: str = "u1") -> RuleCont
     return RuleContext(snapshot=snap, now=now, user=found, engagement_kinds=KINDS)
 
 
+def private_ctx(subjects: str | None, snap: Snapshot | None = None) -> RuleContext:
+    """A super admin's view of u1, for a rule about ``subjects``."""
+    return RuleContext(
+        snapshot=snap if snap is not None else build(),
+        now=NOW,
+        user=user("u1", "rep@acme.test"),
+        engagement_kinds=KINDS,
+        private_meetings=True,
+        subject_kind=subjects,
+    )
+
+
 class TestDomain:
     @pytest.mark.parametrize(
         ("address", "expected"),
@@ -288,19 +300,76 @@ class TestRef:
         assert format_value(ref) == text
 
     def test_private_meeting_is_busy(self) -> None:
-        """With private meetings, a meeting carries no title and reads only "Busy"."""
-        ctx = RuleContext(
-            snapshot=build(),
-            now=NOW,
-            user=user("u1", "rep@acme.test"),
-            engagement_kinds=KINDS,
-            private_meetings=True,
-        )
+        """With private meetings, a meeting named by a rule about meetings carries its id but no
+        title, and reads only "Busy"."""
+        ctx = private_ctx("meeting")
         ref = ctx.ref(meeting("m1", title="Secret"))
         assert ref == Ref("meeting", "m1", None, private=True)
         assert format_value(ref) == "meeting m1 (Busy)"
-        # Only meetings are private: a task keeps its title.
+        # A task that is no meeting's follow-up is not private: it keeps its id and title.
         assert ctx.ref(task("t1", title="Call")) == Ref("task", "t1", "Call")
+
+    @pytest.mark.parametrize("subjects", ["deal", "lead", "contact", "task", None])
+    def test_private_meeting_as_evidence_is_unnamed(self, subjects: str | None) -> None:
+        """Named by a rule about another kind (or by a context that does not know its subject
+        kind), a private meeting is "an activity": no id, no title, no kind."""
+        ref = private_ctx(subjects).ref(meeting("m1", title="Secret"))
+        assert ref == Ref("activity", None, None, private=True) == Ref.unnamed()
+        assert format_value(ref) == "an activity"
+
+    @pytest.mark.parametrize("subjects", ["deal", "lead", "contact", "meeting", None])
+    def test_follow_up_task_as_evidence_is_unnamed(self, subjects: str | None) -> None:
+        """A follow-up task lists what its meeting lists: named by a rule about another kind,
+        it is "an activity" as well; a rule about tasks names it as the user sees it."""
+        follow_up = task("t1", title="Send the pack", meeting_id="m1")
+        assert private_ctx(subjects).ref(follow_up) == Ref.unnamed()
+        assert private_ctx("task").ref(follow_up) == Ref("task", "t1", "Send the pack")
+
+    def test_focus_gives_the_subject_kind(self) -> None:
+        """While explaining a record, its kind is the subject kind the context names for."""
+        snap = build(meeting("m1", title="Secret"), task("t1", title="Pack", meeting_id="m1"))
+        m1, t1 = snap.meeting("m1"), snap.task("t1")
+        on_meeting = attrs.evolve(private_ctx(None, snap), focus=("meeting", "m1"))
+        assert on_meeting.ref(m1) == Ref("meeting", "m1", None, private=True)
+        assert on_meeting.ref(t1) == Ref.unnamed()
+        on_deal = attrs.evolve(private_ctx("meeting", snap), focus=("deal", "d1"))
+        assert on_deal.ref(m1) == Ref.unnamed()
+
+    @pytest.mark.parametrize("subjects", ["deal", "meeting", "task", None])
+    def test_without_private_meetings_every_record_is_named(self, subjects: str | None) -> None:
+        """The user viewing themself sees meetings and follow-up tasks named in full."""
+        ctx = attrs.evolve(ctx_of(build()), subject_kind=subjects)
+        assert ctx.ref(meeting("m1", title="Secret")) == Ref("meeting", "m1", "Secret")
+        assert ctx.ref(task("t1", title="Pack", meeting_id="m1")) == Ref("task", "t1", "Pack")
+
+    def test_about_shares_the_indexes_and_names_for_its_kind(self) -> None:
+        """``about(kind)`` names for that kind and shares the per-evaluation cache; without
+        private meetings it is the context itself."""
+        ctx = private_ctx(None)
+        about = ctx.about("meeting")
+        assert about.subject_kind == "meeting"
+        assert about._cache is ctx._cache
+        assert about.about("meeting") is about
+        assert about.ref(meeting("m1")) == Ref("meeting", "m1", None, private=True)
+        plain = ctx_of(build())
+        assert plain.about("meeting") is plain
+
+    def test_refs_sort_unnamed_records_among_the_others(self) -> None:
+        """Several records with unnamed ones among them sort without comparing a missing id."""
+        refs = private_ctx("deal").refs(
+            [call("k1"), meeting("m1"), task("t2", meeting_id="m1"), note("n1")]
+        )
+        assert refs == (Ref.unnamed(), Ref.unnamed(), Ref("call", "k1"), Ref("note", "n1"))
+        assert format_value(refs) == "an activity, an activity, call k1, note n1"
+
+    def test_private_and_busy(self) -> None:
+        """``busy``: every meeting when meetings are private; ``private``: those and the
+        follow-up tasks of meetings. Nothing is either for the user viewing themself."""
+        records = [meeting("m1"), task("t1", meeting_id="m1"), task("t2"), deal("d1"), None]
+        ctx, own = private_ctx("deal"), ctx_of(build())
+        assert [ctx.busy(r) for r in records] == [True, False, False, False, False]
+        assert [ctx.private(r) for r in records] == [True, True, False, False, False]
+        assert not any(own.busy(r) or own.private(r) for r in records)
 
     @pytest.mark.parametrize(("record", "expected", "text"), NAMED_RECORDS)
     def test_a_subclass_is_named_as_its_record_class(
@@ -323,16 +392,13 @@ class TestRef:
 
     def test_a_private_meeting_of_a_subclass_is_busy(self) -> None:
         """A meeting of a subclass is private too when a super admin views another user."""
-        ctx = RuleContext(
-            snapshot=build(),
-            now=NOW,
-            user=user("u1", "rep@acme.test"),
-            engagement_kinds=KINDS,
-            private_meetings=True,
-        )
+        ctx = private_ctx("meeting")
         ref = ctx.ref(_subclassed(meeting("m1", title="Secret")))
         assert ref == Ref("meeting", "m1", None, private=True)
         assert ctx.ref(_subclassed(task("t1", title="Call"))) == Ref("task", "t1", "Call")
+        assert private_ctx("deal").ref(_subclassed(meeting("m1"))) == Ref.unnamed()
+        follow_up = _subclassed(task("t1", meeting_id="m1"))
+        assert private_ctx("deal").ref(follow_up) == Ref.unnamed()
 
     def test_a_record_is_named_once_per_context(self) -> None:
         """Naming the same record again gives the same ``Ref``; an equal record that is another

@@ -296,10 +296,15 @@ class TestRender:
             (Ref("meeting", "m1", "Demo"), "meeting m1 'Demo'"),
             (Ref("task", "t1", "Send quote"), "task t1 'Send quote'"),
             (Ref("meeting", "m1", "Secret", private=True), "meeting m1 (Busy)"),
+            (Ref.unnamed(), "an activity"),
+            (Ref("email", None, "Secret"), "an email"),
+            (Ref("deal", None), "a deal"),
+            ((Ref.unnamed(), Ref("call", "k1")), "an activity, call k1"),
         ],
     )
     def test_values(self, value: Any, text: str) -> None:
-        """Each kind of parameter has one way to read; a private meeting reads only as busy."""
+        """Each kind of parameter has one way to read; a private meeting reads only as busy; a
+        record with no id only by its kind, whatever its detail."""
         assert str(self.WAIT.check(True, d=value)) == f"wait {text}"
 
 

@@ -11,6 +11,7 @@ import attrs
 from guided_actions._model.time import utc_iso
 from guided_actions._text.checks import Check
 from guided_actions._text.render import render_check
+from guided_actions.errors import short_repr
 from guided_actions.typing import Category, Priority, Subject, SubjectKind
 
 __all__ = ["CATEGORIES", "Action", "Result", "RuleFailure"]
@@ -115,6 +116,25 @@ class Action:
         )
 
 
+#: How long the description of a rule's exception may be: a message is read on one line.
+FAILURE_TEXT_LIMIT = 300
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``"<type>: <message>"`` of an exception a rule or a plugin raised, for a failure message:
+    never raises (an exception whose ``__str__`` raises is described by its type) and is at
+    most :data:`FAILURE_TEXT_LIMIT` characters."""
+    kind = type(exc).__name__
+    try:
+        message = str(exc)
+    except Exception:
+        message = "<its message cannot be shown: str() raised>"
+    if type(message) is not str:  # a __str__ returning a str subclass
+        message = "<its message cannot be shown>"
+    text = f"{kind}: {message}" if message else kind
+    return text if len(text) <= FAILURE_TEXT_LIMIT else text[: FAILURE_TEXT_LIMIT - 1] + "…"
+
+
 @attrs.frozen(kw_only=True, eq=False)
 class RuleFailure:
     """A rule that raised or returned something invalid; the other rules' actions still count."""
@@ -159,7 +179,7 @@ class Result:
         if category is not None and category not in CATEGORIES:
             *first, last = map(repr, CATEGORIES)
             raise ValueError(
-                f"unknown category {category!r}; expected {', '.join(first)} or {last}"
+                f"unknown category {short_repr(category)}; expected {', '.join(first)} or {last}"
             )
         kept = tuple(
             a

@@ -10,10 +10,16 @@ import attrs
 
 from guided_actions._model.frozen import FrozenDict
 from guided_actions._model.records import ENGAGEMENT_KINDS
+from guided_actions._model.time import duration_problem
 from guided_actions._rules.rule import Rule
-from guided_actions.errors import InvalidConfigError
+from guided_actions.errors import InvalidConfigError, short_repr
 
 __all__ = ["Config"]
+
+
+def _check_key(where: str, key: object, what: str) -> None:
+    if not isinstance(key, str):
+        raise InvalidConfigError(f"{where}: a key must be a {what} (a str), got {short_repr(key)}")
 
 
 def _freeze_nested(
@@ -21,24 +27,38 @@ def _freeze_nested(
 ) -> FrozenDict[str, FrozenDict[str, timedelta]]:
     if not isinstance(value, Mapping):
         raise InvalidConfigError(
-            f"thresholds must be a mapping of rule id to mapping, got {value!r}"
+            f"thresholds must be a mapping of rule id to mapping, got {short_repr(value)}"
         )
     frozen: dict[str, FrozenDict[str, timedelta]] = {}
     for rule_id, values in value.items():
+        _check_key("thresholds", rule_id, "rule id")
         if not isinstance(values, Mapping):
             raise InvalidConfigError(
-                f"thresholds[{rule_id!r}] must be a mapping of threshold name to timedelta"
+                f"thresholds[{short_repr(rule_id)}] must be a mapping of threshold name to "
+                "timedelta"
             )
+        for name, delta in values.items():
+            _check_key(f"thresholds[{rule_id!r}]", name, "threshold name")
+            problem = duration_problem(delta)
+            if problem is not None:
+                raise InvalidConfigError(
+                    f"thresholds[{short_repr(rule_id)}][{short_repr(name)}] {problem}"
+                )
         frozen[rule_id] = FrozenDict(values)
     return FrozenDict(frozen)
 
 
 def _freeze(value: Mapping[str, bool]) -> FrozenDict[str, bool]:
     if not isinstance(value, Mapping):
-        raise InvalidConfigError(f"grouping must be a mapping of rule id to bool, got {value!r}")
+        raise InvalidConfigError(
+            f"grouping must be a mapping of rule id to bool, got {short_repr(value)}"
+        )
     for rule_id, on in value.items():
+        _check_key("grouping", rule_id, "rule id")
         if not isinstance(on, bool):
-            raise InvalidConfigError(f"grouping[{rule_id!r}] must be true or false, got {on!r}")
+            raise InvalidConfigError(
+                f"grouping[{short_repr(rule_id)}] must be true or false, got {short_repr(on)}"
+            )
     return FrozenDict(value)
 
 
@@ -49,7 +69,7 @@ def _kinds(value: Iterable[str]) -> frozenset[str]:
     unknown = sorted(k for k in kinds if k not in ENGAGEMENT_KINDS)
     if unknown:
         raise InvalidConfigError(
-            f"unknown engagement kind(s) {', '.join(map(repr, unknown))}; "
+            f"unknown engagement kind(s) {', '.join(map(short_repr, unknown))}; "
             f"known: {', '.join(ENGAGEMENT_KINDS)}"
         )
     return kinds
@@ -63,12 +83,15 @@ def _ids(value: Iterable[str]) -> frozenset[str]:
 
 def _positive_int(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise InvalidConfigError(f"{attribute.name} must be a positive integer, got {value!r}")
+        raise InvalidConfigError(
+            f"{attribute.name} must be a positive integer, got {short_repr(value)}"
+        )
 
 
-def _positive_delta(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, timedelta) or value <= timedelta(0):
-        raise InvalidConfigError(f"{attribute.name} must be a positive timedelta, got {value!r}")
+def _duration(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    problem = duration_problem(value)
+    if problem is not None:
+        raise InvalidConfigError(f"{attribute.name} {problem}")
 
 
 @attrs.frozen(kw_only=True)
@@ -83,8 +106,11 @@ class Config:
     - ``feed_limit`` and ``feed_window``: how many entries, and how far back, the workspace feed
       shows (50 entries of the last 7 days by default).
 
-    Names are checked against the rules actually evaluated: an unknown rule id or threshold is an
-    :class:`~guided_actions.errors.InvalidConfigError`.
+    Every duration (each threshold, ``feed_window``) must be a ``timedelta`` greater than zero and
+    at most ``MAX_DURATION``, 36,525 days (100 years); anything else is an
+    :class:`~guided_actions.errors.InvalidConfigError` naming the setting and the value. Names are
+    checked against the rules actually evaluated: an unknown rule id or threshold is an
+    :class:`~guided_actions.errors.InvalidConfigError` too.
 
     A config is immutable (its mappings are read-only copies), compares equal to one built from
     the same values, hashes, and pickles, so it can be sent to worker processes.
@@ -99,7 +125,7 @@ class Config:
     )
     disabled_rules: frozenset[str] = attrs.field(factory=frozenset, converter=_ids)
     feed_limit: int = attrs.field(default=50, validator=_positive_int)
-    feed_window: timedelta = attrs.field(default=timedelta(days=7), validator=_positive_delta)
+    feed_window: timedelta = attrs.field(default=timedelta(days=7), validator=_duration)
 
     def apply(self, rules: Iterable[Rule]) -> list[Rule]:
         """The rules to run: disabled ones removed, thresholds applied. Checks every name."""
@@ -113,7 +139,7 @@ class Config:
             unknown = sorted(set(names) - known)
             if unknown:
                 raise InvalidConfigError(
-                    f"{section} names unknown rule(s) {', '.join(map(repr, unknown))}"
+                    f"{section} names unknown rule(s) {', '.join(map(short_repr, unknown))}"
                 )
         out: list[Rule] = []
         for rule in rules:
@@ -125,7 +151,7 @@ class Config:
                 unknown = sorted(set(overrides) - set(declared))
                 if unknown:
                     raise InvalidConfigError(
-                        f"rule {rule.id!r} has no threshold {', '.join(map(repr, unknown))}; "
+                        f"rule {rule.id!r} has no threshold {', '.join(map(short_repr, unknown))}; "
                         f"its thresholds: {', '.join(declared) or 'none'}"
                     )
                 try:

@@ -8,28 +8,51 @@ privacy, ordering, and isolation of failing rules.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import string
 import typing
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import attrs
 
-from guided_actions._engine.actions import Action, Result, RuleFailure
+from guided_actions._engine.actions import Action, Result, RuleFailure, describe_exception
 from guided_actions._engine.config import Config
-from guided_actions._engine.ruleset import RuleSet, builtin_rules
-from guided_actions._model.records import Dismissal, User
-from guided_actions._model.time import is_aware, utc_iso
+from guided_actions._engine.ruleset import (
+    RuleSet,
+    build_rule,
+    builtin_rules,
+    check_rules,
+    plugin_of,
+)
+from guided_actions._model.records import (
+    Call,
+    Company,
+    Contact,
+    Deal,
+    Dismissal,
+    Email,
+    IssuedAction,
+    Lead,
+    Meeting,
+    Task,
+    User,
+)
+from guided_actions._model.time import EARLIEST, LATEST, is_aware, utc_iso
+from guided_actions._model.validation import MAX_YEAR, MIN_YEAR
 from guided_actions._rules.context import RuleContext, in_window
 from guided_actions._rules.rule import Proposal, Rule
-from guided_actions._text.checks import Check
+from guided_actions._text.checks import Check, Criterion, Ref
 from guided_actions.errors import (
     InvalidConfigError,
     RuleError,
     UnknownUserError,
     ViewerPermissionError,
+    short_repr,
 )
 from guided_actions.typing import SUBJECT_KINDS, SnapshotReader, Subject
 
@@ -66,58 +89,59 @@ def action_key(
 
 
 def associations_of(
-    snapshot: SnapshotReader, subject: Subject
+    ctx: RuleContext, subject: Subject, issued: IssuedAction | None = None
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """``(contact_ids, company_ids)`` of an action's primary record (SPEC §6), each sorted."""
+    """``(contact_ids, company_ids)`` of an action's primary record (SPEC §6), each sorted.
+
+    The records are read through the rule context, "as of now" as the rules read them: a
+    contact created after ``now`` is not there yet, and neither are the companies reached only
+    through it (companies carry no creation stamp: one listed directly is there). ``issued``,
+    the action's issued record when it was shown before, freezes them: its associations win,
+    except a contact that the snapshot holds but that does not exist yet at ``now`` (a contact
+    deleted since stays). A meeting the viewer sees as busy has none, frozen or not.
+    """
     kind, rid = subject
+    record = ctx.record(kind, rid)
+    if ctx.busy(record):
+        return (), ()
     contacts: set[str] = set()
     companies: set[str] = set()
 
-    def add_contacts(ids: Iterable[str]) -> None:
+    def add_contacts(ids: Iterable[str], *, theirs: bool = True) -> None:
+        """The contacts that exist at ``now``, and (``theirs``) their companies."""
         for cid in ids:
-            contacts.add(cid)
-            contact = snapshot.contact(cid)
+            contact = ctx.contact(cid)
             if contact is not None:
-                companies.update(contact.company_ids)
+                contacts.add(cid)
+                if theirs:
+                    companies.update(contact.company_ids)
 
-    if kind == "contact":
-        add_contacts([rid])
-    elif kind == "lead":
-        lead = snapshot.lead(rid)
-        if lead is not None:
-            add_contacts([lead.contact_id])
-    elif kind == "deal":
-        deal = snapshot.deal(rid)
-        if deal is not None:
-            contacts.update(deal.contact_ids)
-            companies.update(deal.company_ids)
-    elif kind == "meeting":
-        meeting = snapshot.meeting(rid)
-        if meeting is not None:
-            contacts.update(meeting.contact_ids)
-            companies.update(meeting.company_ids)
-    elif kind == "call":
-        call = snapshot.call(rid)
-        if call is not None:
-            contacts.update(call.contact_ids)
-            companies.update(call.company_ids)
-    elif kind == "task":
-        task = snapshot.task(rid)
-        if task is not None:
-            add_contacts(task.contact_ids)
-    elif kind == "company":
-        companies.add(rid)
-    elif kind == "email":
-        email = snapshot.email(rid)
-        if email is not None:
-            add_contacts(email.contact_ids)
+    if issued is not None:
+        # Shown before: the associations frozen then win (SPEC §6), as of now (SPEC §11).
+        contacts.update(
+            c
+            for c in issued.contact_ids
+            if ctx.snapshot.contact(c) is None or ctx.contact(c) is not None
+        )
+        companies.update(issued.company_ids)
+    elif isinstance(record, Contact):
+        add_contacts([record.id])
+    elif isinstance(record, Lead):
+        add_contacts([record.contact_id])
+    elif isinstance(record, Deal | Meeting | Call):
+        add_contacts(record.contact_ids, theirs=False)
+        companies.update(record.company_ids)
+    elif isinstance(record, Task | Email):
+        add_contacts(record.contact_ids)
+    elif isinstance(record, Company):
+        companies.add(record.id)
     return tuple(sorted(contacts)), tuple(sorted(companies))
 
 
 def _resolve_user(snapshot: SnapshotReader, user: str | User, role: str) -> User:
     user_id = user.id if isinstance(user, User) else user
     if not isinstance(user_id, str):
-        raise TypeError(f"{role} must be a user id or a User record, got {user!r}")
+        raise TypeError(f"{role} must be a user id or a User record, got {short_repr(user)}")
     found = snapshot.user(user_id)
     if found is None:
         raise UnknownUserError(user_id, role)
@@ -140,60 +164,209 @@ def resolve_viewer(
 
 
 def check_now(now: object) -> datetime:
+    """``now`` in UTC, checked as an instant of the data is: timezone-aware, and within years
+    ``MIN_YEAR`` to ``MAX_YEAR`` in UTC (so that calendar days and thresholds around it exist)."""
     if not isinstance(now, datetime):
-        raise TypeError(f"now must be a timezone-aware datetime, got {now!r}")
+        raise TypeError(f"now must be a timezone-aware datetime, got {short_repr(now)}")
     if not is_aware(now):
         raise InvalidConfigError(
             f"now is a naive datetime ({now.isoformat()}): pass a timezone-aware instant"
         )
-    return now.astimezone(UTC)
+    try:
+        utc = now.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not MIN_YEAR <= utc.year <= MAX_YEAR:
+        raise InvalidConfigError(
+            f"now is out of the supported range ({now.isoformat()}): it must lie within years "
+            f"{MIN_YEAR} to {MAX_YEAR} in UTC"
+        )
+    return utc
+
+
+_PLAIN_SCALARS = frozenset({str, bool, timedelta, type(None)})
+#: The time zones an instant in a check may carry: the fixed offsets and the IANA zones.
+_PLAIN_ZONES = frozenset({timezone, ZoneInfo, type(None)})
+#: Integers in a check must print: ``str()`` refuses integers of more than 4,300 digits.
+_INT_LIMIT = 10**4000
+
+
+def _plain(value: object) -> bool:
+    """Plain data of exactly the types a check's parameters may hold, which render, hash and
+    compare the same every time (a subclass could override any of that)."""
+    kind = type(value)
+    if kind in _PLAIN_SCALARS:
+        return True
+    if kind is Ref:
+        ref = typing.cast("Ref", value)
+        return (
+            type(ref.kind) is str
+            and (ref.id is None or type(ref.id) is str)
+            and (ref.detail is None or type(ref.detail) is str)
+            and type(ref.private) is bool
+        )
+    if kind is datetime:
+        return type(typing.cast("datetime", value).tzinfo) in _PLAIN_ZONES
+    if kind is int:
+        return -_INT_LIMIT < typing.cast("int", value) < _INT_LIMIT
+    if kind is tuple:
+        return all(_plain(v) for v in typing.cast("tuple[object, ...]", value))
+    return False
+
+
+@functools.lru_cache(maxsize=1024)
+def _template_problem(template: str) -> str | None:
+    """What makes a criterion's template fail to render with plain text parameters, or
+    ``None``: each field must be a bare name, with no format spec (``{n:d}``), attribute or
+    index (``{n.x}``, ``{n[0]}``), whatever the parameters hold."""
+    for _text, name, spec, conversion in string.Formatter().parse(template):
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion not in (None, "r", "s", "a"):
+            return f"template field {short_repr(name)} must be a bare name, as in {{name}}"
+    return None
+
+
+#: The verdict of :func:`_criterion_problem` by ``(id(criterion), parameter names)``, with the
+#: criterion kept so that its id cannot be another's: checks share a few criteria, and hashing
+#: a criterion costs more than the check itself.
+_CRITERIA_SEEN: dict[tuple[int, tuple[str, ...]], tuple[Criterion, str | None]] = {}
+
+
+def _check_problem(check: object) -> str | None:
+    """What is wrong with one check of a proposal, or ``None``.
+
+    Its criterion, its outcome and every parameter are of exactly the types the renderer
+    reads, and its templates name only parameters it has: so its text, its hash and its
+    comparisons cannot fail later (in an action's reasons, its card, ``to_dicts``, the command
+    line), when the failure could no longer be blamed on the rule.
+    """
+    if type(check) is not Check or type(check.criterion) is not Criterion:
+        return f"proposal needs at least one check, each a criteria.Check: got {short_repr(check)}"
+    criterion = check.criterion
+    if type(check.met) is not bool:
+        return f"check {criterion.id!r}: met must be True or False, got {short_repr(check.met)}"
+    names, values = check._names, check._values
+    for value in values:
+        if type(value) not in _PLAIN_SCALARS and not _plain(value):
+            name = next(n for n, v in zip(names, values, strict=True) if v is value)
+            return (
+                f"check {criterion.id!r}: parameter {name!r} must be plain data (str, int, bool, "
+                f"datetime, timedelta, Ref, a tuple of those, None), got {short_repr(value)}"
+            )
+    key = (id(criterion), names)
+    seen = _CRITERIA_SEEN.get(key)
+    if seen is None or seen[0] is not criterion:
+        if len(_CRITERIA_SEEN) >= 4096:
+            _CRITERIA_SEEN.clear()
+        seen = (criterion, _criterion_problem(criterion, names))
+        _CRITERIA_SEEN[key] = seen
+    return seen[1]
+
+
+def _criterion_problem(criterion: Criterion, names: tuple[str, ...]) -> str | None:
+    """What keeps a criterion's templates from rendering with parameters of these names."""
+    if not criterion.fields.issubset(names):
+        missing = ", ".join(sorted(criterion.fields.difference(names)))
+        return f"check {criterion.id!r} lacks the parameter(s) its texts name: {missing}"
+    for template in (criterion.met, criterion.unmet):
+        problem = _template_problem(template)
+        if problem is not None:
+            return f"check {criterion.id!r}: {problem}"
+    return None
+
+
+def _instant_problem(name: str, value: object) -> str | None:
+    if not isinstance(value, datetime) or not is_aware(value):
+        return f"proposal {name} must be a timezone-aware datetime, got {short_repr(value)}"
+    if not EARLIEST <= value <= LATEST:
+        return (
+            f"proposal {name} {value.isoformat()} is out of the supported range "
+            f"({EARLIEST.isoformat()} to {LATEST.isoformat()})"
+        )
+    return None
 
 
 def _validate(rule: Rule, proposal: object, snapshot: SnapshotReader) -> str | None:
-    """What is wrong with a proposal, or ``None``."""
-    if not isinstance(proposal, Proposal):
-        return f"returned {type(proposal).__name__} {proposal!r}, not a Proposal"
+    """What is wrong with a proposal, or ``None``.
+
+    Everything the engine later reads from the proposal is checked here, inside the rule's
+    guard, so that nothing downstream (keys, cards, ordering, texts, ``to_dicts``, the command
+    line) can fail on it: the subject, the window, the group and every check.
+    """
+    if type(proposal) is not Proposal:
+        return f"returned {type(proposal).__name__} {short_repr(proposal)}, not a Proposal"
     subject = proposal.subject
     if (
-        not isinstance(subject, tuple)
+        type(subject) is not tuple
         or len(subject) != 2
+        or type(subject[0]) is not str
         or subject[0] not in SUBJECT_KINDS
-        or not isinstance(subject[1], str)
+        or type(subject[1]) is not str
+        or not subject[1]
     ):
-        return f"proposal has an invalid subject {subject!r}"
-    if not proposal.checks or not all(isinstance(c, Check) for c in proposal.checks):
-        return "proposal needs at least one check (a criteria.Check)"
+        return f"proposal has an invalid subject {short_repr(subject)}"
+    if subject[0] != rule.subject_kind:
+        return (
+            f"proposal is about a {subject[0]}, but the rule's subject_kind is "
+            f"{rule.subject_kind!r}"
+        )
+    if proposal.group is not None and type(proposal.group) is not str:
+        return f"proposal group must be a str or None, got {short_repr(proposal.group)}"
+    checks = proposal.checks
+    if type(checks) is not tuple or not checks:
+        return "proposal needs at least one check (a criteria.Check), in a tuple"
+    for check in checks:
+        problem = _check_problem(check)
+        if problem is not None:
+            return problem
     for name in ("created_at", "expires_at"):
         value = getattr(proposal, name)
         if value is None and (name == "expires_at" or not proposal.conditions_met):
             continue
-        if not isinstance(value, datetime) or not is_aware(value):
-            return f"proposal {name} must be a timezone-aware datetime, got {value!r}"
+        problem = _instant_problem(name, value)
+        if problem is not None:
+            return problem
     # Every subject kind names a lookup of SnapshotReader: snapshot.deal(id), .contact(id)…
     if getattr(snapshot, subject[0])(subject[1]) is None:
-        return f"proposal is about {subject[0]} {subject[1]!r}, which the snapshot does not hold"
+        return (
+            f"proposal is about {subject[0]} {short_repr(subject[1])}, "
+            "which the snapshot does not hold"
+        )
     return None
 
 
 def run_rule(
     rule: Rule, ctx: RuleContext, strict: bool, plugin: str | None = None
 ) -> tuple[list[Proposal], RuleFailure | None]:
+    """Run one rule, guarded: what it raises, and what is wrong with what it returns, is its
+    failure (raised as :class:`RuleError` when ``strict``), never the evaluation's."""
     try:
         proposals = list(rule.propose(ctx))
+        seen: set[Subject] = set()
+        problem = None
         for proposal in proposals:
             problem = _validate(rule, proposal, ctx.snapshot)
+            if problem is None and proposal.subject in seen:
+                problem = f"proposes {proposal.subject[0]} {short_repr(proposal.subject[1])} twice"
             if problem is not None:
-                raise RuleError(rule.id, problem, plugin)
+                break
+            seen.add(proposal.subject)
     except RuleError as exc:
         if strict:
             raise
-        return [], RuleFailure(rule_id=rule.id, message=exc.message, exception=exc, plugin=plugin)
+        message = describe_exception(exc)
+        return [], RuleFailure(rule_id=rule.id, message=message, exception=exc, plugin=plugin)
     except Exception as exc:
+        message = describe_exception(exc)
         if strict:
-            raise RuleError(rule.id, f"{type(exc).__name__}: {exc}", plugin) from exc
-        return [], RuleFailure(
-            rule_id=rule.id, message=f"{type(exc).__name__}: {exc}", exception=exc, plugin=plugin
-        )
+            raise RuleError(rule.id, message, plugin) from exc
+        return [], RuleFailure(rule_id=rule.id, message=message, exception=exc, plugin=plugin)
+    if problem is not None:
+        error = RuleError(rule.id, problem, plugin)
+        if strict:
+            raise error
+        return [], RuleFailure(rule_id=rule.id, message=problem, exception=error, plugin=plugin)
     return proposals, None
 
 
@@ -247,17 +420,8 @@ def actions_of_rule(
         if not in_window(now, created, expires):
             continue
         key = proposal_key(rule.id, user_id, p, grouped=False)
-        private = ctx.private_meetings and p.subject[0] == "meeting"
-        issued = None if grouped or private else snapshot.issued_action(key)
-        if private:
-            contact_ids: tuple[str, ...] = ()
-            company_ids: tuple[str, ...] = ()
-        elif issued is not None:
-            # Shown before: the associations frozen then win (SPEC §6).
-            contact_ids = tuple(sorted(issued.contact_ids))
-            company_ids = tuple(sorted(issued.company_ids))
-        else:
-            contact_ids, company_ids = associations_of(snapshot, p.subject)
+        issued = None if grouped else snapshot.issued_action(key)
+        contact_ids, company_ids = associations_of(ctx, p.subject, issued)
         action = Action(
             key=key,
             rule=rule.id,
@@ -349,12 +513,15 @@ def prepare(rules: RuleSetLike | None, config: Config | None) -> _Prepared:
             config = rules.config
         chosen: tuple[Rule, ...] = rules.rules
     else:
+        # Rules given one by one are checked here, as a RuleSet checks its own (once, when it
+        # is built); a failure is blamed on the module of the rule's class.
         origins = {}
-        chosen = tuple(r() if isinstance(r, type) else r for r in rules)
+        chosen = tuple(
+            build_rule(r, plugin_of(r)) if isinstance(r, type) and issubclass(r, Rule) else r
+            for r in rules
+        )
+        check_rules(chosen)
     config = config if config is not None else Config()
-    for r in chosen:
-        if not isinstance(r, Rule):
-            raise TypeError(f"rules must be Rule instances or classes, got {r!r}")
     return _Prepared(rules=tuple(config.apply(chosen)), config=config, origins=origins)
 
 
@@ -390,7 +557,9 @@ def evaluate_prepared(
     actions: list[Action] = []
     failures: list[RuleFailure] = []
     for rule in prepared.rules:
-        proposals, failure = run_rule(rule, ctx, strict, prepared.origins.get(rule.id))
+        # Each rule names records as an action about its subject kind may (private meetings).
+        about = ctx.about(getattr(rule, "subject_kind", None))
+        proposals, failure = run_rule(rule, about, strict, prepared.origins.get(rule.id))
         if failure is not None:
             failures.append(failure)
             continue

@@ -6,7 +6,8 @@ focused on that record (every criterion evaluated, none skipped) and shapes its 
 
 - ``active``: the action is in ``evaluate``'s result (alone or as a member of a card);
 - ``pending``: every condition holds and only time has to pass: it appears at ``created_at``;
-- ``expired``: every condition holds but its time limit has passed (``expires_at <= now``);
+- ``expired``: every condition holds but its time limit has passed (``expires_at <= now``), or
+  its window closes before it opens (``expires_at <= created_at``, which thresholds can make);
 - ``unmet``: at least one condition fails; every criterion is listed, met or not;
 - ``dismissed``: it would be active, but a dismissal of the user hides it.
 """
@@ -38,7 +39,7 @@ from guided_actions._rules.context import RuleContext
 from guided_actions._rules.rule import Proposal, Rule
 from guided_actions._text.checks import Check, Criterion
 from guided_actions._text.render import render_check
-from guided_actions.errors import UnknownRecordError
+from guided_actions.errors import UnknownRecordError, short_repr
 from guided_actions.typing import SUBJECT_KINDS, SnapshotReader, Subject
 
 __all__ = ["Explanation", "RuleExplanation", "Status", "explain", "parse_subject"]
@@ -147,19 +148,21 @@ def parse_subject(subject: object) -> Subject:
     if isinstance(subject, str):
         kind, sep, rid = subject.partition(":")
         if not sep:
-            raise ValueError(f"subject {subject!r} must be written KIND:ID, e.g. deal:d1")
+            raise ValueError(f"subject {short_repr(subject)} must be written KIND:ID, e.g. deal:d1")
         pair: tuple[object, object] = (kind, rid)
     elif isinstance(subject, tuple) and len(subject) == 2:
         pair = subject
     else:
-        raise ValueError(f"subject must be a (kind, id) pair or 'kind:id', got {subject!r}")
+        raise ValueError(
+            f"subject must be a (kind, id) pair or 'kind:id', got {short_repr(subject)}"
+        )
     kind_, rid_ = pair
     if kind_ not in SUBJECT_KINDS:
         raise ValueError(
-            f"unknown subject kind {kind_!r}; expected one of {', '.join(SUBJECT_KINDS)}"
+            f"unknown subject kind {short_repr(kind_)}; expected one of {', '.join(SUBJECT_KINDS)}"
         )
     if not isinstance(rid_, str) or not rid_:
-        raise ValueError(f"subject id must be a non-empty string, got {rid_!r}")
+        raise ValueError(f"subject id must be a non-empty string, got {short_repr(rid_)}")
     return kind_, rid_
 
 
@@ -267,6 +270,8 @@ def _explain_rule(
     if not found.conditions_met or found.created_at is None:
         return entry("unmet", found.checks, window=found)
     key = proposal_key(rule.id, ctx.user.id, found, grouped)
-    # Every condition holds, yet no action at ``now``: its window is not open.
-    status: Status = "pending" if ctx.now < found.created_at else "expired"
+    # Every condition holds, yet no action at ``now``: its window is not open. A window that
+    # closes before it opens (thresholds configured so) never will: that is expired too.
+    opens = found.expires_at is None or found.created_at < found.expires_at
+    status: Status = "pending" if ctx.now < found.created_at and opens else "expired"
     return entry(status, found.checks, key, found)

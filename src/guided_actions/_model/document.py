@@ -19,11 +19,12 @@ from typing import Any
 
 import attrs
 
+from guided_actions._model.jsontext import record_label
 from guided_actions._model.kinds import KINDS, NAMES
 from guided_actions._model.records import Record, Stage
 from guided_actions._model.time import is_aware, parse_instant, utc_iso
 from guided_actions._model.validation import check_type, describe_type, field_types, is_union
-from guided_actions.errors import InvalidRecordError, Problem
+from guided_actions.errors import InvalidRecordError, Problem, short_repr
 
 __all__ = ["SCHEMA", "Decoded", "decode", "encode", "record_to_dict"]
 
@@ -96,7 +97,7 @@ class _RecordLoader:
         before = len(self.problems)
         for name in raw:
             if name not in types_:
-                self.problems.append(Problem(key, label, str(name), raw[name], "unknown field"))
+                self.problems.append(Problem(key, label, _name(name), raw[name], "unknown field"))
         kwargs: dict[str, Any] = {}
         for name, required, tp, is_instant, is_tuple in plan:
             value = raw.get(name, _MISSING)
@@ -208,12 +209,10 @@ def _same(converted: Any, value: object) -> bool:
     return converted is value or (type(converted) is type(value) and converted == value)
 
 
-def _label(raw: object, index: int, id_field: str | None) -> str:
-    if id_field is not None and isinstance(raw, dict):
-        rid = raw.get(id_field)
-        if isinstance(rid, str) and rid:
-            return rid
-    return f"#{index}"
+def _name(key: object) -> str:
+    """A key of an object as a field name: a JSON key is a string; a Python dict's key may be
+    anything (a huge integer, an object whose ``str`` raises), shown by its bounded repr."""
+    return key if isinstance(key, str) else short_repr(key)
 
 
 def decode(data: object) -> Decoded:
@@ -241,7 +240,7 @@ def decode(data: object) -> Decoded:
     for name in data:
         if name not in _TOP_LEVEL:
             problems.append(
-                Problem("snapshot", None, str(name), data[name], "unknown top-level key")
+                Problem("snapshot", None, _name(name), data[name], "unknown top-level key")
             )
 
     loader = _RecordLoader(problems)
@@ -257,7 +256,7 @@ def decode(data: object) -> Decoded:
         records: list[Record] = []
         ids: list[str] = []
         for index, raw in enumerate(raw_list):
-            label = _label(raw, index, id_field)
+            label = record_label(raw, index, id_field)
             if id_field is not None and label != f"#{index}":
                 ids.append(label)
             record = loader.load(key, kind.cls, raw, label)

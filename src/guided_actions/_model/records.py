@@ -10,7 +10,9 @@ say (a meeting cannot end before it starts…) in ``_extra_problems``.
 
 from __future__ import annotations
 
+import functools
 import typing
+import zoneinfo
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
@@ -34,6 +36,42 @@ PipelineObject = Literal["deal", "lead"]
 Verdict = Literal["yes", "not_really"]
 
 ENGAGEMENT_KINDS: tuple[str, ...] = typing.get_args(EngagementKind)
+
+#: Names a host's time zone folder may hold that are not zones of the IANA database, or whose
+#: meaning depends on the host: its own local zone, the rules of POSIX TZ strings, tzdata's
+#: placeholder zone, and whole copies of the database in the "posix" and "right" (counting leap
+#: seconds) conventions.
+HOST_ZONE_NAMES = frozenset({"localtime", "posixrules", "Factory"})
+HOST_ZONE_FOLDERS = ("posix/", "right/")
+
+
+@functools.cache
+def _iana_zone_names() -> frozenset[str]:
+    """The zone names this host knows, spelt exactly (a case-insensitive file system would
+    also open ``europe/paris``), less those that are not canonical IANA names."""
+    return frozenset(
+        name
+        for name in zoneinfo.available_timezones()
+        if name not in HOST_ZONE_NAMES and not name.startswith(HOST_ZONE_FOLDERS)
+    )
+
+
+def zone_name_problem(name: str) -> str | None:
+    """``None`` when ``name`` is a canonical IANA time zone name, else what is wrong with it.
+
+    Only the names of the IANA database are accepted, exactly as spelt there, so that a snapshot
+    means the same on every host: not ``localtime`` and the other entries of a host's zone folder
+    whose meaning depends on the host (:data:`HOST_ZONE_NAMES`, :data:`HOST_ZONE_FOLDERS`).
+    """
+    if name in HOST_ZONE_NAMES or name.startswith(HOST_ZONE_FOLDERS):
+        return "a host-dependent name, not an IANA time zone name (use one such as Europe/Paris)"
+    if name not in _iana_zone_names():
+        return "unknown IANA time zone name"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return "unknown IANA time zone name"  # listed, but its file cannot be read
+    return None
 
 
 def _utc(value: Any) -> Any:
@@ -119,13 +157,9 @@ class User(Record):
 
     def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
         if isinstance(self.timezone, str):
-            try:
-                ZoneInfo(self.timezone)
-            except (ZoneInfoNotFoundError, ValueError, OSError):
-                # OSError: a tzdata folder ("Europe") or a name too long for the file system.
-                yield Problem(
-                    self.record_kind, rid, "timezone", self.timezone, "unknown IANA time zone name"
-                )
+            message = zone_name_problem(self.timezone)
+            if message is not None:
+                yield Problem(self.record_kind, rid, "timezone", self.timezone, message)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, Union
 
 import attrs
 
-from guided_actions.errors import Problem, short_repr
+from guided_actions.errors import Problem, clip, short_repr
 
 __all__ = [
+    "MAX_INTEGER_DIGITS",
+    "MAX_SHOWN",
     "MAX_YEAR",
     "MIN_YEAR",
     "Check",
+    "OversizedInteger",
     "check_type",
     "compile_check",
     "describe_type",
@@ -31,11 +34,52 @@ __all__ = [
     "id_fields",
     "id_problems",
     "is_union",
+    "shown_list",
 ]
 
 #: Instants must lie within these years (UTC), so that adding a rule's thresholds (days) to any
 #: of them stays within what ``datetime`` can represent.
 MIN_YEAR, MAX_YEAR = 2, 9998
+
+#: The longest integer, in decimal digits, that JSON text may hold (Python's own default limit of
+#: integer-to-text conversion): a longer one is read as an :class:`OversizedInteger`.
+MAX_INTEGER_DIGITS = 4300
+
+#: The most allowed values a message lists (``one of 'a', 'b', … and 12 more``).
+MAX_SHOWN = 10
+
+
+class OversizedInteger:
+    """An integer of JSON text too long to read (more than :data:`MAX_INTEGER_DIGITS` digits).
+
+    It stands in the parsed document where the integer was, so that the field holding it is
+    reported like any other wrong value; only its number of digits is kept.
+    """
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"<integer of {self.digits:,} digits>"
+
+
+def shown_list(values: Sequence[object], *, quote: bool = False) -> str:
+    """``values`` for a message: at most :data:`MAX_SHOWN` of them, each short, then how many
+    more there are. Strings are shown as they are unless ``quote``; anything else by its repr.
+
+    A message that lists a document's values (its lifecycle stages, a pipeline's stages) stays
+    short however many the document has, so that reporting many problems cannot multiply them.
+    """
+    shown = [
+        clip(v, 40) if isinstance(v, str) and not quote else short_repr(v, 40)
+        for v in values[:MAX_SHOWN]
+    ]
+    if len(values) > MAX_SHOWN:
+        shown.append(f"… and {len(values) - MAX_SHOWN:,} more")
+    return ", ".join(shown)
+
 
 #: A compiled check of one field: ``None`` when the value fits, else what was expected.
 Check = Callable[[Any], "str | None"]
@@ -119,7 +163,7 @@ def describe_type(tp: Any) -> str:
         return " or ".join(describe_type(a) for a in typing.get_args(tp))
     origin = typing.get_origin(tp)
     if origin is Literal:
-        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+        return "one of " + shown_list(typing.get_args(tp), quote=True)
     if origin is tuple:
         return f"a list of {describe_type(typing.get_args(tp)[0]).removeprefix('a ')}s"
     return {
@@ -174,6 +218,8 @@ def check_type(value: Any, tp: Any) -> str | None:
     if tp is bool:
         return None if isinstance(value, bool) else "expected a boolean"
     if tp is int:
+        if isinstance(value, OversizedInteger):
+            return f"integer too long: {value.digits:,} digits (at most {MAX_INTEGER_DIGITS:,})"
         ok = isinstance(value, int) and not isinstance(value, bool)
         return None if ok else "expected an integer"
     if tp is str:

@@ -13,11 +13,17 @@ from types import ModuleType
 import pluggy
 
 from guided_actions import hookspecs
+from guided_actions._engine.actions import describe_exception
 from guided_actions._engine.config import Config
-from guided_actions._engine.ruleset import BUILTIN_PLUGIN, RuleSet
+from guided_actions._engine.ruleset import BUILTIN_PLUGIN, RuleSet, build_rule
 from guided_actions._plugins import builtin as _builtin
-from guided_actions._rules.rule import Rule
-from guided_actions.errors import InvalidConfigError, PluginConflictError, PluginError
+from guided_actions._rules.rule import Rule, rule_problem
+from guided_actions.errors import (
+    InvalidConfigError,
+    PluginConflictError,
+    PluginError,
+    short_repr,
+)
 
 __all__ = ["ENTRY_POINT_GROUP", "RuleSet", "load_rules", "plugin_manager"]
 
@@ -49,7 +55,7 @@ def plugin_manager(
                 plugin = ep.load()
             except Exception as exc:
                 raise PluginError(
-                    ep.name, f"could not load entry point {ep.value!r}: {type(exc).__name__}: {exc}"
+                    ep.name, f"could not load entry point {ep.value!r}: {describe_exception(exc)}"
                 ) from exc
             _register(pm, plugin, ep.name)
     for plugin in plugins:
@@ -84,8 +90,11 @@ def load_rules(
     - ``config``: the starting configuration the plugins' ``guided_actions_configure`` adjust.
 
     Raises :class:`~guided_actions.errors.PluginConflictError` when two plugins claim one rule
-    id, :class:`~guided_actions.errors.PluginError` when a plugin cannot be loaded or returns
-    something that is not a rule class.
+    id, :class:`~guided_actions.errors.PluginError` when a plugin cannot be loaded, returns
+    something that is not a rule class, or a rule class that breaks the Rule contract (an id,
+    title, category, priority, subject kind, grouping or criteria of the wrong type or value, no
+    ``propose``, a threshold out of bounds): the error names the plugin, the attribute and the
+    value.
     """
     pm = plugin_manager(plugins, entry_points_group=ENTRY_POINT_GROUP if entry_points else None)
     classes: dict[str, type[Rule]] = {}
@@ -96,33 +105,30 @@ def load_rules(
             returned: object = impl.function()
         except Exception as exc:
             raise PluginError(
-                name, f"guided_actions_rules raised {type(exc).__name__}: {exc}"
+                name, f"guided_actions_rules raised {describe_exception(exc)}"
             ) from exc
         if returned is None:
             continue
         if not isinstance(returned, Iterable) or isinstance(returned, str | bytes):
-            raise PluginError(name, f"guided_actions_rules returned {returned!r}, not a list")
+            raise PluginError(
+                name, f"guided_actions_rules returned {short_repr(returned)}, not a list"
+            )
         for cls in returned:
             if not (isinstance(cls, type) and issubclass(cls, Rule)):
                 raise PluginError(
-                    name, f"guided_actions_rules returned {cls!r}, not a Rule subclass"
+                    name, f"guided_actions_rules returned {short_repr(cls)}, not a Rule subclass"
                 )
-            rule_id = getattr(cls, "id", None)
-            if not isinstance(rule_id, str) or not rule_id:
-                raise PluginError(name, f"rule class {cls.__name__} declares no string id")
+            # The class is checked against the Rule contract here, where its plugin is known.
+            problem = rule_problem(cls)
+            if problem is not None:
+                raise PluginError(name, problem)
+            rule_id = cls.id
             previous = origins.get(rule_id)
             if previous is not None and previous != BUILTIN_PLUGIN:
                 raise PluginConflictError(rule_id, (previous, name))
             classes[rule_id] = cls
             origins[rule_id] = name
-    instances: list[Rule] = []
-    for rule_id, cls in classes.items():
-        try:
-            instances.append(cls())
-        except Exception as exc:
-            raise PluginError(
-                origins[rule_id], f"rule {rule_id!r} cannot be built with its defaults: {exc}"
-            ) from exc
+    instances = [build_rule(cls, origins[rule_id]) for rule_id, cls in classes.items()]
     cfg = config if config is not None else Config()
     for impl in _ordered_impls(pm, "guided_actions_configure"):
         try:
@@ -131,14 +137,14 @@ def load_rules(
             raise
         except Exception as exc:
             raise PluginError(
-                impl.plugin_name, f"guided_actions_configure raised {type(exc).__name__}: {exc}"
+                impl.plugin_name, f"guided_actions_configure raised {describe_exception(exc)}"
             ) from exc
         if adjusted is None:
             continue
         if not isinstance(adjusted, Config):
             raise PluginError(
                 impl.plugin_name,
-                f"guided_actions_configure returned {adjusted!r}, not a Config or None",
+                f"guided_actions_configure returned {short_repr(adjusted)}, not a Config or None",
             )
         cfg = adjusted
     cfg.apply(instances)  # check every name now, at load time

@@ -164,7 +164,10 @@ class RuleContext:
     Every query applies SPEC §3 once for all rules: a record created after ``now`` does not exist
     yet and an event stamped after ``now`` has not happened. Rules read the snapshot only through
     these methods. ``now`` is in UTC. ``private_meetings`` is true when a super admin looks at
-    another user's actions: meetings are then named only as busy (see :meth:`ref`).
+    another user's actions: meetings are then private (see :meth:`private` and :meth:`ref`).
+    ``subject_kind`` is the kind of record the running rule's actions are about (set by
+    :meth:`about`; ``focus`` gives it when set): it decides how :meth:`ref` names a private
+    record.
 
     ``focus`` is set when the engine explains one record ("why is there no action?"): the rule's
     candidates are then that record alone, whoever owns it, and every criterion is evaluated
@@ -178,6 +181,7 @@ class RuleContext:
     engagement_kinds: frozenset[str]
     private_meetings: bool = False
     focus: Subject | None = None
+    subject_kind: str | None = None
     #: Per-evaluation indexes (the user's mailbox by contact and address), built on first use.
     _cache: dict[str, object] = attrs.field(factory=dict, eq=False, repr=False, alias="_cache")
     #: The user's zone, read once: every instant a check carries is converted to it.
@@ -429,12 +433,42 @@ class RuleContext:
             self._cache[key] = make()
         return typing.cast("R", self._cache[key])
 
+    # -- what the viewer may see -------------------------------------------------------
+
+    def about(self, kind: str | None) -> RuleContext:
+        """This context for a rule whose actions are about records of ``kind``: it names records
+        as such an action may name them (see :meth:`ref`) and shares the per-evaluation indexes.
+        Without private meetings naming does not depend on the subject: the context itself."""
+        if not self.private_meetings or kind == self.subject_kind:
+            return self
+        return attrs.evolve(self, subject_kind=kind)
+
+    def busy(self, record: object) -> bool:
+        """A meeting the viewer sees only as busy (its id, its times and "Busy"; no title, no
+        attendee, no association): every meeting, when a super admin views another user."""
+        return self.private_meetings and isinstance(record, Meeting)
+
+    def private(self, record: object) -> bool:
+        """A record that would tie what it lists to a private meeting: a busy meeting, or a
+        follow-up task of a meeting (a task with a ``meeting_id``, which lists what its meeting
+        lists). The viewer sees it only as itself (as the subject of an action, in the
+        workspace), never as evidence about another record: there :meth:`ref` names it "an
+        activity", with no id."""
+        return self.busy(record) or (
+            self.private_meetings and isinstance(record, Task) and record.meeting_id is not None
+        )
+
     # -- naming records in checks -------------------------------------------------------
 
     def ref(self, record: object) -> Ref:
         """A record as a check names it: kind, id and what a reader knows it by.
 
-        A meeting is private (busy, no title) when a super admin views another user.
+        When a super admin views another user (``private_meetings``), a :meth:`private` record
+        of another kind than the subjects of the rule (``subject_kind``, or the kind of
+        ``focus``) is evidence about another record: it is :meth:`Ref.unnamed`, "an activity",
+        with no id, no title and no kind that would say it is a meeting. A meeting named by a
+        rule about meetings is busy: its id, no title. A follow-up task named by a rule about
+        tasks is named as the user sees it (its title is the task's own, not the meeting's).
         """
         # Several checks of a subject name the same record: each is named once per context.
         # The record is kept with its name, so that its id() cannot be another object's.
@@ -443,7 +477,10 @@ class RuleContext:
             return known[1]
         kind, detail = _naming(type(record))
         rid = str(getattr(record, "id", "?"))
-        if kind == "meeting" and self.private_meetings:
+        subjects = self.focus[0] if self.focus is not None else self.subject_kind
+        if kind != subjects and self.private(record):
+            ref = Ref.unnamed()
+        elif self.busy(record):
             ref = Ref(kind, rid, private=True)
         else:
             ref = Ref(kind, rid, detail(record))
@@ -458,4 +495,4 @@ class RuleContext:
 
     def refs(self, records: Iterable[object]) -> tuple[Ref, ...]:
         """Several records, by id, as check parameters."""
-        return tuple(sorted((self.ref(r) for r in records), key=lambda r: (r.kind, r.id)))
+        return tuple(sorted((self.ref(r) for r in records), key=lambda r: (r.kind, r.id or "")))

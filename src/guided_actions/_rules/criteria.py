@@ -43,6 +43,7 @@ from guided_actions._model.records import (
     Meeting,
     Task,
 )
+from guided_actions._model.time import shift
 from guided_actions._rules.context import (
     RuleContext,
     activity_end,
@@ -597,7 +598,7 @@ def elapsed(
 ) -> Check:
     """``wait`` has passed since ``since`` (``since + wait <= now``): only time has to pass."""
     return criterion.check(
-        since + wait <= ctx.now, record=ctx.ref(record), wait=wait, since=ctx.local(since)
+        shift(since, wait) <= ctx.now, record=ctx.ref(record), wait=wait, since=ctx.local(since)
     )
 
 
@@ -619,7 +620,7 @@ def within(
     """A limit: ``now`` is before ``until = since + limit``. With no ``since`` (nothing to date
     it from, which a failing condition explains) no limit can have passed, and it holds. The
     check carries ``since``, ``limit`` and ``until``, and ``params``."""
-    until = since + limit if since is not None else None
+    until = shift(since, limit) if since is not None else None
     return criterion.check(
         until is None or ctx.now < until,
         since=_local(ctx, since),

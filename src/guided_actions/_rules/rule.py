@@ -12,17 +12,20 @@ reads the same proposals to say why a record has no action, or when it will have
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, get_args
 
 import attrs
 
+from guided_actions._model.time import duration_problem
 from guided_actions._rules.context import RuleContext, in_window
 from guided_actions._text.checks import Check, Criterion
-from guided_actions.typing import Category, Priority, Subject, SubjectKind
+from guided_actions.errors import short_repr
+from guided_actions.typing import SUBJECT_KINDS, Category, Priority, Subject, SubjectKind
 
-__all__ = ["TEXT", "Proposal", "Rule", "threshold"]
+__all__ = ["TEXT", "Proposal", "Rule", "rule_problem", "threshold"]
 
 #: The criterion of a reason a plugin rule gives as plain text (its text is the parameter).
 TEXT = Criterion("text", met="{text}", unmet="{text}")
@@ -53,14 +56,15 @@ class Proposal:
 
 
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, timedelta):
-        raise TypeError(f"threshold {attribute.name!r} must be a timedelta, got {value!r}")
-    if value <= timedelta(0):
-        raise ValueError(f"threshold {attribute.name!r} must be positive, got {value!r}")
+    problem = duration_problem(value)
+    if problem is not None:
+        error = TypeError if not isinstance(value, timedelta) else ValueError
+        raise error(f"threshold {attribute.name!r} {problem}")
 
 
 def threshold(default: timedelta, doc: str) -> Any:
-    """Declare a rule threshold: a positive ``timedelta`` field with a one-line description."""
+    """Declare a rule threshold: a ``timedelta`` field with a one-line description, greater than
+    zero and at most :data:`~guided_actions._model.time.MAX_DURATION` (36,525 days)."""
     return attrs.field(default=default, validator=_positive, metadata={"doc": doc})
 
 
@@ -134,3 +138,79 @@ class Rule:
             ),
             group=group,
         )
+
+
+#: A rule id: it starts every action key (``"<id>:<digest>"``, read back up to the first colon),
+#: names the rule in ``Config`` and on the command line.
+RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+#: The class data of the Rule contract: each name, and what its value must be.
+_ONE_OF: dict[str, tuple[str, ...]] = {
+    "category": get_args(Category),
+    "priority": get_args(Priority),
+    "subject_kind": SUBJECT_KINDS,
+}
+_TEXTS = ("grouping", "created_at_doc", "expires_doc")
+
+
+def _expectation(name: str, value: object) -> str | None:
+    """What one attribute of the Rule contract must be, when ``value`` is not that."""
+    if name == "id":
+        if type(value) is str and RULE_ID.fullmatch(value):
+            return None
+        return "1 to 100 ASCII letters, digits, '_', '.' or '-', starting with a letter or digit"
+    if name == "title":
+        if type(value) is str and value.strip() and value.isprintable():
+            return None
+        return "a non-empty, printable, one-line str"
+    if name in _ONE_OF:
+        allowed = _ONE_OF[name]
+        if type(value) is str and value in allowed:
+            return None
+        return "one of " + ", ".join(map(repr, allowed))
+    if name == "grouped":
+        return None if type(value) is bool else "True or False"
+    if name == "criteria":
+        if type(value) is tuple and all(isinstance(c, Criterion) for c in value):
+            return None
+        return "a tuple of Criterion"
+    return None if type(value) is str else "a str"
+
+
+def rule_problem(rule: Rule | type[Rule]) -> str | None:
+    """What makes a rule class (or instance) break the Rule contract, or ``None``.
+
+    The one check of every way rules reach the engine (``load_rules``, ``RuleSet``,
+    ``evaluate(rules=...)``): its class data have their declared types and values, it
+    implements :meth:`Rule.propose`, and, for an instance, every threshold is a duration
+    within bounds. The message names the class, the attribute and the value.
+    """
+    cls = rule if isinstance(rule, type) else type(rule)
+    if not (isinstance(cls, type) and issubclass(cls, Rule)):
+        return f"{short_repr(rule)} is not a Rule subclass"
+    name = cls.__name__
+    for attribute in ("id", "title", *_ONE_OF, "grouped", *_TEXTS, "criteria"):
+        try:
+            value = getattr(rule, attribute)
+        except AttributeError:
+            return f"rule class {name}: attribute {attribute!r} is not declared"
+        except Exception as exc:  # a property that raises, say
+            return f"rule class {name}: reading attribute {attribute!r} raised {type(exc).__name__}"
+        expected = _expectation(attribute, value)
+        if expected is not None:
+            return (
+                f"rule class {name}: attribute {attribute!r} must be {expected}, "
+                f"got {short_repr(value)}"
+            )
+    if not callable(getattr(cls, "propose", None)) or cls.propose is Rule.propose:
+        return f"rule class {name}: it does not implement propose(ctx)"
+    for field in attrs.fields(cls):
+        doc = field.metadata.get("doc", "")
+        if type(doc) is not str:
+            return f"rule class {name}: threshold {field.name!r} has a doc that is not a str"
+    if not isinstance(rule, type):
+        for field in attrs.fields(cls):
+            problem = duration_problem(getattr(rule, field.name))
+            if problem is not None:
+                return f"rule class {name}: threshold {field.name!r} {problem}"
+    return None

@@ -7,12 +7,14 @@ they own, what is in their mailbox or addressed to them, and those records' asso
 
 from __future__ import annotations
 
+import json
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any
 
-from guided_actions._model.document import decode, encode
+from guided_actions._model.document import Decoded, decode, encode
+from guided_actions._model.jsontext import parse
 from guided_actions._model.kinds import BY_CLASS, KINDS, NAMES
 from guided_actions._model.records import (
     Call,
@@ -34,11 +36,12 @@ from guided_actions._model.records import (
     User,
 )
 from guided_actions._model.records import Sequence as SalesSequence
+from guided_actions._model.validation import shown_list
 from guided_actions._snapshot import indexes
-from guided_actions.errors import InvalidSnapshotError, Problem
+from guided_actions.errors import InvalidSnapshotError, Problem, short_repr
 from guided_actions.typing import Activity, ListedKind
 
-__all__ = ["DEFAULT_LIFECYCLE_STAGES", "Snapshot"]
+__all__ = ["DEFAULT_LIFECYCLE_STAGES", "Snapshot", "load_json"]
 
 DEFAULT_LIFECYCLE_STAGES: tuple[str, ...] = (
     "subscriber",
@@ -114,13 +117,15 @@ def consistency_problems(
 
     if lifecycle_stages is not None:
         stages = set(lifecycle_stages)
-        expected = "not one of the lifecycle stages: " + ", ".join(lifecycle_stages)
+        # One message for every contact, its list of stages capped: however many contacts and
+        # stages, the problems' texts grow with the document, not with their product.
+        expected = "not one of the lifecycle stages: " + shown_list(lifecycle_stages)
         for index, contact in enumerate(lists.get("contacts", ())):
             stage = contact.lifecycle_stage if isinstance(contact, Contact) else None
             if stage is not None and stage not in stages:
                 rid = _record_label(contact, index, "id")
                 problems.append(Problem("contacts", rid, "lifecycle_stage", stage, expected))
-    pipelines = {p.id: p for p in lists.get("pipelines", ()) if isinstance(p, Pipeline)}
+    pipelines = {p.id: _Stages(p) for p in lists.get("pipelines", ()) if isinstance(p, Pipeline)}
     for key in ("leads", "deals"):
         for index, record in enumerate(lists.get(key, ())):
             if isinstance(record, Lead | Deal):
@@ -129,12 +134,36 @@ def consistency_problems(
     return problems
 
 
+class _Stages:
+    """A pipeline's stage ids as a set, and the message of a stage not among them, made once.
+
+    However many stages a pipeline has and however many records name one it lacks, checking a
+    record costs one look-up, and every such problem shares one short message.
+    """
+
+    __slots__ = ("_unknown", "ids", "pipeline")
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self.ids = frozenset(stage.id for stage in pipeline.stages)
+        self._unknown: str | None = None
+
+    def unknown(self) -> str:
+        if self._unknown is None:
+            shown = shown_list([stage.id for stage in self.pipeline.stages])
+            self._unknown = (
+                f"unknown stage of pipeline {short_repr(self.pipeline.id)} (stages: {shown})"
+            )
+        return self._unknown
+
+
 def _stage_problems(
-    key: str, rid: str, record: Lead | Deal, pipelines: Mapping[str, Pipeline]
+    key: str, rid: str, record: Lead | Deal, pipelines: Mapping[str, _Stages]
 ) -> Iterable[Problem]:
-    pipeline = pipelines.get(record.pipeline_id)
-    if pipeline is None:
+    stages = pipelines.get(record.pipeline_id)
+    if stages is None:
         return  # reported as a dangling reference already
+    pipeline = stages.pipeline
     wanted = "lead" if isinstance(record, Lead) else "deal"
     if pipeline.object != wanted:
         yield Problem(
@@ -144,16 +173,8 @@ def _stage_problems(
             record.pipeline_id,
             f"pipeline is a {pipeline.object} pipeline, not a {wanted} pipeline",
         )
-    if pipeline.stage(record.stage_id) is None:
-        yield Problem(
-            key,
-            rid,
-            "stage_id",
-            record.stage_id,
-            f"unknown stage of pipeline {pipeline.id!r} (stages: "
-            + ", ".join(s.id for s in pipeline.stages)
-            + ")",
-        )
+    if record.stage_id not in stages.ids:
+        yield Problem(key, rid, "stage_id", record.stage_id, stages.unknown())
 
 
 def _lifecycle_problems(stages: object) -> list[Problem]:
@@ -294,9 +315,40 @@ class Snapshot:
         Raises :class:`~guided_actions.errors.InvalidSnapshotError` listing every problem: those
         of the document and its records, then those across records, all at once.
         """
-        decoded = decode(data)
+        return cls._from_decoded(decode(data))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Snapshot:
+        """Load the JSON interchange format from its text (``str``, or UTF-8 ``bytes``).
+
+        Prefer it to ``from_dict(json.loads(text))``: ``json.loads`` keeps the last of a key
+        given twice in one object (``"super_admin": false, "super_admin": true``), which this
+        reports as a problem naming the key and where it is. A JSON integer of more than 4,300
+        digits is a problem of its field. Text that is not JSON is a problem too (with its line
+        and column), so every bad input raises
+        :class:`~guided_actions.errors.InvalidSnapshotError` listing every problem at once.
+        """
+        value: object
+        try:
+            return load_json(text)
+        except json.JSONDecodeError as exc:
+            message = f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            value = exc.doc[exc.pos : exc.pos + 20]  # the text where reading stopped
+        except UnicodeDecodeError as exc:
+            message = f"not UTF-8 text: the byte at offset {exc.start} cannot be decoded"
+            value = exc.object[exc.start : exc.start + 1]
+        except RecursionError:
+            message = "not valid JSON: nested too deeply"
+            value = None
+        raise InvalidSnapshotError([Problem("snapshot", None, None, value, message)]) from None
+
+    @classmethod
+    def _from_decoded(cls, decoded: Decoded, earlier: Sequence[Problem] = ()) -> Snapshot:
+        """The snapshot of a decoded document; ``earlier`` problems (of its text) come first."""
         self = cls.__new__(cls)
-        self._init(decoded.lists, decoded.lifecycle_stages, decoded.ids, decoded.problems)
+        self._init(
+            decoded.lists, decoded.lifecycle_stages, decoded.ids, (*earlier, *decoded.problems)
+        )
         return self
 
     @classmethod
@@ -474,3 +526,15 @@ class Snapshot:
     @property
     def dashboards(self) -> tuple[Dashboard, ...]:
         return self._lists["dashboards"]  # type: ignore[return-value]
+
+
+def load_json(text: str | bytes) -> Snapshot:
+    """Load the JSON text of an interchange document: :meth:`Snapshot.from_dict` of the text
+    parsed strictly (:mod:`guided_actions._model.jsontext`), so that a key given twice in one
+    object is a problem, reported with all the others.
+
+    Raises :class:`~guided_actions.errors.InvalidSnapshotError`, and for text that is not JSON
+    :class:`json.JSONDecodeError` (or :class:`RecursionError`, nested too deeply).
+    """
+    parsed = parse(text)
+    return Snapshot._from_decoded(decode(parsed.data), parsed.problems)

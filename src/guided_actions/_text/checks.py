@@ -28,6 +28,7 @@ from typing import Any, Literal
 import attrs
 
 from guided_actions._text.render import render_check
+from guided_actions.errors import short_repr
 
 __all__ = ["Check", "Criterion", "Ref", "Role", "Value"]
 
@@ -42,12 +43,25 @@ class Ref:
     ``detail`` is a contact's address, a meeting's or task's title, a company's name (``None``
     when there is none). ``private`` marks a meeting shown to a super admin viewing another user:
     it renders as busy and shows neither title nor anything else about it.
+
+    ``id`` is ``None`` for a record the viewer may not identify at all: a private meeting, or a
+    follow-up task of one, that is the evidence of an action about another record (naming it
+    would tell what the meeting is about). Such a reference is :meth:`unnamed`: it carries
+    nothing but the generic kind ``"activity"`` and reads "an activity".
     """
 
     kind: str
-    id: str
+    id: str | None
     detail: str | None = None
     private: bool = False
+
+    @classmethod
+    def unnamed(cls) -> Ref:
+        """The reference to an activity the viewer may not identify: no id, no detail."""
+        return _UNNAMED
+
+
+_UNNAMED = Ref("activity", None, private=True)
 
 
 #: What a check's parameter may hold: plain data only, so checks compare, hash and pickle.
@@ -78,7 +92,9 @@ def _template_fields(template: str) -> frozenset[str]:
 
 def _valid_role(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value not in _ROLES:
-        raise ValueError(f"criterion role must be one of {', '.join(_ROLES)}, got {value!r}")
+        raise ValueError(
+            f"criterion role must be one of {', '.join(_ROLES)}, got {short_repr(value)}"
+        )
 
 
 @attrs.frozen
@@ -102,7 +118,9 @@ class Criterion:
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not _ID.fullmatch(self.id):
-            raise ValueError(f"criterion id must be ASCII lower_snake_case, got {self.id!r}")
+            raise ValueError(
+                f"criterion id must be ASCII lower_snake_case, got {short_repr(self.id)}"
+            )
         fields = _template_fields(self.met) | _template_fields(self.unmet)
         object.__setattr__(self, "fields", fields)
         object.__setattr__(self, "_names", tuple(sorted(fields)))
@@ -132,7 +150,7 @@ class Criterion:
                     raise TypeError(
                         f"criterion {self.id!r}: parameter {name!r} must be plain data (str, "
                         f"int, bool, datetime, timedelta, Ref, a tuple of those, None), got "
-                        f"{value!r}"
+                        f"{short_repr(value)}"
                     )
         # Given exactly the template's parameters (the usual case), the check shares the
         # criterion's sorted names and holds one tuple of values: checks outlive the evaluation

@@ -2,10 +2,11 @@
 
 Rules produce :class:`~guided_actions._text.checks.Check` values: a criterion, whether it held,
 and plain parameters. This module turns them into the sentences people read, formatting each
-parameter by its type: a record reference as ``contact c1 (ada@example.com)``, an instant in the
-zone it carries (the rule context gives instants in the user's zone), a duration as ``7 days`` or
-``36 hours``, a list as a comma-separated list. English is the only locale so far; the templates
-are the message ids a catalogue of another language would translate.
+parameter by its type: a record reference as ``contact c1 (ada@example.com)`` (one the viewer
+may not identify, which has no id, as ``an activity``), an instant in the zone it carries (the
+rule context gives instants in the user's zone), a duration as ``7 days`` or ``36 hours``, a list
+as a comma-separated list. English is the only locale so far; the templates are the message ids
+a catalogue of another language would translate.
 """
 
 from __future__ import annotations
@@ -58,7 +59,10 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def _format_ref(kind: str, rid: str, detail: str | None, private: bool) -> str:
+def _format_ref(kind: str, rid: str | None, detail: str | None, private: bool) -> str:
+    if rid is None:
+        # A record the viewer may not identify: its kind alone, "an activity".
+        return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
     if private:
         return f"{kind} {rid} (Busy)"
     if detail is None:

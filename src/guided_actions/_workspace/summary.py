@@ -25,7 +25,7 @@ from guided_actions._engine.evaluate import (
     resolve_viewer,
 )
 from guided_actions._model.records import Dashboard, Email, Meeting, Task, User
-from guided_actions._model.time import day_bounds, utc_iso
+from guided_actions._model.time import day_bounds, shift, utc_iso
 from guided_actions._rules.context import RuleContext
 from guided_actions._snapshot.snapshot import Snapshot
 from guided_actions.typing import SnapshotReader
@@ -170,7 +170,7 @@ def _email_text(email: Email) -> str:
 
 
 def _feed(ctx: RuleContext, limit: int, window: timedelta) -> tuple[FeedEntry, ...]:
-    now, since = ctx.now, ctx.now - window
+    now, since = ctx.now, shift(ctx.now, -window)
     snap, uid = ctx.snapshot, ctx.user.id
     entries: list[FeedEntry] = []
 
@@ -187,13 +187,14 @@ def _feed(ctx: RuleContext, limit: int, window: timedelta) -> tuple[FeedEntry, .
             "meeting",
             meeting.id,
             meeting.start,
-            _meeting_text(meeting, ctx.private_meetings) + " started",
+            _meeting_text(meeting, ctx.busy(meeting)) + " started",
         )
-    for task in snap.tasks_owned_by(uid):
+    # Tasks and contacts as of now: one created after now is not there yet.
+    for task in ctx.tasks_owned():
         if task.status == "completed" and task.completed_at is not None:
             label = f"Task {task.title!r}" if task.title else "Task"
             add("task", task.id, task.completed_at, f"{label} completed")
-    for contact in snap.contacts_owned_by(uid):
+    for contact in ctx.contacts_owned():
         for event in ctx.engagements(contact.id):
             who = contact.email or contact.id
             add("engagement_event", event.id, event.occurred_at, f"{who}: {event.kind}")
@@ -260,7 +261,7 @@ def summarize(
             "meeting_id": m.id,
             "start": utc_iso(m.start),
             "end": utc_iso(m.end),
-            "title": "Busy" if private else m.title,
+            "title": "Busy" if ctx.busy(m) else m.title,
         }
         for m in meetings
     )

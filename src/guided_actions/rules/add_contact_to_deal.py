@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import attrs
 
+from guided_actions._model.time import shift
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     CREATED_MORE_THAN,
@@ -53,8 +54,8 @@ class AddContactToDeal(Rule):
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         for deal in ctx.candidates("deal", ctx.deals_owned):
-            created = deal.created_at + self.age
-            if not ctx.wants(created, created + self.lifetime):
+            created = shift(deal.created_at, self.age)
+            if not ctx.wants(created, shift(created, self.lifetime)):
                 continue
             contacts = ctx.contacts_of(deal)
             checks = ctx.criteria(
@@ -69,5 +70,5 @@ class AddContactToDeal(Rule):
             if checks is None:
                 continue
             yield self.proposal(
-                deal.id, created_at=created, expires_at=created + self.lifetime, checks=checks
+                deal.id, created_at=created, expires_at=shift(created, self.lifetime), checks=checks
             )

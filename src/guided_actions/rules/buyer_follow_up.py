@@ -8,6 +8,7 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._model.records import Contact, Deal, Email
+from guided_actions._model.time import shift
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     DEAL_OPEN,
@@ -92,8 +93,8 @@ class BuyerFollowUp(Rule):
             # the deal since it was sent, the latest has had none either; when it has had one,
             # the explanation names the reply.
             chosen = latest_email(opened)
-            created = chosen.sent_at + self.wait if chosen is not None else None
-            expires = created + self.lifetime if created is not None else None
+            created = shift(chosen.sent_at, self.wait) if chosen is not None else None
+            expires = shift(created, self.lifetime) if created is not None else None
             if not ctx.wants(created, expires):
                 continue
             checks = ctx.criteria(

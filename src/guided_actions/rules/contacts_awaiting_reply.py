@@ -8,6 +8,7 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._model.records import Contact, Email
+from guided_actions._model.time import shift
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     EMAILED_YOUR_ADDRESS,
@@ -84,7 +85,7 @@ class ContactsAwaitingReply(Rule):
             # The latest email from another domain; else the latest one, to say why it fails.
             qualifying = latest_email([e for e in emails if from_other_domain(e, contact, yours)])
             created = qualifying.sent_at if qualifying is not None else None
-            expires = created + self.lifetime if created is not None else None
+            expires = shift(created, self.lifetime) if created is not None else None
             if not ctx.wants(
                 created,
                 expires,

@@ -8,6 +8,7 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._model.records import Contact, Email
+from guided_actions._model.time import shift
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     NO_EMAIL_FROM_YOU_AFTER,
@@ -74,7 +75,7 @@ class EmailReplies(Rule):
                 [e for e in ctx.emails_received_from(contact) if e.in_reply_to in sent_by_you]
             )
             created = reply.sent_at if reply is not None else None
-            expires = created + self.lifetime if created is not None else None
+            expires = shift(created, self.lifetime) if created is not None else None
             if not ctx.wants(
                 created,
                 expires,

@@ -8,6 +8,7 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._model.records import Deal
+from guided_actions._model.time import shift
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     CREATED_MORE_THAN,
@@ -73,8 +74,8 @@ class InitialOutreachNeeded(Rule):
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         for deal in ctx.candidates("deal", ctx.deals_owned):
-            created = deal.created_at + self.age
-            if not ctx.wants(created, created + self.lifetime):
+            created = shift(deal.created_at, self.age)
+            if not ctx.wants(created, shift(created, self.lifetime)):
                 continue
             checks = ctx.criteria(
                 lambda: owned_by_you(ctx, deal),
@@ -87,5 +88,5 @@ class InitialOutreachNeeded(Rule):
             if checks is None:
                 continue
             yield self.proposal(
-                deal.id, created_at=created, expires_at=created + self.lifetime, checks=checks
+                deal.id, created_at=created, expires_at=shift(created, self.lifetime), checks=checks
             )

@@ -8,6 +8,7 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._model.records import Email, Lead
+from guided_actions._model.time import shift
 from guided_actions._rules.context import RuleContext, email_is_from
 from guided_actions._rules.criteria import (
     EMAILED_YOUR_ADDRESS,
@@ -97,7 +98,7 @@ class LeadsAwaitingReply(Rule):
             such = [e for e in emails if from_other_domain(e, contact, yours)]
             chosen = latest_email(such) or latest_email(emails)
             created = chosen.sent_at if chosen is not None else None
-            expires = created + self.lifetime if created is not None else None
+            expires = shift(created, self.lifetime) if created is not None else None
             if not ctx.wants(created, expires, lambda: not ctx.stage_of(lead)[1]):
                 continue
             # Without an email, the sender is the lead's contact and the rest looks at all time;

@@ -8,6 +8,7 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._model.records import Call
+from guided_actions._model.time import shift
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     OWNED_BY_YOU,
@@ -88,7 +89,8 @@ class LogCallOutcomes(Rule):
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         for call in ctx.candidates("call", ctx.calls_owned):
-            created, expires = call.started_at + self.delay, call.started_at + self.window
+            created = shift(call.started_at, self.delay)
+            expires = shift(call.started_at, self.window)
             if not ctx.wants(
                 created, expires, lambda: _status_qualifies(call) and not call.outcome
             ):

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import attrs
 
+from guided_actions._model.time import shift
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import OWNED_BY_YOU, Criterion, owned_by_you, within
 from guided_actions._rules.rule import Proposal, Rule, threshold
@@ -57,7 +58,7 @@ class MeetingFollowUp(Rule):
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         for meeting in ctx.candidates("meeting", ctx.meetings_owned):
-            created, expires = meeting.start, meeting.end + self.window
+            created, expires = meeting.start, shift(meeting.end, self.window)
             if not ctx.wants(created, expires):
                 continue
             ref = ctx.ref(meeting)

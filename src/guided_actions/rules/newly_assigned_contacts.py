@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import attrs
 
+from guided_actions._model.time import shift
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     ASSIGNED,
@@ -68,7 +69,7 @@ class NewlyAssignedContacts(Rule):
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         for contact in ctx.candidates("contact", ctx.contacts_owned):
             created = assigned_at(contact)
-            expires = created + self.lifetime
+            expires = shift(created, self.lifetime)
             if not ctx.wants(
                 created,
                 expires,

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from guided_actions._model.records import Lead
+from guided_actions._model.time import shift
 from guided_actions._rules.context import RuleContext, activity_happened_at
 from guided_actions._rules.criteria import (
     ASSIGNED,
@@ -89,7 +90,7 @@ class NewlyAssignedLeads(Rule):
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         for lead in ctx.candidates("lead", ctx.leads_owned):
             created = assigned_at(lead)
-            expires = created + self.lifetime
+            expires = shift(created, self.lifetime)
             if not ctx.wants(created, expires, lambda: ctx.stage_of(lead)[0]):
                 continue
             checks = ctx.criteria(

@@ -9,6 +9,7 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._model.records import Meeting
+from guided_actions._model.time import shift
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import OWNED_BY_YOU, Check, Criterion, owned_by_you, within
 from guided_actions._rules.rule import Proposal, Rule, threshold
@@ -87,10 +88,10 @@ class PrepareNextMeeting(Rule):
         for meeting in ctx.candidates("meeting", lambda: owned):
             # mine[:first_same] start before it; the last of them is the previous meeting.
             first_same = bisect_left(starts, meeting.start)
-            created = meeting.start - self.lead_time
+            created = shift(meeting.start, -self.lead_time)
             if first_same:
-                created = max(created, mine[first_same - 1].start + self.grace)
-            expires = meeting.start + self.grace
+                created = max(created, shift(mine[first_same - 1].start, self.grace))
+            expires = shift(meeting.start, self.grace)
             if not ctx.wants(created, expires):
                 continue
             checks = ctx.criteria(
@@ -98,7 +99,7 @@ class PrepareNextMeeting(Rule):
                 lambda: self._no_earlier_upcoming(ctx, meeting, mine, first_same),
                 lambda: _first_of_simultaneous(ctx, meeting, mine, first_same),
                 lambda: STARTS_WITHIN.check(
-                    meeting.start - self.lead_time <= ctx.now,
+                    shift(meeting.start, -self.lead_time) <= ctx.now,
                     meeting=ctx.ref(meeting),
                     start=ctx.local(meeting.start),
                     lead_time=self.lead_time,
@@ -118,7 +119,7 @@ class PrepareNextMeeting(Rule):
         # Upcoming is monotonic in start: the earlier meetings still upcoming are the last ones.
         upcoming: list[Meeting] = []
         for m in reversed(mine[:first_same]):
-            if not ctx.now < m.start + self.grace:
+            if not ctx.now < shift(m.start, self.grace):
                 break
             upcoming.append(m)
         return NEXT_MEETING.check(
@@ -126,5 +127,5 @@ class PrepareNextMeeting(Rule):
             meeting=ctx.ref(meeting),
             earlier=ctx.refs(upcoming),
             grace=self.grace,
-            until=ctx.local(upcoming[0].start + self.grace) if upcoming else None,
+            until=ctx.local(shift(upcoming[0].start, self.grace)) if upcoming else None,
         )

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import attrs
 
+from guided_actions._model.time import shift
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     ENGAGED,
@@ -47,7 +48,7 @@ class RecentlyEngagedLeads(Rule):
         for lead in ctx.candidates("lead", ctx.leads_owned):
             event = latest_engagement(ctx.engagements(lead.contact_id))
             created = event.occurred_at if event is not None else None
-            expires = created + self.lifetime if created is not None else None
+            expires = shift(created, self.lifetime) if created is not None else None
             if not ctx.wants(created, expires):
                 continue
             checks = ctx.criteria(

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from guided_actions._model.records import Contact, EngagementEvent, Lead
+from guided_actions._model.time import shift
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     NO_OPEN_LEAD,
@@ -135,7 +136,7 @@ class ReengagedContacts(Rule):
                 else None
             )
             created = first.occurred_at if first is not None else None
-            expires = created + self.lifetime if created is not None else None
+            expires = shift(created, self.lifetime) if created is not None else None
             if not ctx.wants(created, expires):
                 continue
             checks = ctx.criteria(

@@ -8,6 +8,7 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._model.records import Contact, Deal
+from guided_actions._model.time import shift
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     EMAILED_YOU,
@@ -72,7 +73,7 @@ class ReplyToEmail(Rule):
             deals = open_deals.get(contact.id, [])
             email = latest_email(ctx.emails_received_from(contact))
             created = email.sent_at if email is not None else None
-            expires = created + self.lifetime if created is not None else None
+            expires = shift(created, self.lifetime) if created is not None else None
             if not ctx.wants(
                 created,
                 expires,

@@ -8,6 +8,7 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._model.records import Company, Contact
+from guided_actions._model.time import shift
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     ENGAGED,
@@ -106,7 +107,7 @@ class TargetAccountActivity(Rule):
                 latest_engagement(ctx.engagements(contact.id)) if yours or ctx.explaining else None
             )
             created = event.occurred_at if event is not None else None
-            expires = created + self.lifetime if created is not None else None
+            expires = shift(created, self.lifetime) if created is not None else None
             if not ctx.wants(created, expires):
                 continue
             checks = ctx.criteria(

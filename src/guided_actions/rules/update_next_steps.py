@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from guided_actions._model.records import Deal
+from guided_actions._model.time import shift
 from guided_actions._rules.context import RuleContext, activity_end
 from guided_actions._rules.criteria import (
     DEAL_OPEN,
@@ -109,12 +110,12 @@ class UpdateNextSteps(Rule):
                 key=lambda item: (item[0], item[1]),
             )
             after = [x for x in ended if updated is None or updated < x[0]]
-            old = [x for x in after if x[0] + self.delay <= ctx.now]
+            old = [x for x in after if shift(x[0], self.delay) <= ctx.now]
             # The latest such activity old enough; else the first to become old enough (the
             # action is pending until then); else the latest ended (the next step was updated
             # since: the explanation names it).
             chosen = old[-1] if old else after[0] if after else ended[-1] if ended else None
-            created = chosen[0] + self.delay if chosen is not None else None
+            created = shift(chosen[0], self.delay) if chosen is not None else None
             if not ctx.wants(created, None, lambda: not ctx.stage_of(deal)[1]):
                 continue
             end, activity = (chosen[0], chosen[2]) if chosen is not None else (None, None)

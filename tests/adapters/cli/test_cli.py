@@ -16,7 +16,7 @@ import pytest
 import guided_actions
 from guided_actions import Rule, Snapshot, evaluate, explain, hookimpl, load_rules
 from guided_actions._adapters.cli import main, reading
-from guided_actions._adapters.cli.explain import explanation_text
+from guided_actions._adapters.cli.explain import explanation_lines
 from guided_actions._adapters.demo import DEMO_NOW, DEMO_USER, demo_document, demo_snapshot
 from guided_actions.rules import BUILTIN_RULES
 
@@ -252,7 +252,7 @@ class TestExplain:
         )  # fmt: skip
         assert code == 0
         expected = explain(demo_snapshot(), DEMO_NOW, DEMO_USER, "contact:c-ines")
-        assert out == explanation_text(expected) + "\n"
+        assert out == "\n".join(explanation_lines(expected)) + "\n"
         about = demo_result().about("contact", "c-ines")
         assert {r.rule for r in expected.with_status("active")} == {a.rule for a in about}
         for action in about:
@@ -440,10 +440,11 @@ class TestBadInput:
         """A file the program may not read is reported with the system's reason."""
         path = _write(tmp_path, "locked.json", b"{}")
 
-        def refuse(self: Path) -> bytes:
+        def refuse(self: Path, *args: object, **kwargs: object) -> bytes:
             raise PermissionError(13, "Permission denied", str(self))
 
         monkeypatch.setattr(Path, "read_bytes", refuse)
+        monkeypatch.setattr(Path, "open", refuse)  # however the program opens the file
         code, _out, err = run(capsys, "evaluate", path, "--user", DEMO_USER, "--now", NOW)
         assert code == 2
         assert err == f"guided-actions: error: cannot read {path}: Permission denied\n"

@@ -16,8 +16,9 @@ Sub-commands::
 The rules are the built-in ones plus those of installed plugins (the ``guided_actions``
 entry-point group); ``--no-plugins``, before or after the sub-command, keeps the built-ins only.
 Bad input prints one short ``guided-actions: error: …`` paragraph on standard error and exits
-with status 2, like a usage error. Long work reports its progress on standard error, only when
-standard error is a terminal.
+with status 2, like a usage error. Ctrl-C stops the program quietly, with status 130. Long work
+reports its progress on standard error, only when standard error is a terminal. Text from the
+data never reaches the terminal raw: every character a terminal would act on is shown escaped.
 
 This module is the entry point, :func:`main`: it parses the arguments, runs the sub-command and
 turns what goes wrong into an exit status and one message. The rest of the package:
@@ -30,7 +31,8 @@ turns what goes wrong into an exit status and one message. The rest of the packa
 - :mod:`.render`: the text tables of guided actions and of the workspace;
 - :mod:`.catalogue`: the rule catalogue of ``rules``, as JSON entries and as a table;
 - :mod:`.progress`: the progress line on a terminal;
-- :mod:`.diagnostics`: the program's name, :class:`CliError` and its error and warning lines.
+- :mod:`.diagnostics`: the program's name, :class:`CliError` and its error and warning lines;
+- :mod:`.terminal`: the one way out for text and JSON, made safe for a terminal.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from guided_actions._adapters.cli.explain import run_explain
 from guided_actions._adapters.cli.parsing import build_parser
 from guided_actions.errors import GuidedActionsError
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_BROKEN_PIPE", "EXIT_OK", "main"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_OK", "main"]
 
 #: The command did its work.
 EXIT_OK = 0
@@ -62,6 +64,8 @@ EXIT_OK = 0
 EXIT_BROKEN_PIPE = 1
 #: Bad input or a usage error: one ``guided-actions: error:`` paragraph was printed.
 EXIT_BAD_INPUT = 2
+#: Interrupted by Ctrl-C (SIGINT): 128 + 2, as a shell reports a command killed by the signal.
+EXIT_INTERRUPTED = 130
 
 #: Sub-command name -> the function that runs it and returns the exit status.
 COMMANDS: Mapping[str, Callable[[argparse.Namespace], int]] = {
@@ -74,13 +78,22 @@ COMMANDS: Mapping[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
-def _fail(message: str) -> int:
-    print_error(message)
+def _fail(message: str, *more: str) -> int:
+    print_error(message, *more)
     return EXIT_BAD_INPUT
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the program with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C: the user asked to stop; a traceback would only hide the prompt. The progress
+        # line, if any, was erased on the way out.
+        return EXIT_INTERRUPTED
+
+
+def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -91,9 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code: int = COMMANDS[args.command](args)
     except CliError as exc:
-        return _fail(str(exc))
+        return _fail(*exc.lines)
     except GuidedActionsError as exc:  # unknown user or viewer, a viewer who may not look
-        return _fail(str(exc))
+        return _fail(str(exc))  # one line, whatever it holds
     except BrokenPipeError:
         # The reader went away (``| head``): stop quietly, without a second error at exit.
         with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):

@@ -64,8 +64,8 @@ def _catalogue_head(entries: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
-def catalogue_table(entries: list[dict[str, Any]]) -> str:
-    """The entries of :func:`catalogue` as a table, one block per rule."""
+def catalogue_table(entries: list[dict[str, Any]]) -> list[str]:
+    """The lines of the entries of :func:`catalogue` as a table, one block per rule."""
     lines = [_catalogue_head(entries)]
     for entry in entries:
         head = f"{entry['id']}  {entry['title']}"
@@ -82,4 +82,4 @@ def catalogue_table(entries: list[dict[str, Any]]) -> str:
         for i, t in enumerate(entry["thresholds"]):
             label = "thresholds   " if i == 0 else " " * 13
             lines.extend(wrap(f"{t['name']} = {t['default']}: {t['doc']}", f"  {label}", " " * 17))
-    return "\n".join(lines)
+    return lines

@@ -1,7 +1,8 @@
 """What each sub-command does, one ``run_<command>(args)`` function each: read the inputs, call
 the library, write the result in the format asked for. ``explain`` lives in :mod:`.explain`.
 
-Each function returns the exit status (0) or raises :class:`~.diagnostics.CliError`.
+Each function returns the exit status (0) or raises :class:`~.diagnostics.CliError`. Tables and
+JSON go out through :mod:`.terminal`; only ``generate`` writes its document itself.
 """
 
 from __future__ import annotations
@@ -9,17 +10,21 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from guided_actions._adapters.cli.catalogue import catalogue, catalogue_table
-from guided_actions._adapters.cli.diagnostics import PROG, CliError, warn_failures
+from guided_actions._adapters.cli.diagnostics import CliError, print_note, warn_failures
 from guided_actions._adapters.cli.progress import Progress, seconds
 from guided_actions._adapters.cli.reading import load_ruleset, parse_now, read_snapshot
 from guided_actions._adapters.cli.render import all_table, table, workspace_table
+from guided_actions._adapters.cli.terminal import write_json, write_lines
 from guided_actions._adapters.demo import DEMO_NOW, demo_document
 from guided_actions._engine.actions import Result
 from guided_actions._engine.evaluate import evaluate, evaluate_all
@@ -50,21 +55,21 @@ def _print_result(
     args: argparse.Namespace, snapshot: Snapshot, now: datetime, result: Result
 ) -> None:
     if args.format == "json":
-        print(json.dumps(result.to_dicts(), indent=2))
+        write_json(result.to_dicts())
         warn_failures(result)
         return
     user = snapshot.user(result.user_id)
     assert user is not None
     viewer = snapshot.user(args.viewer) if getattr(args, "viewer", None) else None
-    print(table(user, now, result, viewer))
+    write_lines(table(user, now, result, viewer))
 
 
 def _print_workspace(args: argparse.Namespace, snapshot: Snapshot, summary: Summary) -> None:
     if args.format == "json":
-        print(json.dumps(summary.to_dict(), indent=2))
+        write_json(summary.to_dict())
         warn_failures(summary.result)
         return
-    print(workspace_table(snapshot, summary, snapshot.user(summary.viewer_id)))
+    write_lines(workspace_table(snapshot, summary, snapshot.user(summary.viewer_id)))
 
 
 # -- demo -----------------------------------------------------------------------------------
@@ -75,12 +80,11 @@ def run_demo(args: argparse.Namespace) -> int:
     document = demo_document()
     if args.export is not None:
         try:
-            with open(args.export, "w", encoding="utf-8") as f:
-                json.dump(document, f, indent=2, ensure_ascii=False)
-                f.write("\n")
+            text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+            Path(args.export).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise CliError(f"cannot write {args.export}: {exc.strerror or exc}") from None
-        print(f"{PROG}: wrote the demo snapshot to {args.export}", file=sys.stderr)
+        print_note(f"wrote the demo snapshot to {args.export}")
     snapshot = Snapshot.from_dict(document)
     ruleset = load_ruleset(args)
     if args.workspace:
@@ -118,15 +122,15 @@ def run_evaluate(args: argparse.Namespace) -> int:
         raise CliError("--viewer applies to one user's actions: it cannot be used with --all")
     now = parse_now(args.now)
     ruleset = load_ruleset(args)
-    snapshot = read_snapshot(args.snapshot)
+    snapshot = read_snapshot(args.snapshot, args.max_input_size)
     if args.all:
         results = _evaluate_all(snapshot, now, ruleset, args.category)
         if args.format == "json":
-            print(json.dumps({uid: r.to_dicts() for uid, r in results.items()}, indent=2))
+            write_json({uid: r.to_dicts() for uid, r in results.items()})
             for uid, r in results.items():
                 warn_failures(r, f"user {uid!r}: ")
         else:
-            print(all_table(now, results, ruleset))
+            write_lines(all_table(now, results, ruleset))
         return 0
     result = evaluate(snapshot, now, args.user, viewer=args.viewer, rules=ruleset)
     if args.category is not None:
@@ -142,7 +146,7 @@ def run_workspace(args: argparse.Namespace) -> int:
     """``guided-actions workspace``: one user's sales workspace."""
     now = parse_now(args.now)
     ruleset = load_ruleset(args)
-    snapshot = read_snapshot(args.snapshot)
+    snapshot = read_snapshot(args.snapshot, args.max_input_size)
     summary = summarize(snapshot, now, args.user, viewer=args.viewer, rules=ruleset)
     _print_workspace(args, snapshot, summary)
     return 0
@@ -155,9 +159,9 @@ def run_rules(args: argparse.Namespace) -> int:
     """``guided-actions rules``: the rule catalogue, plugins included."""
     entries = catalogue(load_ruleset(args))
     if args.format == "json":
-        print(json.dumps(entries, indent=2))
+        write_json(entries)
     else:
-        print(catalogue_table(entries))
+        write_lines(catalogue_table(entries))
     return 0
 
 
@@ -165,14 +169,12 @@ def run_rules(args: argparse.Namespace) -> int:
 
 
 def _generate_lists(
-    args: argparse.Namespace, now: datetime, progress: Progress
+    records_of: Iterator[tuple[str, dict[str, Any]]], progress: Progress
 ) -> tuple[dict[str, list[dict[str, Any]]], int]:
     """The records of ``generate(...)`` by list, and how many there are."""
     lists: dict[str, list[dict[str, Any]]] = {key: [] for key in _LISTS}
     records = 0
-    for key, record in iter_generate(
-        users=args.users, contacts_per_user=args.contacts_per_user, seed=args.seed, now=now
-    ):
+    for key, record in records_of:
         lists[key].append(record)
         records += 1
         progress.update(f"generating: {records} records")
@@ -197,29 +199,55 @@ def _document_chunks(
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    """``guided-actions generate``: a deterministic synthetic CRM as compact interchange JSON."""
+    """``guided-actions generate``: a deterministic synthetic CRM as compact interchange JSON.
+
+    A file is written whole or not at all: the document goes to a temporary file beside it,
+    which replaces the target only once complete (an error or Ctrl-C removes it).
+    """
     now = parse_now(args.now)
+    try:
+        records_of = iter_generate(
+            users=args.users, contacts_per_user=args.contacts_per_user, seed=args.seed, now=now
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     target = "standard output" if args.output == "-" else args.output
-    with Progress() as progress, contextlib.ExitStack() as stack:
+    with Progress() as progress:
         start = time.monotonic()
+        lists, records = _generate_lists(records_of, progress)
+        chunks = _document_chunks(lists, records, progress)
         try:
-            out: TextIO = (
-                sys.stdout
-                if args.output == "-"
-                else stack.enter_context(open(args.output, "w", encoding="utf-8", newline=""))
-            )
-            lists, records = _generate_lists(args, now, progress)
-            buffer: list[str] = []
-            for chunk in _document_chunks(lists, records, progress):
-                buffer.append(chunk)
-                if len(buffer) >= 1000:
-                    out.write("".join(buffer))
-                    buffer.clear()
-            out.write("".join(buffer))
-            out.flush()
+            if args.output == "-":
+                _write_chunks(sys.stdout, chunks)
+            else:
+                _write_file(Path(args.output), chunks)
         except BrokenPipeError:
             raise
         except OSError as exc:
             raise CliError(f"cannot write {target}: {exc.strerror or exc}") from None
         progress.finish(f"wrote {records} records to {target} in {seconds(start)}")
     return 0
+
+
+def _write_chunks(out: TextIO, chunks: Iterator[str]) -> None:
+    buffer: list[str] = []
+    for chunk in chunks:
+        buffer.append(chunk)
+        if len(buffer) >= 1000:
+            out.write("".join(buffer))
+            buffer.clear()
+    out.write("".join(buffer))
+    out.flush()
+
+
+def _write_file(path: Path, chunks: Iterator[str]) -> None:
+    """Write ``path`` whole or not at all (a temporary file beside it, then a rename)."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as out:
+            _write_chunks(out, chunks)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

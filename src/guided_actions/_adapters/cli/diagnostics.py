@@ -3,30 +3,50 @@
 Every such line starts with the program's name: ``guided-actions: error: …`` for bad input (the
 command stops, exit status 2) and ``guided-actions: warning: …`` for a rule that failed while the
 others still gave their actions. Commands raise :class:`CliError`; :func:`~.main` prints it.
+Both go out through :func:`~.terminal.write_lines`, one line per line of the message, so a value
+from the data in a message (a rule's exception text, a file name) cannot act on the terminal or
+forge a line.
 """
 
 from __future__ import annotations
 
 import sys
 
+from guided_actions._adapters.cli.terminal import write_lines
 from guided_actions._engine.actions import Result
 
-__all__ = ["PROG", "CliError", "print_error", "warn_failures"]
+__all__ = ["PROG", "CliError", "print_error", "print_note", "warn_failures"]
 
 #: The program's name, as it appears in usage, ``--version`` and every message.
 PROG = "guided-actions"
 
 
 class CliError(Exception):
-    """Bad input: printed as ``guided-actions: error: <message>``, exit status 2."""
+    """Bad input: printed as ``guided-actions: error: <message>``, exit status 2.
+
+    ``CliError(message, *more)``: ``more`` are the next lines of the paragraph (a snapshot's
+    problems, one each). Each line is printed as one line, whatever it holds.
+    """
+
+    def __init__(self, message: str, *more: str) -> None:
+        super().__init__(message, *more)
+        self.lines: tuple[str, ...] = (message, *more)
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines)
 
 
-def print_error(message: str) -> None:
-    """Print ``guided-actions: error: <message>`` on standard error."""
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+def print_error(message: str, *more: str) -> None:
+    """Print ``guided-actions: error: <message>`` on standard error, then each of ``more`` as a
+    line of its own; a newline inside one of them is shown as ``\\n``."""
+    write_lines([f"{PROG}: error: {message}", *more], sys.stderr)
+
+
+def print_note(message: str) -> None:
+    """Print ``guided-actions: <message>`` on standard error: one line, not an error."""
+    write_lines([f"{PROG}: {message}"], sys.stderr)
 
 
 def warn_failures(result: Result, prefix: str = "") -> None:
     """One ``guided-actions: warning:`` line per rule that failed in ``result``."""
-    for failure in result.errors:
-        print(f"{PROG}: warning: {prefix}{failure}", file=sys.stderr)
+    write_lines((f"{PROG}: warning: {prefix}{failure}" for failure in result.errors), sys.stderr)

@@ -1,13 +1,12 @@
 """The ``explain`` sub-command: why one record has, or has not, an action of each rule.
 
 :func:`run_explain` reads the inputs and prints :func:`guided_actions.explain`'s answer, as a table
-(:func:`explanation_text`) or, with ``--format json``, exactly ``Explanation.to_dict()``.
+(:func:`explanation_lines`) or, with ``--format json``, exactly ``Explanation.to_dict()``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 
 from guided_actions._adapters.cli.reading import (
     load_ruleset,
@@ -15,11 +14,12 @@ from guided_actions._adapters.cli.reading import (
     parse_subject,
     read_snapshot,
 )
+from guided_actions._adapters.cli.terminal import write_json, write_lines
 from guided_actions._engine.explain import Explanation, explain
 from guided_actions._model.time import utc_iso
 from guided_actions._text.render import render_check
 
-__all__ = ["explanation_text", "run_explain"]
+__all__ = ["explanation_lines", "run_explain"]
 
 
 def run_explain(args: argparse.Namespace) -> int:
@@ -27,17 +27,18 @@ def run_explain(args: argparse.Namespace) -> int:
     subject = parse_subject(args.subject)
     now = parse_now(args.now)
     ruleset = load_ruleset(args)
-    snapshot = read_snapshot(args.snapshot)
+    snapshot = read_snapshot(args.snapshot, args.max_input_size)
     explanation = explain(snapshot, now, args.user, subject, viewer=args.viewer, rules=ruleset)
     if args.format == "json":
-        print(json.dumps(explanation.to_dict(), indent=2))
+        write_json(explanation.to_dict())
     else:
-        print(explanation_text(explanation))
+        write_lines(explanation_lines(explanation))
     return 0
 
 
-def explanation_text(explanation: Explanation) -> str:
-    """The explanation as text: one block per rule, each check marked met ``[x]`` or not."""
+def explanation_lines(explanation: Explanation) -> list[str]:
+    """The explanation as lines of text: one block per rule, each check marked met ``[x]`` or
+    not."""
     kind, rid = explanation.subject
     lines = [f"{kind} {rid}, for user {explanation.user_id} at {utc_iso(explanation.now)}"]
     if not explanation.rules:
@@ -51,4 +52,4 @@ def explanation_text(explanation: Explanation) -> str:
         if entry.key is not None:
             lines.append(f"  key: {entry.key}")
         lines.extend(f"  [{'x' if c.met else ' '}] {render_check(c)}" for c in entry.checks)
-    return "\n".join(lines)
+    return lines

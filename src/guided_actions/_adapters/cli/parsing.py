@@ -7,16 +7,19 @@ sub-command. Usage errors print the usage and one ``guided-actions: error:`` lin
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 from typing import NoReturn
 
 from guided_actions import __version__
 from guided_actions._adapters.cli.diagnostics import PROG
+from guided_actions._adapters.cli.reading import MAX_INPUT_SIZE, size_text
+from guided_actions._adapters.cli.terminal import safe_text
 from guided_actions._adapters.demo import DEMO_NOW, DEMO_USER
 from guided_actions._engine.actions import CATEGORIES
 
-__all__ = ["NO_PLUGINS_HELP", "build_parser"]
+__all__ = ["NO_PLUGINS_HELP", "build_parser", "parse_size"]
 
 NO_PLUGINS_HELP = "use the built-in rules only, not those of installed plugins"
 
@@ -24,7 +27,7 @@ NO_PLUGINS_HELP = "use the built-in rules only, not those of installed plugins"
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(2, f"{PROG}: error: {message}\n")
+        self.exit(2, f"{PROG}: error: {safe_text(message)}\n")  # it may quote any argument
 
 
 def _count(minimum: int) -> Callable[[str], int]:
@@ -38,6 +41,42 @@ def _count(minimum: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+#: The units of ``--max-input-size``, lower-cased: decimal (KB = 1,000 bytes) and binary
+#: (KiB = 1,024 bytes), as ``ls`` and ``df`` print them.
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "byte": 1,
+    "bytes": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "kib": 1 << 10,
+    "mib": 1 << 20,
+    "gib": 1 << 30,
+    "tib": 1 << 40,
+}
+_SIZE = re.compile(r"(\d{1,15})(?:\.(\d{1,9}))?\s*([a-z]*)", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """A size in bytes: a number with an optional unit (``200MB``, ``1.5GB``, ``512MiB``,
+    ``1000000``); at least one byte."""
+    match = _SIZE.fullmatch(text.strip())
+    unit = match.group(3).lower() if match else ""
+    if match is None or unit not in _UNITS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size: give a number of bytes, or a number and a unit "
+            "(KB, MB, GB, TB, KiB, MiB, GiB, TiB), for example 200MB"
+        )
+    whole, fraction = match.group(1), match.group(2) or ""
+    size: int = int(whole + fraction) * _UNITS[unit] // 10 ** len(fraction)  # rounded down
+    if size < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is less than one byte")
+    return size
 
 
 def _seed(text: str) -> int:
@@ -100,6 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
             help="the instant, with an offset (default: the current time)",
         )
         p.add_argument("--viewer", metavar="ID", help="who is looking: the user or a super admin")
+        p.add_argument(
+            "--max-input-size",
+            type=parse_size,
+            default=MAX_INPUT_SIZE,
+            metavar="SIZE",
+            help="refuse a snapshot larger than SIZE, in bytes or with a unit such as 200MB or "
+            f"8GB (default {size_text(MAX_INPUT_SIZE)})",
+        )
 
     ev = commands.add_parser(
         "evaluate",

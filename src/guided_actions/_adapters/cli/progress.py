@@ -9,6 +9,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TextIO
 
+from guided_actions._adapters.cli.terminal import redraw
+
 __all__ = ["Progress", "megabytes", "seconds"]
 
 
@@ -25,7 +27,8 @@ class Progress:
     Silent unless the stream is a terminal, so redirected and captured output never holds it.
     ``update`` redraws at most once per ``interval`` seconds; ``finish`` writes the last text and
     ends the line; ``clear`` erases the line (used when the work fails). As a context manager it
-    clears an unfinished line on the way out.
+    clears an unfinished line on the way out. The text is drawn by :func:`~.terminal.redraw`,
+    made safe like all the program's output (a file name in it may hold anything).
     """
 
     def __init__(
@@ -43,10 +46,8 @@ class Progress:
         self._width = 0
 
     def _draw(self, text: str, end: str = "") -> None:
-        pad = " " * max(0, self._width - len(text))
-        self.stream.write(f"\r{text}{pad}{end}")
-        self.stream.flush()
-        self._width = 0 if end else len(text)
+        width = redraw(self.stream, text, self._width, end)
+        self._width = 0 if end else width
 
     def update(self, text: str, *, force: bool = False) -> None:
         """Show ``text``, unless the line was redrawn less than ``interval`` seconds ago."""
@@ -66,8 +67,7 @@ class Progress:
     def clear(self) -> None:
         """Erase a line left unfinished."""
         if self.enabled and self._width:
-            self.stream.write("\r" + " " * self._width + "\r")
-            self.stream.flush()
+            redraw(self.stream, "", self._width, "\r")
             self._width = 0
 
     def __enter__(self) -> Progress:

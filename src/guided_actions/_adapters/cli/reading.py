@@ -11,37 +11,54 @@ import argparse
 import contextlib
 import json
 import os
+import stat
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
 from guided_actions._adapters.cli.diagnostics import CliError
 from guided_actions._adapters.cli.progress import Progress, megabytes, seconds
 from guided_actions._engine.explain import parse_subject as engine_parse_subject
 from guided_actions._model.time import is_aware, parse_instant
 from guided_actions._plugins.loader import RuleSet, load_rules
-from guided_actions._snapshot.snapshot import Snapshot
-from guided_actions.errors import InvalidConfigError, InvalidSnapshotError, PluginError
+from guided_actions._snapshot.snapshot import Snapshot, load_json
+from guided_actions.errors import (
+    MAX_LISTED_PROBLEMS,
+    InvalidConfigError,
+    InvalidSnapshotError,
+    PluginError,
+    problem_lines,
+)
 from guided_actions.typing import Subject
 
 __all__ = [
     "BIG_SNAPSHOT",
+    "MAX_INPUT_SIZE",
     "MAX_PROBLEMS",
     "load_ruleset",
     "parse_now",
     "parse_subject",
     "read_snapshot",
+    "size_text",
 ]
 
 #: Snapshots at least this big (in bytes) report their loading on a terminal.
 BIG_SNAPSHOT = 1_000_000
-#: The snapshot problems listed in one error message; the rest are counted.
-MAX_PROBLEMS = 20
+#: The snapshot problems listed in one error message; the rest are counted (the same number as
+#: the text of an ``InvalidSnapshotError``).
+MAX_PROBLEMS = MAX_LISTED_PROBLEMS
+#: The largest snapshot read, in bytes, unless ``--max-input-size`` says otherwise: 4 GB, more
+#: than twice the synthetic CRM of a million contacts (1,000 reps x 1,000 contacts, 1.6 GB).
+MAX_INPUT_SIZE = 4_000_000_000
+#: Input is read in chunks of this many bytes, never more than the limit and one byte.
+_CHUNK = 1 << 20
 
 
-def read_snapshot(source: str) -> Snapshot:
-    """Load the snapshot at ``source`` (a path, or ``-`` for standard input)."""
+def read_snapshot(source: str, max_size: int = MAX_INPUT_SIZE) -> Snapshot:
+    """Load the snapshot at ``source`` (a path, or ``-`` for standard input), refusing input
+    larger than ``max_size`` bytes (characters, for a standard input without bytes)."""
     name = "standard input" if source == "-" else source
     with Progress() as progress:
         start = time.monotonic()
@@ -52,27 +69,71 @@ def read_snapshot(source: str) -> Snapshot:
         big = size >= BIG_SNAPSHOT
         if big:
             progress.update(f"loading {name} ({megabytes(size)})...", force=True)
-        snapshot = _load(source, name)
+        snapshot = _load(source, name, max_size)
         if big:
             progress.finish(f"loaded {name} ({megabytes(size)}) in {seconds(start)}")
     return snapshot
 
 
-def _load(source: str, name: str) -> Snapshot:
+def _too_big(name: str, max_size: int, size: int | None = None) -> CliError:
+    what = f"{name} ({size:,} bytes)" if size is not None else name
+    return CliError(
+        f"{what} is larger than {size_text(max_size)}, the most this command reads: if it is "
+        "a snapshot all the same, raise the limit with --max-input-size (for example "
+        f"--max-input-size {size_text(max(2 * max_size, 1_000_000_000))})"
+    )
+
+
+def _read_binary(stream: BinaryIO, name: str, max_size: int) -> bytearray:
+    """Everything ``stream`` holds, read in chunks, at most ``max_size`` bytes (else refused)."""
+    data = bytearray()
+    while True:
+        chunk = stream.read(min(_CHUNK, max_size + 1 - len(data)))
+        if not chunk:
+            return data
+        data += chunk
+        if len(data) > max_size:
+            raise _too_big(name, max_size)
+
+
+def _read_text(stream: TextIO, name: str, max_size: int) -> str:
+    """The same for a text stream without bytes underneath: ``max_size`` counts characters."""
+    parts: list[str] = []
+    count = 0
+    while True:
+        chunk = stream.read(min(_CHUNK, max_size + 1 - count))
+        if not chunk:
+            return "".join(parts)
+        parts.append(chunk)
+        count += len(chunk)
+        if count > max_size:
+            raise _too_big(name, max_size)
+
+
+def _read(source: str, name: str, max_size: int) -> bytearray | str:
+    if source == "-":
+        stream = sys.stdin
+        buffer = getattr(stream, "buffer", None)
+        if buffer is not None:
+            return _read_binary(buffer, name, max_size)
+        return _read_text(stream, name, max_size)
+    with Path(source).open("rb") as f:
+        status = os.fstat(f.fileno())
+        if stat.S_ISREG(status.st_mode) and status.st_size > max_size:
+            raise _too_big(name, max_size, status.st_size)  # refused before reading a byte
+        return _read_binary(f, name, max_size)
+
+
+def _load(source: str, name: str, max_size: int) -> Snapshot:
     try:
-        if source == "-":
-            stream = sys.stdin
-            buffer = getattr(stream, "buffer", None)
-            raw: bytes | str = buffer.read() if buffer is not None else stream.read()
-        else:
-            raw = Path(source).read_bytes()
+        raw = _read(source, name, max_size)
     except FileNotFoundError:
         raise CliError(f"cannot read {name}: no such file") from None
     except IsADirectoryError:
         raise CliError(f"cannot read {name}: it is a directory") from None
     except OSError as exc:
         raise CliError(f"cannot read {name}: {exc.strerror or exc}") from None
-    if isinstance(raw, bytes):
+    if isinstance(raw, bytearray):
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -80,29 +141,45 @@ def _load(source: str, name: str) -> Snapshot:
                 f"{name} is not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start} "
                 "cannot be decoded"
             ) from None
+        del raw  # hold the text only, not the bytes as well
     else:
         text = raw
     try:
-        data = json.loads(text)
+        # The library's strict reader: a key given twice in an object is a problem.
+        return load_json(text)
     except json.JSONDecodeError as exc:
         raise CliError(
             f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from None
     except RecursionError:
         raise CliError(f"{name} is not valid JSON: nested too deeply") from None
-    try:
-        return Snapshot.from_dict(data)
     except InvalidSnapshotError as exc:
-        raise CliError(_problems_message(name, exc)) from None
+        raise CliError(*_problems_message(name, exc)) from None
 
 
-def _problems_message(name: str, exc: InvalidSnapshotError) -> str:
+def _problems_message(name: str, exc: InvalidSnapshotError) -> list[str]:
     count = len(exc.problems)
-    lines = [f"{name} is not a valid snapshot ({count} problem{'s' if count != 1 else ''}):"]
-    lines.extend(f"  - {problem}" for problem in exc.problems[:MAX_PROBLEMS])
-    if count > MAX_PROBLEMS:
-        lines.append(f"  ... and {count - MAX_PROBLEMS} more")
-    return "\n".join(lines)
+    head = f"{name} is not a valid snapshot ({count} problem{'s' if count != 1 else ''}):"
+    # One line each: CliError prints each as a line of its own. The cap is the library's.
+    return [head, *problem_lines(exc.problems, MAX_PROBLEMS)]
+
+
+def size_text(size: int) -> str:
+    """``size`` bytes in the largest unit that gives a whole number (``4GB``, ``512MiB``), else
+    in bytes: what ``--max-input-size`` reads."""
+    for unit, factor in (
+        ("TB", 10**12),
+        ("TiB", 1 << 40),
+        ("GB", 10**9),
+        ("GiB", 1 << 30),
+        ("MB", 10**6),
+        ("MiB", 1 << 20),
+        ("KB", 10**3),
+        ("KiB", 1 << 10),
+    ):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor}{unit}"
+    return f"{size} byte{'s' if size != 1 else ''}"
 
 
 def load_ruleset(args: argparse.Namespace) -> RuleSet:

@@ -1,7 +1,9 @@
 """The text tables of guided actions and of the workspace: what ``--format table`` looks like.
 
-Every function returns text (no trailing newline) and prints nothing. Lines fit in
-:data:`WIDTH` columns; instants are shown in the local time of the user evaluated.
+Every table is a list of lines, printed by :func:`~.terminal.write_lines`, which makes each one
+safe for the terminal: a newline or an escape sequence in the data is shown, escaped, inside its
+line. Lines fit in :data:`WIDTH` columns; instants are shown in the local time of the user
+evaluated.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from guided_actions._adapters.cli.terminal import safe_text
 from guided_actions._engine.actions import CATEGORIES, Action, Result
 from guided_actions._model.records import User
 from guided_actions._plugins.loader import RuleSet
@@ -38,9 +41,13 @@ def local(instant: datetime, zone: ZoneInfo) -> str:
 
 
 def wrap(text: str, first: str, rest: str) -> list[str]:
-    """``text`` wrapped to :data:`WIDTH`, after ``first`` on its first line, ``rest`` after."""
+    """``text`` wrapped to :data:`WIDTH`, after ``first`` on its first line, ``rest`` after.
+
+    ``text`` is made safe first, so that a newline or a tab in it is shown (``textwrap`` would
+    turn it into a space) and the escapes count in the width.
+    """
     return textwrap.wrap(
-        text,
+        safe_text(text),
         width=WIDTH,
         initial_indent=first,
         subsequent_indent=rest,
@@ -99,12 +106,12 @@ def _actions_body(result: Result, zone: ZoneInfo, underline: str = "=") -> list[
     return lines
 
 
-def table(user: User, now: datetime, result: Result, viewer: User | None) -> str:
+def table(user: User, now: datetime, result: Result, viewer: User | None) -> list[str]:
     """One user's actions at ``now``, as ``viewer`` (if another user) sees them."""
-    return "\n".join([_header(user, now, result, viewer), *_actions_body(result, user.zone)])
+    return [_header(user, now, result, viewer), *_actions_body(result, user.zone)]
 
 
-def all_table(now: datetime, results: Mapping[str, Result], ruleset: RuleSet) -> str:
+def all_table(now: datetime, results: Mapping[str, Result], ruleset: RuleSet) -> list[str]:
     """Every user's number of actions, by rule in the order of ``ruleset`` (``evaluate --all``)."""
     total = sum(len(r) for r in results.values())
     users = len(results)
@@ -123,7 +130,7 @@ def all_table(now: datetime, results: Mapping[str, Result], ruleset: RuleSet) ->
         ):
             lines.append(f"  {rule.ljust(width)}  {n:>5}")
         lines.extend(f"  failed: {failure}" for failure in result.errors)
-    return "\n".join(lines)
+    return lines
 
 
 # -- workspace ------------------------------------------------------------------------------
@@ -141,7 +148,7 @@ def _task_lines(snapshot: Snapshot, ids: Sequence[str], zone: ZoneInfo, indent: 
     return lines
 
 
-def workspace_table(snapshot: Snapshot, summary: Summary, viewer: User | None) -> str:
+def workspace_table(snapshot: Snapshot, summary: Summary, viewer: User | None) -> list[str]:
     """The workspace: tasks, sequences, schedule, insights, feed, then the guided actions."""
     user = snapshot.user(summary.user_id)
     assert user is not None
@@ -209,4 +216,4 @@ def workspace_table(snapshot: Snapshot, summary: Summary, viewer: User | None) -
     result = summary.result
     lines.extend(_heading(f"Guided actions ({len(result)})", "="))
     lines.extend(_actions_body(result, zone, "-") or ["", "  none"])
-    return "\n".join(lines)
+    return lines

@@ -63,12 +63,12 @@ and Marcus's own mailbox, meetings and tasks.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from guided_actions._model.jsontext import loads
 from guided_actions._snapshot.snapshot import Snapshot
 
 __all__ = ["DEMO_NOW", "DEMO_USER", "demo_document", "demo_snapshot"]
@@ -89,7 +89,7 @@ def _demo_text() -> str:
 
 def demo_document() -> dict[str, Any]:
     """The demo snapshot as an interchange document (``guided-actions/1``), a fresh copy."""
-    document: dict[str, Any] = json.loads(_demo_text())
+    document: dict[str, Any] = loads(_demo_text())  # strict: a key given twice is refused
     return document
 
 

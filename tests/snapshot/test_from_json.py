@@ -50,7 +50,9 @@ def test_a_key_given_twice_is_a_problem() -> None:
         '{"schema": "guided-actions/1", "users": [{"id": "u1", "email": "a@acme.test", '
         '"super_admin": false, "super_admin": true}]}'
     )
-    assert Snapshot.from_dict(json.loads(text)).user("u1").super_admin is True  # the trap
+    trapped = Snapshot.from_dict(json.loads(text)).user("u1")
+    assert trapped is not None
+    assert trapped.super_admin is True  # the trap json.loads sets
     with pytest.raises(InvalidSnapshotError) as caught:
         Snapshot.from_json(text)
     (problem,) = caught.value.problems

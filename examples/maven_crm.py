@@ -7,13 +7,20 @@ into a ``guided-actions/1`` interchange document with nothing but the standard l
   office);
 - the 85 accounts become companies;
 - the 8,800 opportunities become deals in one deal pipeline with the stages ``Prospecting``,
-  ``Engaging``, ``Won`` (closed, won) and ``Lost`` (closed).
+  ``Engaging``, ``Won`` (closed, won) and ``Lost`` (closed), each with an ``amount``: the
+  export's ``close_value`` for a deal closed by ``now``, the list price of its product
+  (``products.csv``) for one still open at ``now``.
 
 The export is the state of the CRM at its end (December 2017). To look at the pipeline as the
 agents saw it at an earlier instant ``now``, the document is built *as of* ``now``: an
 opportunity closed after ``now`` was still being engaged at ``now`` (stage ``Engaging``, not
 closed), and one engaged after ``now`` did not exist yet (its ``created_at`` is after ``now``, so
 the library ignores it).
+
+A deal's ``close_value`` is the price agreed when it closed (0 when lost): it is not known
+before, so an opportunity open at ``now`` is worth its product's list price then. (The
+pipeline spells one product ``GTXPro`` where the price list has ``GTX Pro``: products are
+matched without spaces.)
 
 A deal's ``created_at`` is its ``engage_date`` at UTC midnight. The 500 opportunities still in
 ``Prospecting`` carry no date at all; the example assumes each was created
@@ -104,8 +111,24 @@ def companies_from(accounts: list[dict[str, str]]) -> list[dict[str, Any]]:
     return [{"id": slug(row["account"]), "name": row["account"]} for row in accounts]
 
 
-def deal_from(row: dict[str, str], now: datetime, prospecting_age: timedelta) -> dict[str, Any]:
-    """One deal per opportunity, in the state it had at ``now``."""
+def product_key(name: str) -> str:
+    """``"GTX Pro"`` and ``"GTXPro"`` -> ``"gtxpro"``: a product name without spaces or case."""
+    return "".join(name.split()).casefold()
+
+
+def prices_from(products: list[dict[str, str]]) -> dict[str, int]:
+    """The list price of every product, by :func:`product_key`."""
+    return {product_key(row["product"]): int(row["sales_price"]) for row in products}
+
+
+def deal_from(
+    row: dict[str, str],
+    now: datetime,
+    prospecting_age: timedelta,
+    prices: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    """One deal per opportunity, in the state it had at ``now``, with its amount then: the
+    ``close_value`` of a deal closed by ``now``, else its product's list price in ``prices``."""
     # Still in Prospecting at the end of the export: no date at all, assume one.
     engaged = row["engage_date"]
     created_at = utc_midnight(engaged) if engaged else now - prospecting_age
@@ -127,6 +150,11 @@ def deal_from(row: dict[str, str], now: datetime, prospecting_age: timedelta) ->
         deal["closed_at"] = closed_at.isoformat()
     if row["account"]:
         deal["company_ids"] = [slug(row["account"])]
+    close_value = row.get("close_value", "")
+    if closed_at is not None and close_value:
+        deal["amount"] = int(close_value)
+    elif (price := (prices or {}).get(product_key(row.get("product", "")))) is not None:
+        deal["amount"] = price
     return deal
 
 
@@ -134,13 +162,15 @@ def build_document(
     now: datetime, *, prospecting_age: timedelta = timedelta(days=10), data: Path = DATA
 ) -> dict[str, Any]:
     """The export as a ``guided-actions/1`` interchange document, as of ``now``."""
+    prices = prices_from(read_csv("products.csv", data))
     return {
         "schema": "guided-actions/1",
         "users": users_from(read_csv("sales_teams.csv", data)),
         "pipelines": [PIPELINE],
         "companies": companies_from(read_csv("accounts.csv", data)),
         "deals": [
-            deal_from(row, now, prospecting_age) for row in read_csv("sales_pipeline.csv", data)
+            deal_from(row, now, prospecting_age, prices)
+            for row in read_csv("sales_pipeline.csv", data)
         ],
     }
 

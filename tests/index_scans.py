@@ -91,6 +91,7 @@ def scans(snap: Snapshot) -> dict[str, tuple[Callable[[str], Any], Callable[[str
             where("engagement_events", lambda v, k: v.contact_id == k),
         ),
         "dismissals_of": (snap.dismissals_of, where("dismissals", lambda d, k: d.user_id == k)),
+        "snoozes_of": (snap.snoozes_of, where("snoozes", lambda s, k: s.user_id == k)),
         "listing_contact": listing("contact"),
         "listing_lead": listing("lead"),
         "listing_deal": listing("deal"),

@@ -6,6 +6,10 @@ terms literally. The result is ungrouped: one tuple per subject,
 ``(rule id, subject kind, subject id, created_at, expires_at)``, only for actions active at
 ``now`` (``created_at <= now < expires_at``, criteria hold, no expiry condition holds).
 :func:`oracle_associations` gives an action's ``(contact_ids, company_ids)`` per SPEC §6 and §11.
+:data:`RULE_TABLE` gives each rule's ``category`` and ``priority`` from SPEC §5's table, which
+``to_dicts()`` writes since §11 added ``priority``. The calls to action are not in the
+specification (the rules declare them, read from the product article): the oracle knows nothing
+of them, and ``tests/rules/test_calls_to_action.py`` pins them instead.
 
 Where the specification can be read two ways, a comment starting with ``Reading:`` says which
 reading this oracle takes.
@@ -50,6 +54,28 @@ HOUR = timedelta(hours=1)
 TEN_MINUTES = timedelta(minutes=10)
 
 OracleAction = tuple[str, str, str, datetime, "datetime | None"]
+
+#: SPEC §5's table: ``rule id -> (category, priority)``, copied from the specification.
+RULE_TABLE: dict[str, tuple[str, str]] = {
+    "newly_assigned_contacts": ("prospecting", "low"),
+    "newly_assigned_leads": ("prospecting", "low"),
+    "reengaged_contacts": ("prospecting", "normal"),
+    "sequence_activity": ("prospecting", "normal"),
+    "email_replies": ("prospecting", "high"),
+    "meeting_follow_up": ("general", "normal"),
+    "log_call_outcomes": ("general", "normal"),
+    "contacts_awaiting_reply": ("prospecting", "high"),
+    "reply_to_email": ("deal", "high"),
+    "leads_awaiting_reply": ("prospecting", "high"),
+    "prepare_next_meeting": ("general", "high"),
+    "priority_tasks_due_today": ("general", "high"),
+    "target_account_activity": ("prospecting", "normal"),
+    "recently_engaged_leads": ("prospecting", "normal"),
+    "update_next_steps": ("deal", "normal"),
+    "add_contact_to_deal": ("deal", "low"),
+    "initial_outreach_needed": ("deal", "low"),
+    "buyer_follow_up": ("deal", "normal"),
+}
 
 
 class World:

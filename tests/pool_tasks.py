@@ -19,6 +19,8 @@ from guided_actions.errors import (
     PluginConflictError,
     PluginError,
     Problem,
+    RankerConflictError,
+    RankerError,
     RuleError,
     UnknownRecordError,
     UnknownUserError,
@@ -62,6 +64,14 @@ def errors() -> list[tuple[GuidedActionsError, dict[str, Any]]]:
             {"rule_id": "stale_deals", "plugins": ("first", "second"), "plugin": "second"},
         ),
         (SubjectError("d1"), {"subject": "d1", "rule_id": "stale_deals", "plugin": "stale-deals"}),
+        (
+            RankerError("mine.rank", "returned 3, not a Score", "ranking"),
+            {"ranker": "mine.rank", "message": "returned 3, not a Score", "plugin": "ranking"},
+        ),
+        (
+            RankerConflictError(("first", "second")),
+            {"plugins": ("first", "second"), "plugin": "second"},
+        ),
     ]
 
 

@@ -30,7 +30,14 @@ from guided_actions.testing import (
     task,
     user,
 )
-from oracle import ALL_KINDS, Associations, OracleAction, oracle_actions, oracle_associations
+from oracle import (
+    ALL_KINDS,
+    RULE_TABLE,
+    Associations,
+    OracleAction,
+    oracle_actions,
+    oracle_associations,
+)
 from strategies import ENGAGEMENT_KINDS, snapshots
 
 UNGROUPED = {rule.id: False for rule in BUILTIN_RULES}
@@ -100,6 +107,18 @@ def test_engine_matches_oracle_with_fewer_engagement_kinds(
     """With only some engagement kinds counted, engine and oracle still agree."""
     snapshot, now, user_id = case
     assert_agree(snapshot, now, user_id, kinds)
+
+
+@given(snapshots())
+def test_dicts_carry_the_specified_category_and_priority(
+    case: tuple[Snapshot, datetime, str],
+) -> None:
+    """Grouped or not, every dict of ``to_dicts()`` has the category and the priority SPEC §5's
+    table gives its rule (``priority`` is the key §11 adds)."""
+    snapshot, now, user_id = case
+    for config in (None, Config(grouping=UNGROUPED)):
+        for d in evaluate(snapshot, now, user_id, config=config, strict=True).to_dicts():
+            assert (d["category"], d["priority"]) == RULE_TABLE[d["rule"]], d["rule"]
 
 
 def by_rule(actions: set[OracleAction], rule_id: str) -> set[OracleAction]:
@@ -360,6 +379,17 @@ def test_engine_and_oracle_on_one_example_per_rule(
         found = by_rule(assert_agree(snapshot, now, "u1"), rule_id)
         expected = created <= now and (expires is None or now < expires)
         assert any(a[2] == subject for a in found) == expected, now
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "records"), [e[:2] for e in EXAMPLES], ids=[e[0] for e in EXAMPLES]
+)
+def test_each_rule_s_dict_has_its_specified_priority(rule_id: str, records: list[Record]) -> None:
+    """On each rule's example, its dict (card or not) has SPEC §5's category and priority: all
+    18 rules, so all three priorities, are seen."""
+    dicts = evaluate(build(*records), NOW, "u1", strict=True).filter(rule=rule_id).to_dicts()
+    assert dicts
+    assert {(d["category"], d["priority"]) for d in dicts} == {RULE_TABLE[rule_id]}
 
 
 def test_sender_domain_of_a_contact_created_after_now() -> None:

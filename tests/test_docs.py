@@ -151,6 +151,34 @@ class TestRulePages:
         assert doc is not None
         assert doc.splitlines()[0] in page
 
+    @pytest.mark.parametrize("cls", BUILTIN_RULES, ids=lambda c: c.id)
+    def test_page_lists_the_calls_to_action(self, cls: type[guided_actions.Rule]) -> None:
+        """A rule's page lists its calls to action, in order, under their own heading, and the
+        index names them."""
+        hook = _hook()
+        page = hook.generated_pages()[f"reference/rules/{cls.id}.md"]
+        section = page.split("\n## Calls to action\n", 1)[1].split("\n## ", 1)[0]
+        rows = [line for line in section.splitlines() if line.startswith("| `")]
+        assert rows == [f"| `{c.id}` | {c.label} | `{c.opens}` |" for c in cls.calls_to_action]
+        index = hook.generated_pages()["reference/rules/index.md"]
+        [row] = [line for line in index.splitlines() if f"]({cls.id}.md)" in line]
+        links = ", ".join(f"{c.label} ({c.opens})" for c in cls.calls_to_action)
+        assert row.endswith(f"| {links} |")
+
+    def test_a_rule_without_calls_to_action_says_so(self) -> None:
+        """A rule that declares none gets a sentence, not an empty table."""
+
+        @attrs.frozen
+        class Bare(guided_actions.Rule):
+            id = "bare"
+            title = "Bare"
+            category = "deal"
+            priority = "low"
+            subject_kind = "deal"
+
+        page = _hook().render_rule(Bare)
+        assert "## Calls to action\n\nThis rule declares no calls to action.\n" in page
+
     def test_index_lists_every_rule_in_table_order(self) -> None:
         """The rules index has one row per rule, in BUILTIN_RULES order."""
         index = _hook().generated_pages()["reference/rules/index.md"]
@@ -177,6 +205,18 @@ class TestRulePages:
         """Thresholds are shown in the largest whole unit, as check texts show durations."""
         assert _hook().format_duration is format_duration
         assert format_duration(value) == text
+
+
+def test_rule_api_lists_the_built_in_calls_to_action() -> None:
+    """The rule API's table of the built-in rules' calls to action is their declared data."""
+    text = (DOCS / "reference" / "rule-api.md").read_text(encoding="utf-8")
+    table = text.split("#### The built-in rules' calls to action\n", 1)[1].split("\n#", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    shown = [[cell.strip() for cell in row.split("|")[1:4]] for row in rows]
+    assert shown == [
+        [f"`{cls.id}`", *(f"`{c.id}`: {c.label}" for c in cls.calls_to_action)]
+        for cls in BUILTIN_RULES
+    ]
 
 
 def test_api_reference_names_every_public_name() -> None:

@@ -141,7 +141,12 @@ class TestHooksReference:
         """Each hookspec has its own section, opening with its exact signature."""
         text = HOOKS.read_text(encoding="utf-8")
         names = _hook_names()
-        assert names == ["guided_actions_rules", "guided_actions_configure"]
+        assert names == [
+            "guided_actions_rules",
+            "guided_actions_configure",
+            "guided_actions_ranker",
+            "guided_actions_catalogues",
+        ]
         for name in names:
             section = text.split(f"\n## `{name}`\n", 1)[1]
             first_line = section.strip().splitlines()[0]

@@ -355,5 +355,31 @@ def test_cards_hold_exactly_the_ungrouped_actions(case: Case) -> None:
             assert card.subjects == tuple(m.subjects[0] for m in order)
             assert set(card.contact_ids) == {c for m in members for c in m.contact_ids}
             assert set(card.company_ids) == {c for m in members for c in m.company_ids}
+            assert card.calls_to_action == members[0].calls_to_action
     others = [a.to_dict() for a in grouped if a.rule not in GROUPED_RULES]
     assert others == [a.to_dict() for a in ungrouped if a.rule not in GROUPED_RULES]
+
+
+# -- what a dict carries for a rep's screen (issue 16) -------------------------------------------
+
+RULE_CLASSES = {cls.id: cls for cls in BUILTIN_RULES}
+PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
+
+
+@settings(max_examples=scaled(75))
+@given(snapshots())
+def test_dicts_carry_their_rule_s_priority_and_links_in_order(case: Case) -> None:
+    """Grouped or not, every dict has its rule's priority and calls to action (cards and their
+    members alike), and the dicts come in priority order, high first (SPEC §6's first key)."""
+    snapshot, now, user_id = case
+    for config in (None, UNGROUPED):
+        result = run(snapshot, now, user_id, config)
+        dicts = result.to_dicts()
+        for action, d in zip(result, dicts, strict=True):
+            cls = RULE_CLASSES[d["rule"]]
+            assert d["priority"] == cls.priority
+            assert d["calls_to_action"] == [c.to_dict() for c in cls.calls_to_action]
+            assert d["calls_to_action"][0]["opens"] == "queue"
+            assert all(m.calls_to_action == cls.calls_to_action for m in action.members)
+        ranks = [PRIORITY_RANK[d["priority"]] for d in dicts]
+        assert ranks == sorted(ranks)

@@ -66,7 +66,26 @@ PLUGINS = {"RuleSet", "load_rules", "hookimpl"}
 SCALE = {"evaluate_all"}
 #: "Why is there no action?": one record explained, rule by rule.
 EXPLAIN = {"explain", "Explanation", "RuleExplanation"}
-PUBLIC = CORE | WORKSPACE | PLUGINS | SCALE | EXPLAIN
+#: The rep's screen (issue 16): snoozing an action.
+SNOOZE = {"Snooze", "snooze", "snooze_until"}
+#: The rep's screen (issue 16): the links a card offers, declared by each rule.
+CALLS_TO_ACTION = {"CallToAction"}
+#: The rep's screen (issue 16): the ranked order, explained; caps and collapse.
+RANKING = {
+    "Collapsed",
+    "RankedAction",
+    "Ranker",
+    "Ranking",
+    "RankingFacts",
+    "RankingWeights",
+    "Score",
+    "default_ranker",
+}
+#: The rep's screen (issue 16): settings per organisation, team and rep.
+SETTINGS = {"Settings", "Bound"}
+PUBLIC = (
+    CORE | WORKSPACE | PLUGINS | SCALE | EXPLAIN | SNOOZE | CALLS_TO_ACTION | RANKING | SETTINGS
+)
 
 #: SPEC section 5's table, in order.
 RULE_IDS = [
@@ -139,7 +158,7 @@ def test_version_is_a_string() -> None:
     assert guided_actions.__version__[0].isdigit()
 
 
-@pytest.mark.parametrize("name", sorted(RECORDS))
+@pytest.mark.parametrize("name", sorted(RECORDS | {"Snooze"}))
 def test_records_are_frozen_slotted_attrs(name: str) -> None:
     """Every record is an attrs class, frozen, with slots."""
     cls = getattr(guided_actions, name)

@@ -1,10 +1,11 @@
 """MkDocs hook: one reference page per built-in rule, generated from the rule's declared data.
 
-Nothing about a rule is written by hand in the docs: the title, id, category, priority, subject
-kind, grouping, ``created_at`` and expiry columns, the thresholds (defaults read from the class's
-attrs defaults, descriptions from ``threshold_docs()``) and the specification (the class
-docstring) all come from ``guided_actions.rules.BUILTIN_RULES``. A rule that changes changes its
-page.
+Nothing about a rule is written by hand in the docs: the title (and its translation in each
+shipped language, from the library's catalogues), id, category, priority, subject kind,
+grouping, ``created_at`` and expiry columns, the thresholds (defaults read from the class's
+attrs defaults, descriptions from ``threshold_docs()``), the calls to action and the
+specification (the class docstring) all come from ``guided_actions.rules.BUILTIN_RULES``. A rule
+that changes changes its page.
 
 ``on_config`` adds the generated pages to the ``Reference > Rules`` section of the nav;
 ``on_files`` adds them to the build as virtual files (``File.generated``, MkDocs 1.6+).
@@ -16,6 +17,9 @@ import inspect
 from datetime import timedelta
 from typing import Any
 
+from babel import Locale
+
+from guided_actions._text.i18n import SOURCE_LOCALE, shipped_locales
 from guided_actions._text.render import format_duration, render_template
 from guided_actions.rules import BUILTIN_RULES, Rule
 
@@ -37,6 +41,21 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def calls_to_action_table(cls: type[Rule]) -> list[str]:
+    """The links the rule's cards offer, in order, as a table (every action carries them)."""
+    if not cls.calls_to_action:
+        return ["This rule declares no calls to action."]
+    return [
+        "The links every card of this rule offers, in order, as `calls_to_action` carries them: "
+        "a `queue` link launches a queue of the card's work, a `records` link opens its records "
+        "one by one. The label is the English text a translation catalogue translates.",
+        "",
+        "| id | label | opens |",
+        "|---|---|---|",
+        *(f"| `{c.id}` | {_cell(c.label)} | `{c.opens}` |" for c in cls.calls_to_action),
+    ]
+
+
 def render_rule(cls: type[Rule]) -> str:
     """The Markdown page of one rule."""
     defaults = cls().thresholds()
@@ -53,6 +72,11 @@ def render_rule(cls: type[Rule]) -> str:
         "",
         "| | |",
         "|---|---|",
+        *(
+            f"| title in {Locale.parse(lang).english_name} | {_cell(cls.localized_title(lang))} |"
+            for lang in shipped_locales()
+            if lang != SOURCE_LOCALE
+        ),
         f"| id | `{cls.id}` |",
         f"| class | `guided_actions.rules.{cls.__name__}` |",
         f"| category | `{cls.category}` |",
@@ -78,6 +102,8 @@ def render_rule(cls: type[Rule]) -> str:
         ]
     else:
         lines.append("This rule has no thresholds.")
+    lines += ["", "## Calls to action", ""]
+    lines += calls_to_action_table(cls)
     lines += ["", "## Criteria", ""]
     lines += [
         "Every criterion the rule evaluates, by stable id, with its text at the default "
@@ -108,16 +134,18 @@ def render_index() -> str:
         f"The {len(BUILTIN_RULES)} built-in rules, in the order of the product's rule table. "
         "Each page is generated from the rule class itself: its declared data and its docstring.",
         "",
-        "| rule | id | category | priority | subject | grouped | thresholds |",
-        "|---|---|---|---|---|---|---|",
+        "| rule | id | category | priority | subject | grouped | thresholds | calls to action |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for cls in BUILTIN_RULES:
         thresholds = ", ".join(
             f"`{name}` {format_duration(value)}" for name, value in cls().thresholds().items()
         )
+        links = ", ".join(f"{c.label} ({c.opens})" for c in cls.calls_to_action)
         lines.append(
             f"| [{cls.title}]({cls.id}.md) | `{cls.id}` | {cls.category} | {cls.priority} "
-            f"| {cls.subject_kind} | {'yes' if cls.grouped else 'no'} | {thresholds or '—'} |"
+            f"| {cls.subject_kind} | {'yes' if cls.grouped else 'no'} | {thresholds or '—'} "
+            f"| {_cell(links) or '—'} |"
         )
     lines.append("")
     return "\n".join(lines)

@@ -24,6 +24,18 @@ from guided_actions._engine.actions import Action, Result, RuleFailure
 from guided_actions._engine.config import Config
 from guided_actions._engine.evaluate import evaluate, evaluate_all
 from guided_actions._engine.explain import Explanation, RuleExplanation, explain
+from guided_actions._engine.ranking import (
+    Collapsed,
+    RankedAction,
+    Ranker,
+    Ranking,
+    RankingFacts,
+    RankingWeights,
+    Score,
+    default_ranker,
+)
+from guided_actions._engine.settings import Bound, Settings
+from guided_actions._engine.snooze import snooze, snooze_until
 from guided_actions._model.records import (
     Call,
     Company,
@@ -40,11 +52,13 @@ from guided_actions._model.records import (
     Note,
     Pipeline,
     Sequence,
+    Snooze,
     Stage,
     Task,
     User,
 )
 from guided_actions._plugins.loader import RuleSet, load_rules
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.rule import Proposal, Rule, threshold
 from guided_actions._snapshot.snapshot import DEFAULT_LIFECYCLE_STAGES, Snapshot
@@ -62,7 +76,10 @@ from guided_actions.hookspecs import hookimpl
 __all__ = [
     "DEFAULT_LIFECYCLE_STAGES",
     "Action",
+    "Bound",
     "Call",
+    "CallToAction",
+    "Collapsed",
     "Company",
     "Config",
     "Contact",
@@ -81,26 +98,37 @@ __all__ = [
     "Note",
     "Pipeline",
     "Proposal",
+    "RankedAction",
+    "Ranker",
+    "Ranking",
+    "RankingFacts",
+    "RankingWeights",
     "Result",
     "Rule",
     "RuleContext",
     "RuleExplanation",
     "RuleFailure",
     "RuleSet",
+    "Score",
     "Sequence",
     "SequenceCard",
+    "Settings",
     "Snapshot",
+    "Snooze",
     "Stage",
     "Summary",
     "Task",
     "User",
     "__version__",
+    "default_ranker",
     "evaluate",
     "evaluate_all",
     "explain",
     "feedback_summary",
     "hookimpl",
     "load_rules",
+    "snooze",
+    "snooze_until",
     "summarize",
     "visible_dashboards",
     "threshold",

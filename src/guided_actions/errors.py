@@ -11,8 +11,10 @@ also subclasses the built-in exception a caller would naturally catch::
     ├── UnknownRecordError (LookupError)       a record explained that the snapshot does not hold
     ├── ViewerPermissionError (PermissionError) a viewer who may not look at this user
     ├── RuleError                              a rule raised or returned garbage (strict mode)
+    ├── RankerError                            a ranker raised or returned something not a Score
     └── PluginError                            a plugin could not be loaded or broke its hook
-        └── PluginConflictError                two plugins claim the same rule id
+        ├── PluginConflictError                two plugins claim the same rule id
+        └── RankerConflictError                two plugins both provide a ranker
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ __all__ = [
     "PluginConflictError",
     "PluginError",
     "Problem",
+    "RankerConflictError",
+    "RankerError",
     "RuleError",
     "UnknownRecordError",
     "UnknownUserError",
@@ -202,6 +206,20 @@ class RuleError(GuidedActionsError):
         super().__init__(f"rule {short_repr(rule_id)}{origin}: {message}")
 
 
+class RankerError(GuidedActionsError):
+    """A ranker raised, or returned something that is not a ``Score``, in ``Result.ranked``.
+
+    ``ranker`` names it (``module.qualname``), ``plugin`` the plugin that provided it, if any.
+    """
+
+    def __init__(self, ranker: str, message: str, plugin: str | None = None) -> None:
+        self.ranker = ranker
+        self.plugin = plugin
+        self.message = message
+        origin = f" (plugin {short_repr(plugin)})" if plugin else ""
+        super().__init__(f"ranker {short_repr(ranker)}{origin}: {message}")
+
+
 class PluginError(GuidedActionsError):
     """A plugin could not be loaded, or returned something that is not what its hook promises."""
 
@@ -235,3 +253,18 @@ class UnknownRecordError(GuidedActionsError, LookupError):
         self.kind = kind
         self.record_id = record_id
         super().__init__(f"unknown {kind} {short_repr(record_id)}: no such record in the snapshot")
+
+
+class RankerConflictError(PluginError):
+    """Two plugins both provide a ranker (``guided_actions_ranker``); ``plugins`` names them."""
+
+    def __init__(self, plugins: tuple[str, str]) -> None:
+        self.plugins = plugins
+        first, second = plugins
+        GuidedActionsError.__init__(
+            self,
+            f"plugins {short_repr(first)} and {short_repr(second)} both provide a ranker: "
+            "uninstall one, or load the rules without one of them",
+        )
+        self.plugin = second
+        self.message = str(self)

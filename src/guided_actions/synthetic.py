@@ -36,7 +36,9 @@ _SEQUENCES = ("Inbound follow-up", "Outbound cold", "Event attendees", "Renewal"
 
 #: The lists the generator fills, in interchange order: all but the workspace's own state.
 _LISTS = tuple(
-    name for name in NAMES if name not in ("feedback", "dismissals", "issued_actions", "dashboards")
+    name
+    for name in NAMES
+    if name not in ("feedback", "dismissals", "snoozes", "issued_actions", "dashboards")
 )
 
 #: Offsets that land on the rules' thresholds, so boundaries are exercised at scale.

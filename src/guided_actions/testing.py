@@ -39,6 +39,7 @@ from guided_actions._model.records import (
     Note,
     Pipeline,
     Record,
+    Snooze,
     Stage,
     Task,
     User,
@@ -70,6 +71,7 @@ __all__ = [
     "run_rule",
     "subjects_of",
     "sequence",
+    "snooze",
     "task",
     "user",
 ]
@@ -207,6 +209,22 @@ def engagement(
 
 def dismissal(action_key: str, *, user_id: str = "u1", until: datetime | None = None) -> Dismissal:
     return Dismissal(user_id=user_id, action_key=action_key, until=until)
+
+
+def snooze(
+    action_key: str,
+    *,
+    user_id: str = "u1",
+    until: datetime | None = None,
+    subject_ids: Sequence[str] = (),
+) -> Snooze:
+    """A snooze of ``user_id`` (``u1``) until ``until`` (an hour after ``NOW`` by default)."""
+    return Snooze(
+        user_id=user_id,
+        action_key=action_key,
+        until=until if until is not None else at(hours=1),
+        subject_ids=tuple(subject_ids),
+    )
 
 
 def issued(

@@ -27,6 +27,7 @@ from guided_actions._model.records import (
     Meeting,
     Note,
     Pipeline,
+    Snooze,
     Task,
     User,
 )
@@ -179,6 +180,10 @@ class SnapshotReader(Protocol):
 
     def dismissals_of(self, user_id: str) -> Sequence[Dismissal]:
         """The user's dismissals."""
+
+    def snoozes_of(self, user_id: str) -> Sequence[Snooze]:
+        """The user's snoozes. A reader without this method has none: the engine hides no
+        action for a snooze then."""
 
     def issued_action(self, key: str) -> IssuedAction | None:
         """The stored associations of an action already shown, by key."""

@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 import attrs
 import pytest
 
-from guided_actions import Action, Proposal, Result, Rule, RuleContext, evaluate
+from guided_actions import Action, CallToAction, Proposal, Result, Rule, RuleContext, evaluate
 from guided_actions.criteria import Check, Criterion, Ref
 from guided_actions.rules import BUILTIN_RULES
 from guided_actions.testing import NOW, at, build, call, company, contact, deal
 
-PINNED_KEYS = {
+#: SPEC §2's keys, in the order ``to_dict()`` writes them.
+SPEC_KEYS = [
     "key",
     "rule",
     "title",
@@ -28,7 +29,12 @@ PINNED_KEYS = {
     "contact_ids",
     "company_ids",
     "reasons",
-}
+]
+#: The two keys SPEC §11 (issue 16) adds, and nothing else.
+ADDED_KEYS = ["priority", "calls_to_action"]
+PINNED_KEYS = {*SPEC_KEYS, *ADDED_KEYS}
+#: The order of the keys: ``priority`` beside ``category``, the calls to action last.
+KEY_ORDER = [*SPEC_KEYS[:4], "priority", *SPEC_KEYS[4:], "calls_to_action"]
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -173,11 +179,48 @@ class TestResult:
 
 class TestToDicts:
     def test_exact_keys(self, result: Result) -> None:
-        """Every dict has exactly the pinned keys."""
+        """Every dict has exactly SPEC §2's keys and the two §11 adds, in a fixed order."""
         dicts = result.to_dicts()
         assert len(dicts) == len(result)
+        assert len(PINNED_KEYS) == len(SPEC_KEYS) + 2
         for d in dicts:
             assert set(d) == PINNED_KEYS
+            assert list(d) == KEY_ORDER
+
+    def test_priority_and_calls_to_action(self, result: Result) -> None:
+        """``priority`` is the action's (its rule's); ``calls_to_action`` its rule's links as
+        ``{"id", "label", "opens"}`` dicts, in order; ``[]`` for a rule that declares none."""
+        every: list[type[Rule]] = [*BUILTIN_RULES, NoLimit]
+        rules = {cls.id: cls for cls in every}
+        dicts = result.to_dicts()
+        assert {d["priority"] for d in dicts} == {"high", "normal", "low"}
+        for action, d in zip(result, dicts, strict=True):
+            cls = rules[action.rule]
+            assert d["priority"] == action.priority == cls.priority
+            assert action.calls_to_action == cls.calls_to_action
+            assert d["calls_to_action"] == [
+                {"id": c.id, "label": c.label, "opens": c.opens} for c in cls.calls_to_action
+            ]
+        [no_limit] = result.filter(rule="no_limit").to_dicts()
+        assert no_limit["calls_to_action"] == []
+        [card] = result.filter(rule="log_call_outcomes").to_dicts()
+        assert card["calls_to_action"] == [
+            {"id": "log_outcomes", "label": "Log outcomes", "opens": "queue"},
+            {"id": "view_calls", "label": "View calls", "opens": "records"},
+        ]
+
+    def test_an_action_made_without_links_has_none(self) -> None:
+        """``Action(...)`` without ``calls_to_action`` (as before issue 16) carries none; with
+        them, its dict lists them in order."""
+        assert an_action().calls_to_action == ()
+        assert an_action().to_dict()["calls_to_action"] == []
+        links = (
+            CallToAction("view_contact", "View contact", "records"),
+            CallToAction("reply", "Reply", "queue"),
+        )
+        d = an_action(calls_to_action=links, priority="high").to_dict()
+        assert d["priority"] == "high"
+        assert [c["id"] for c in d["calls_to_action"]] == ["view_contact", "reply"]
 
     def test_json_round_trip(self, result: Result) -> None:
         """to_dicts() is JSON-serialisable and survives a round trip unchanged."""

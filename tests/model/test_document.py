@@ -204,6 +204,14 @@ FULL: dict[str, Any] = {
         {"user_id": "u1", "action_key": "email_replies:u1:c1", "until": "2026-12-01T00:00:00Z"},
         {"user_id": "u2", "action_key": "sequence_activity:u2:s1:1"},
     ],
+    "snoozes": [
+        {
+            "user_id": "u1",
+            "action_key": "log_call_outcomes:u1:all",
+            "until": "2026-11-27T12:00:00Z",
+            "subject_ids": ["k1", "deleted-call"],
+        },
+    ],
     "issued_actions": [
         {"key": "email_replies:u1:c1", "contact_ids": ["c1"], "company_ids": ["co1"]},
     ],
@@ -1137,3 +1145,64 @@ class TestDecodeEncode:
         } | {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
         assert not [m for m in imported if m.startswith("guided_actions._snapshot")]
         assert not [m for m in imported if m.startswith("guided_actions._adapters")]
+
+
+#: A valid snooze of the document of ``doc()``.
+SNOOZE: dict[str, Any] = {"user_id": "u1", "action_key": "k:1", "until": T}
+
+
+class TestSnoozes:
+    """The ``snoozes`` list: required fields, instants, and subject ids that are not references."""
+
+    @pytest.mark.parametrize("field", ["user_id", "action_key", "until"])
+    def test_required_fields(self, field: str) -> None:
+        """user_id, action_key and until are required: each left out is named."""
+        record = {k: v for k, v in SNOOZE.items() if k != field}
+        problem = only_problem(doc(snoozes=[record]))
+        assert (problem.kind, problem.field) == ("snoozes", field)
+        assert "missing required field" in problem.message
+
+    def test_null_until_is_missing(self) -> None:
+        """until null is not "for good", as a dismissal's is: a snooze always ends."""
+        problem = only_problem(doc(snoozes=[{**SNOOZE, "until": None}]))
+        assert where(problem) == ("snoozes", "#0", "until")
+        assert "missing required field" in problem.message
+
+    def test_naive_until(self) -> None:
+        """A naive until is rejected with its value."""
+        problem = only_problem(doc(snoozes=[{**SNOOZE, "until": "2026-11-27T12:00:00"}]))
+        assert where(problem) == ("snoozes", "#0", "until")
+        assert problem.value == "2026-11-27T12:00:00"
+        assert "naive instant" in problem.message
+
+    def test_unknown_user(self) -> None:
+        """user_id must be a user of the snapshot, as a dismissal's."""
+        problem = only_problem(doc(snoozes=[{**SNOOZE, "user_id": "ghost"}]))
+        assert where(problem) == ("snoozes", "#0", "user_id")
+        assert problem.message == "no users record has this id"
+
+    def test_subject_ids_may_name_deleted_records(self) -> None:
+        """subject_ids are the card's members when it was snoozed: not checked against the
+        snapshot, and kept as given through a round trip."""
+        data = doc(snoozes=[{**SNOOZE, "subject_ids": ["gone", "c1"]}])
+        snapshot = Snapshot.from_dict(data)
+        (snooze,) = snapshot.snoozes_of("u1")
+        assert snooze.subject_ids == ("gone", "c1")
+        assert snooze.until == datetime.fromisoformat(T)
+        assert Snapshot.from_dict(snapshot.to_dict()).to_dict() == snapshot.to_dict()
+        assert snapshot.to_dict()["snoozes"] == [
+            {"user_id": "u1", "action_key": "k:1", "until": "2026-11-20T09:00:00+00:00",
+             "subject_ids": ["gone", "c1"]}
+        ]  # fmt: skip
+
+    def test_empty_subject_id(self) -> None:
+        """An empty subject id is an empty id."""
+        problem = only_problem(doc(snoozes=[{**SNOOZE, "subject_ids": ["c1", ""]}]))
+        assert where(problem) == ("snoozes", "#0", "subject_ids")
+        assert "non-empty" in problem.message
+
+    def test_no_snoozes_is_no_key(self) -> None:
+        """A document without snoozes (every document written before them) dumps without the
+        key, and an empty list is the same as none."""
+        assert "snoozes" not in Snapshot.from_dict(doc()).to_dict()
+        assert Snapshot.from_dict(doc(snoozes=[])).to_dict() == Snapshot.from_dict(doc()).to_dict()

@@ -31,6 +31,7 @@ INTERCHANGE_ORDER = (
     "engagement_events",
     "feedback",
     "dismissals",
+    "snoozes",
     "issued_actions",
     "dashboards",
 )
@@ -40,6 +41,7 @@ NOT_REFERENCES = {
     ("users", "team_ids"),  # the CRM's teams, which the snapshot does not hold
     ("issued_actions", "contact_ids"),  # may name records deleted since the action was shown
     ("issued_actions", "company_ids"),
+    ("snoozes", "subject_ids"),  # a card's members when snoozed: may have been deleted since
     ("leads", "stage_id"),  # checked against the lead's pipeline's stages
     ("deals", "stage_id"),  # checked against the deal's pipeline's stages
 }
@@ -79,8 +81,14 @@ def test_name_is_the_record_kind() -> None:
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
 def test_id_field(kind: Kind) -> None:
-    """The unique field is ``id``, ``key`` for issued actions, none for feedback and dismissals."""
-    expected = {"feedback": None, "dismissals": None, "issued_actions": "key"}.get(kind.name, "id")
+    """The unique field is ``id``, ``key`` for issued actions, none for feedback, dismissals and
+    snoozes."""
+    expected = {
+        "feedback": None,
+        "dismissals": None,
+        "snoozes": None,
+        "issued_actions": "key",
+    }.get(kind.name, "id")
     assert kind.id_field == expected
     if kind.id_field is not None:
         assert typing.get_type_hints(kind.cls)[kind.id_field] is str

@@ -30,6 +30,7 @@ from guided_actions.testing import (
     meeting,
     note,
     sequence,
+    snooze,
     task,
     user,
 )
@@ -99,6 +100,9 @@ def snap() -> Snapshot:
         dismissal("email_replies:u1:c1"),
         dismissal("sequence_activity:u1:s1:1", until=at(days=1)),
         dismissal("email_replies:u2:c2", user_id="u2"),
+        snooze("log_call_outcomes:u1:all", subject_ids=("k1", "gone")),
+        snooze("email_replies:u2:c2", user_id="u2"),
+        snooze("email_replies:u1:c1", until=at(days=2)),
         issued("email_replies:u1:c1", contact_ids=["c1"], company_ids=["co1"]),
     )
 
@@ -478,6 +482,20 @@ class TestReader:
         """A user's dismissals only."""
         assert [d.action_key for d in snap.dismissals_of(user_id)] == expected
 
+    @pytest.mark.parametrize(
+        ("user_id", "expected"),
+        [
+            ("u1", ["log_call_outcomes:u1:all", "email_replies:u1:c1"]),
+            ("u2", ["email_replies:u2:c2"]),
+            ("admin", []),
+            ("nobody", []),
+        ],
+    )
+    def test_snoozes_of(self, snap: Snapshot, user_id: str, expected: list[str]) -> None:
+        """A user's snoozes only, in input order, whatever their ``until`` and subjects."""
+        assert [s.action_key for s in snap.snoozes_of(user_id)] == expected
+        assert isinstance(snap.snoozes_of(user_id), tuple)
+
     def test_issued_action(self, snap: Snapshot) -> None:
         """An issued action is found by its key; an unknown key gives None."""
         found = snap.issued_action("email_replies:u1:c1")
@@ -529,5 +547,6 @@ COVERED = {
     "activities_listing",
     "engagement_events_of",
     "dismissals_of",
+    "snoozes_of",
     "issued_action",
 }

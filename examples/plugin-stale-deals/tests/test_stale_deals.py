@@ -66,3 +66,21 @@ def test_why_not_yet():
         ("deal_idle_for", False),
     ]
     assert "less than 14 days ago" in entry.to_dict()["checks"][-1]["text"]
+
+
+def test_the_rule_speaks_french():
+    """The plugin's catalogue, compiled when the package was installed, translates its texts;
+    the library's translates its shared criteria."""
+    from guided_actions import evaluate, load_rules
+
+    ruleset = load_rules()
+    assert ruleset.get("stale_deals") is not None
+    assert StaleDeals.localized_title("fr") == "Transactions inactives"
+    [action] = evaluate(build(deal("d1", created_at=CREATED)), NOW, "u1", rules=ruleset).filter(
+        rule="stale_deals"
+    )
+    shown = action.to_dict(locale="fr_CA")
+    assert shown["title"] == "Transactions inactives"
+    assert [c["label"] for c in shown["calls_to_action"]] == ["Relancer", "Afficher la transaction"]
+    assert shown["reasons"][-1].startswith("aucune activité sur transaction d1 depuis 14 jours")
+    assert action.to_dict()["title"] == "Stale deals"

@@ -3,22 +3,74 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, get_args, overload
 
 import attrs
 
+from guided_actions._engine.ranking import (
+    Collapsed,
+    RankedAction,
+    Ranker,
+    Ranking,
+    RankingData,
+    Score,
+    capped,
+    collapsed,
+    default_ranker,
+    ranker_name,
+)
 from guided_actions._model.time import utc_iso
-from guided_actions._text.checks import Check
-from guided_actions._text.render import render_check
-from guided_actions.errors import short_repr
+from guided_actions._rules.call_to_action import CallToAction
+from guided_actions._text.checks import Check, Ref
+from guided_actions._text.i18n import N_, SOURCE_LOCALE, resolve_locale, translate
+from guided_actions._text.render import format_instant, format_value, render_check, render_template
+from guided_actions.errors import RankerError, short_repr
 from guided_actions.typing import Category, Priority, Subject, SubjectKind
 
-__all__ = ["CATEGORIES", "Action", "Result", "RuleFailure"]
+__all__ = [
+    "ALL_ACTIONS",
+    "CATEGORIES",
+    "CATEGORY_LABELS",
+    "PRIORITY_LABELS",
+    "Action",
+    "Result",
+    "RuleFailure",
+]
 
 #: The categories of actions, in the order of their declaration (and of the workspace's views).
 CATEGORIES: tuple[Category, ...] = get_args(Category)
 PRIORITY_RANK: dict[str, int] = {"high": 0, "normal": 1, "low": 2}
+#: What a reader is shown for each category (message context ``"category"``; the product's
+#: views: "deal-associated", "prospecting-associated"), and for all of them.
+CATEGORY_LABELS: dict[Category, str] = {
+    "deal": "Deal",
+    "prospecting": "Prospecting",
+    "general": "General",
+}
+ALL_ACTIONS = "All actions"
+#: What a reader is shown for each priority (messages, no context).
+PRIORITY_LABELS: dict[Priority, str] = {
+    "high": N_("high priority"),
+    "normal": N_("normal priority"),
+    "low": N_("low priority"),
+}
+#: The lines of :meth:`Action.explain`, each a message.
+_EXPLAIN_HEAD = N_("{title} [{rule}; {category}, {priority}]")
+_EXPLAIN_FOR = N_("for user {user}, about {subjects}")
+_EXPLAIN_WINDOW = N_("active from {start} until {end}")
+_NO_TIME_LIMIT = N_("no time limit")
+_EXPLAIN_ASSOCIATED = N_("associated with {records}")
+_EXPLAIN_BECAUSE = N_("because:")
+_EXPLAIN_KEY = N_("key: {key}")
+
+
+def _utc(instant: datetime, lang: str) -> str:
+    """An instant in UTC: ISO 8601 in English (as ``to_dict`` writes it), else the language's
+    date and time."""
+    if lang == SOURCE_LOCALE:
+        return utc_iso(instant)
+    return format_instant(instant.astimezone(UTC), lang)
 
 
 @attrs.frozen(kw_only=True)
@@ -28,7 +80,8 @@ class Action:
     ``checks`` are the rule's criteria as evaluated (structured: criterion id, met, the data
     that decided it); ``reasons`` is their text, rendered when asked. ``members`` holds the
     individual actions merged into a grouped card (empty otherwise); ``group`` names the card
-    (the sequence and step, the local date, ``"all"``).
+    (the sequence and step, the local date, ``"all"``). ``calls_to_action`` are the links the
+    card offers, its rule's declared ones, the queue of the work first.
     """
 
     key: str
@@ -45,11 +98,21 @@ class Action:
     checks: tuple[Check, ...]
     group: str | None = None
     members: tuple[Action, ...] = ()
+    calls_to_action: tuple[CallToAction, ...] = ()
 
     @property
     def reasons(self) -> tuple[str, ...]:
-        """The text of each check, in order, each text once."""
+        """The text of each check, in order, each text once (in English)."""
         return tuple(dict.fromkeys(render_check(c) for c in self.checks))
+
+    def localized_reasons(self, locale: str | None = SOURCE_LOCALE) -> tuple[str, ...]:
+        """:attr:`reasons` in ``locale``'s language (English for one the library does not
+        ship)."""
+        return tuple(dict.fromkeys(render_check(c, locale) for c in self.checks))
+
+    def localized_title(self, locale: str | None = SOURCE_LOCALE) -> str:
+        """The rule's title in ``locale``'s language; :attr:`title` stays the English one."""
+        return translate(locale, self.title)
 
     @property
     def grouped(self) -> bool:
@@ -64,37 +127,60 @@ class Action:
         """True when the action is about that record."""
         return (kind, record_id) in self.subjects
 
-    def explain(self) -> str:
-        """A human-readable account: the action, its window, and each criterion that was met."""
-        subjects = ", ".join(f"{kind} {rid}" for kind, rid in self.subjects)
-        until = utc_iso(self.expires_at) if self.expires_at else "no time limit"
+    def explain(self, locale: str | None = SOURCE_LOCALE) -> str:
+        """A human-readable account: the action, its window, and each criterion that was met,
+        in ``locale``'s language (the rule and category ids and the key stay as they are)."""
+        lang = resolve_locale(locale)
+
+        def line(template: str, **params: object) -> str:
+            return render_template(template, params, lang)
+
+        # The subjects and associations are records without a detail: "contact c1, deal d2".
+        subjects = format_value(tuple(Ref(kind, rid) for kind, rid in self.subjects), lang)
+        until = _utc(self.expires_at, lang) if self.expires_at else line(_NO_TIME_LIMIT)
         lines = [
-            f"{self.title} [{self.rule}; {self.category}, {self.priority} priority]",
-            f"  for user {self.user_id}, about {subjects}",
-            f"  active from {utc_iso(self.created_at)} until {until}",
+            line(
+                _EXPLAIN_HEAD,
+                title=self.localized_title(lang),
+                rule=self.rule,
+                category=self.category,
+                priority=line(PRIORITY_LABELS[self.priority]),
+            ),
+            "  " + line(_EXPLAIN_FOR, user=self.user_id, subjects=subjects),
+            "  " + line(_EXPLAIN_WINDOW, start=_utc(self.created_at, lang), end=until),
         ]
         if self.contact_ids or self.company_ids:
-            lines.append(
-                "  associated with "
-                + ", ".join(
-                    [
-                        *(f"contact {c}" for c in self.contact_ids),
-                        *(f"company {c}" for c in self.company_ids),
-                    ]
-                )
+            records = (
+                *(Ref("contact", c) for c in self.contact_ids),
+                *(Ref("company", c) for c in self.company_ids),
             )
-        lines.append("  because:")
-        lines.extend(f"    - {reason}" for reason in self.reasons)
-        lines.append(f"  key: {self.key}")
+            lines.append("  " + line(_EXPLAIN_ASSOCIATED, records=format_value(records, lang)))
+        lines.append("  " + line(_EXPLAIN_BECAUSE))
+        lines.extend(f"    - {reason}" for reason in self.localized_reasons(lang))
+        lines.append("  " + line(_EXPLAIN_KEY, key=self.key))
         return "\n".join(lines)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The pinned plain-dict form (SPEC §2): JSON-serialisable, instants in UTC."""
+    def to_dict(self, locale: str | None = SOURCE_LOCALE) -> dict[str, Any]:
+        """The pinned plain-dict form (SPEC §2, extended by §11 with ``priority`` and
+        ``calls_to_action``): JSON-serialisable, instants in UTC. ``locale`` translates the
+        texts (``title``, ``reasons``, the calls to action's ``label``); keys, ids and every
+        other value are the same in every language."""
+        lang = resolve_locale(locale)
+        if lang != SOURCE_LOCALE:
+            return {
+                **self.to_dict(),
+                "title": self.localized_title(lang),
+                "reasons": list(self.localized_reasons(lang)),
+                "calls_to_action": [
+                    {**c.to_dict(), "label": translate(lang, c.label)} for c in self.calls_to_action
+                ],
+            }
         return {
             "key": self.key,
             "rule": self.rule,
             "title": self.title,
             "category": self.category,
+            "priority": self.priority,
             "user_id": self.user_id,
             "subjects": [{"kind": kind, "id": rid} for kind, rid in self.subjects],
             "created_at": utc_iso(self.created_at),
@@ -102,6 +188,7 @@ class Action:
             "contact_ids": list(self.contact_ids),
             "company_ids": list(self.company_ids),
             "reasons": list(self.reasons),
+            "calls_to_action": [c.to_dict() for c in self.calls_to_action],
         }
 
     def sort_key(self) -> tuple[int, int, datetime, datetime, str]:
@@ -154,12 +241,16 @@ class Result:
     """The ordered guided actions of one user at one instant.
 
     Iterates in SPEC §6 order; ``errors`` lists rules that failed (see ``strict``).
+    :meth:`ranked`, :meth:`top` and :meth:`collapse` shape it for a small screen.
     """
 
     user_id: str
     now: datetime
     actions: tuple[Action, ...]
     errors: tuple[RuleFailure, ...] = ()
+    #: What :meth:`ranked` reads, attached by the engine (weights, deal amounts, the rule set's
+    #: ranker); kept by :meth:`filter`, :meth:`top`…, and not part of equality.
+    _ranking: RankingData | None = attrs.field(default=None, eq=False, repr=False, alias="_ranking")
 
     def __iter__(self) -> Iterator[Action]:
         return iter(self.actions)
@@ -198,6 +289,60 @@ class Result:
         """The action with that key, if active."""
         return next((a for a in self.actions if a.key == key), None)
 
-    def to_dicts(self) -> list[dict[str, Any]]:
-        """Every action as its pinned plain dict, in order."""
-        return [a.to_dict() for a in self.actions]
+    def to_dicts(self, locale: str | None = SOURCE_LOCALE) -> list[dict[str, Any]]:
+        """Every action as its pinned plain dict, in order, its texts in ``locale``'s language
+        (see :meth:`Action.to_dict`)."""
+        return [a.to_dict(locale) for a in self.actions]
+
+    def ranked(self, ranker: Ranker | None = None) -> Ranking:
+        """The actions scored by ``ranker``, highest score first; equal scores keep SPEC §6
+        order. Without ``ranker``: the rule set's (a plugin's ``guided_actions_ranker``), else
+        :func:`~guided_actions.default_ranker`. A ranker that raises or returns something
+        other than a :class:`~guided_actions.Score` is a
+        :class:`~guided_actions.errors.RankerError` naming it."""
+        data = self._ranking if self._ranking is not None else RankingData()
+        plugin = None
+        if ranker is None:
+            ranker, plugin = data.ranker, data.ranker_plugin
+        if ranker is None:
+            ranker = default_ranker
+        elif not callable(ranker):
+            raise TypeError(f"ranker must be a callable, got {short_repr(ranker)}")
+        facts_of = data.facts(self.now)
+        scored = []
+        for action in self.actions:
+            try:
+                score: object = ranker(action, facts_of(action))
+            except Exception as exc:
+                raise RankerError(
+                    ranker_name(ranker), f"raised {describe_exception(exc)}", plugin
+                ) from exc
+            if type(score) is not Score:
+                raise RankerError(
+                    ranker_name(ranker),
+                    f"returned {short_repr(score)} for action {action.key!r}, not a Score",
+                    plugin,
+                )
+            scored.append(RankedAction(action, score))
+        return Ranking(sorted(scored, key=lambda r: -r.total))
+
+    def top(self, n: int, *, per_category: int | None = None) -> Result:
+        """The first ``n`` actions, in order, at most ``per_category`` of each category when
+        given; ``n`` and ``per_category`` are integers of at least 0."""
+        return attrs.evolve(
+            self, actions=capped(self.actions, n, per_category, lambda a: a.category)
+        )
+
+    def count_by_category(self) -> dict[Category, int]:
+        """How many actions each category has (every category, in declaration order): the
+        "View all (N)" of a capped screen."""
+        counts = dict.fromkeys(CATEGORIES, 0)
+        for action in self.actions:
+            counts[action.category] += 1
+        return counts
+
+    def collapse(self) -> tuple[Collapsed[Action], ...]:
+        """One entry per record: the first action about it, in order, and the others about it
+        attached (``others``, in order); entries in the order of their first action. A card is
+        an entry of its own (``subject`` ``None``)."""
+        return collapsed(self.actions, lambda a: a)

@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from guided_actions._engine.ranking import RankingWeights, ranking_weights
 from guided_actions._model.frozen import FrozenDict
 from guided_actions._model.records import ENGAGEMENT_KINDS
 from guided_actions._model.time import duration_problem
@@ -104,12 +105,16 @@ class Config:
     - ``engagement_kinds``: the engagement kinds that count as "the contact engaged";
     - ``disabled_rules``: rule ids not to run;
     - ``feed_limit`` and ``feed_window``: how many entries, and how far back, the workspace feed
-      shows (50 entries of the last 7 days by default).
+      shows (50 entries of the last 7 days by default);
+    - ``snooze_high`` and ``snooze_other``: how long :func:`~guided_actions.snooze_until` snoozes
+      an action by default: 1 hour for a high-priority action, 24 hours for any other;
+    - ``ranking``: the weights of the default ranker's score parts (``Result.ranked``), a
+      :class:`~guided_actions.RankingWeights` or a mapping such as ``{"amount": 4}``.
 
-    Every duration (each threshold, ``feed_window``) must be a ``timedelta`` greater than zero and
-    at most ``MAX_DURATION``, 36,525 days (100 years); anything else is an
-    :class:`~guided_actions.errors.InvalidConfigError` naming the setting and the value. Names are
-    checked against the rules actually evaluated: an unknown rule id or threshold is an
+    Every duration (each threshold, ``feed_window``, ``snooze_high``, ``snooze_other``) must be a
+    ``timedelta`` greater than zero and at most ``MAX_DURATION``, 36,525 days (100 years); anything
+    else is an :class:`~guided_actions.errors.InvalidConfigError` naming the setting and the value.
+    Names are checked against the rules actually evaluated: an unknown rule id or threshold is an
     :class:`~guided_actions.errors.InvalidConfigError` too.
 
     A config is immutable (its mappings are read-only copies), compares equal to one built from
@@ -126,6 +131,9 @@ class Config:
     disabled_rules: frozenset[str] = attrs.field(factory=frozenset, converter=_ids)
     feed_limit: int = attrs.field(default=50, validator=_positive_int)
     feed_window: timedelta = attrs.field(default=timedelta(days=7), validator=_duration)
+    snooze_high: timedelta = attrs.field(default=timedelta(hours=1), validator=_duration)
+    snooze_other: timedelta = attrs.field(default=timedelta(hours=24), validator=_duration)
+    ranking: RankingWeights = attrs.field(factory=RankingWeights, converter=ranking_weights)
 
     def apply(self, rules: Iterable[Rule]) -> list[Rule]:
         """The rules to run: disabled ones removed, thresholds applied. Checks every name."""

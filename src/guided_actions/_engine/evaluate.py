@@ -2,8 +2,8 @@
 
 The engine is where the shared mechanics live, so that no rule repeats them: the time window
 (``created_at <= now < expires_at``), keys, associations (and their freezing by
-``issued_actions``), grouping into cards, per-user dismissals, the viewer check and meeting
-privacy, ordering, and isolation of failing rules.
+``issued_actions``), grouping into cards, per-user dismissals and snoozes, the viewer check and
+meeting privacy, ordering, and isolation of failing rules.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ import string
 import typing
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import attrs
 
 from guided_actions._engine.actions import Action, Result, RuleFailure, describe_exception
 from guided_actions._engine.config import Config
+from guided_actions._engine.ranking import Ranker, RankingData, deal_amount
 from guided_actions._engine.ruleset import (
     RuleSet,
     build_rule,
@@ -39,6 +40,7 @@ from guided_actions._model.records import (
     IssuedAction,
     Lead,
     Meeting,
+    Snooze,
     Task,
     User,
 )
@@ -55,6 +57,11 @@ from guided_actions.errors import (
     short_repr,
 )
 from guided_actions.typing import SUBJECT_KINDS, SnapshotReader, Subject
+
+if typing.TYPE_CHECKING:
+    # Settings resolve through their ``config_of`` (see ``user_config``): the settings module
+    # builds on this one.
+    from guided_actions._engine.settings import Settings
 
 __all__ = ["action_key", "associations_of", "evaluate", "evaluate_all", "resolve_viewer"]
 
@@ -184,7 +191,7 @@ def check_now(now: object) -> datetime:
     return utc
 
 
-_PLAIN_SCALARS = frozenset({str, bool, timedelta, type(None)})
+_PLAIN_SCALARS = frozenset({str, bool, date, timedelta, type(None)})
 #: The time zones an instant in a check may carry: the fixed offsets and the IANA zones.
 _PLAIN_ZONES = frozenset({timezone, ZoneInfo, type(None)})
 #: Integers in a check must print: ``str()`` refuses integers of more than 4,300 digits.
@@ -252,7 +259,7 @@ def _check_problem(check: object) -> str | None:
             name = next(n for n, v in zip(names, values, strict=True) if v is value)
             return (
                 f"check {criterion.id!r}: parameter {name!r} must be plain data (str, int, bool, "
-                f"datetime, timedelta, Ref, a tuple of those, None), got {short_repr(value)}"
+                f"date, datetime, timedelta, Ref, a tuple of those, None), got {short_repr(value)}"
             )
     key = (id(criterion), names)
     seen = _CRITERIA_SEEN.get(key)
@@ -400,6 +407,38 @@ def active_dismissals(ctx: RuleContext) -> dict[str, Dismissal]:
     }
 
 
+def active_snoozes(ctx: RuleContext) -> dict[str, list[Snooze]]:
+    """The user's snoozes in force at ``now`` (``now < until``), by key, in input order.
+
+    A reader without ``snoozes_of`` (written before snoozes existed) has no snoozes.
+    """
+    snoozes_of = getattr(ctx.snapshot, "snoozes_of", None)
+    found: dict[str, list[Snooze]] = {}
+    if snoozes_of is None:
+        return found
+    for s in snoozes_of(ctx.user.id):
+        if ctx.now < s.until:
+            found.setdefault(s.action_key, []).append(s)
+    return found
+
+
+def snoozed_by(
+    key: str, subjects: Iterable[Subject], snoozes: Mapping[str, Sequence[Snooze]]
+) -> Snooze | None:
+    """The snooze in force that hides the action with that key and subjects, or ``None``.
+
+    A snooze that names ``subject_ids`` (a card's members when it was snoozed) does not hide
+    the action while one of its subjects is not among them: a new member joined the card. Of
+    several snoozes that hide it, the one that lasts longest.
+    """
+    candidates = snoozes.get(key)
+    if not candidates:
+        return None
+    ids = {rid for _kind, rid in subjects}
+    hiding = [s for s in candidates if not s.subject_ids or ids.issubset(s.subject_ids)]
+    return max(hiding, key=lambda s: s.until, default=None)
+
+
 def actions_of_rule(
     rule: Rule,
     proposals: Sequence[Proposal],
@@ -435,6 +474,7 @@ def actions_of_rule(
             contact_ids=contact_ids,
             company_ids=company_ids,
             checks=p.checks,
+            calls_to_action=rule.calls_to_action,
         )
         singles.append((card_of(p), action))
     if not grouped:
@@ -464,6 +504,7 @@ def actions_of_rule(
                 checks=_union(m.checks for m in members),
                 group=group,
                 members=tuple(members),
+                calls_to_action=rule.calls_to_action,
             )
         )
     return result
@@ -475,7 +516,7 @@ def evaluate(
     user: str | User,
     *,
     viewer: str | User | None = None,
-    config: Config | None = None,
+    config: Config | Settings | None = None,
     rules: RuleSetLike | None = None,
     strict: bool = False,
 ) -> Result:
@@ -484,7 +525,8 @@ def evaluate(
     - ``now`` must be timezone-aware; the library never reads the clock.
     - ``viewer``: who is looking; the user themself (the default) or a super admin, who sees
       meetings as private. Anyone else: :class:`~guided_actions.errors.ViewerPermissionError`.
-    - ``config``: thresholds, grouping, engagement kinds, disabled rules (:class:`Config`).
+    - ``config``: thresholds, grouping, engagement kinds, disabled rules (:class:`Config`), or
+      :class:`Settings` in layers, resolved for the user (``settings.config_for``).
     - ``rules``: the rules to run: a :class:`RuleSet` from :func:`load_rules` (built-ins and
       plugins; its ``config`` applies unless ``config`` is given), or rule instances or classes.
       The 18 built-ins by default.
@@ -492,7 +534,8 @@ def evaluate(
     """
     now_utc = check_now(now)
     target, _looker, private = resolve_viewer(snapshot, user, viewer)
-    return evaluate_prepared(snapshot, now_utc, target, private, prepare(rules, config), strict)
+    prepared = prepare(rules, config, target)
+    return evaluate_prepared(snapshot, now_utc, target, private, prepared, strict)
 
 
 @attrs.frozen
@@ -502,27 +545,71 @@ class _Prepared:
     rules: tuple[Rule, ...]
     config: Config
     origins: Mapping[str, str]
+    #: The rule set's ranker and the plugin that provided it, for ``Result.ranked``.
+    ranker: Ranker | None = None
+    ranker_plugin: str | None = None
 
 
-def prepare(rules: RuleSetLike | None, config: Config | None) -> _Prepared:
+@attrs.frozen
+class _Chosen:
+    """The rules to run before any configuration, where each came from, and their rule set."""
+
+    rules: tuple[Rule, ...]
+    origins: Mapping[str, str]
+    ruleset: RuleSet | None
+
+
+def choose_rules(rules: RuleSetLike | None) -> _Chosen:
+    """The rules ``rules=`` names, checked: the built-ins by default."""
     if rules is None:
         rules = builtin_rules()
     if isinstance(rules, RuleSet):
-        origins: Mapping[str, str] = rules.origins
-        if config is None:
-            config = rules.config
-        chosen: tuple[Rule, ...] = rules.rules
-    else:
-        # Rules given one by one are checked here, as a RuleSet checks its own (once, when it
-        # is built); a failure is blamed on the module of the rule's class.
-        origins = {}
-        chosen = tuple(
-            build_rule(r, plugin_of(r)) if isinstance(r, type) and issubclass(r, Rule) else r
-            for r in rules
-        )
-        check_rules(chosen)
-    config = config if config is not None else Config()
-    return _Prepared(rules=tuple(config.apply(chosen)), config=config, origins=origins)
+        return _Chosen(rules=rules.rules, origins=rules.origins, ruleset=rules)
+    # Rules given one by one are checked here, as a RuleSet checks its own (once, when it is
+    # built); a failure is blamed on the module of the rule's class.
+    chosen = tuple(
+        build_rule(r, plugin_of(r)) if isinstance(r, type) and issubclass(r, Rule) else r
+        for r in rules
+    )
+    check_rules(chosen)
+    return _Chosen(rules=chosen, origins={}, ruleset=None)
+
+
+def user_config(
+    config: Config | Settings | None, chosen: _Chosen, user: User | None
+) -> Config | None:
+    """The ``Config`` of one user: ``config`` itself, or what ``Settings`` resolve for them."""
+    if config is None or isinstance(config, Config):
+        return config
+    config_of = getattr(config, "config_of", None)
+    if config_of is None:
+        raise TypeError(f"config must be a Config or Settings, got {short_repr(config)}")
+    if user is None:
+        raise TypeError("Settings resolve a configuration per user: name the user")
+    resolved: Config = config_of(user, chosen.rules)
+    return resolved
+
+
+def configure(chosen: _Chosen, config: Config | None) -> _Prepared:
+    """The chosen rules with ``config`` applied (the rule set's own when ``None``)."""
+    ruleset = chosen.ruleset
+    if config is None:
+        config = ruleset.config if ruleset is not None else Config()
+    return _Prepared(
+        rules=tuple(config.apply(chosen.rules)),
+        config=config,
+        origins=chosen.origins,
+        ranker=ruleset.ranker if ruleset is not None else None,
+        ranker_plugin=ruleset.ranker_plugin if ruleset is not None else None,
+    )
+
+
+def prepare(
+    rules: RuleSetLike | None, config: Config | Settings | None, user: User | None = None
+) -> _Prepared:
+    """The rules to run for ``user``, configured: :class:`Settings` are resolved for them."""
+    chosen = choose_rules(rules)
+    return configure(chosen, user_config(config, chosen, user))
 
 
 def context_for(
@@ -565,15 +652,37 @@ def evaluate_prepared(
             continue
         actions.extend(actions_of_rule(rule, proposals, ctx, config.grouped(rule)))
     dismissed = active_dismissals(ctx)
-    kept = sorted((a for a in actions if a.key not in dismissed), key=Action.sort_key)
-    return Result(user_id=target.id, now=now_utc, actions=tuple(kept), errors=tuple(failures))
+    snoozed = active_snoozes(ctx)
+    kept = sorted(
+        (
+            a
+            for a in actions
+            if a.key not in dismissed and snoozed_by(a.key, a.subjects, snoozed) is None
+        ),
+        key=Action.sort_key,
+    )
+    # What ``Result.ranked`` reads, as of now: each action's deal amount (SPEC §11).
+    amounts = {a.key: amount for a in kept if (amount := deal_amount(ctx, a.subjects)) is not None}
+    ranking = RankingData(
+        weights=config.ranking,
+        amounts=amounts,
+        ranker=prepared.ranker,
+        ranker_plugin=prepared.ranker_plugin,
+    )
+    return Result(
+        user_id=target.id,
+        now=now_utc,
+        actions=tuple(kept),
+        errors=tuple(failures),
+        _ranking=ranking,
+    )
 
 
 def evaluate_all(
     snapshot: SnapshotReader,
     now: datetime,
     *,
-    config: Config | None = None,
+    config: Config | Settings | None = None,
     rules: RuleSetLike | None = None,
     strict: bool = False,
     users: Iterable[str | User] | None = None,
@@ -581,14 +690,25 @@ def evaluate_all(
     """Every user's result at ``now`` in one pass: ``{user_id: Result}``, in snapshot order.
 
     Equal to calling :func:`evaluate` for each user (each user viewing their own actions), but
-    the rules, their configuration and the checks of ``now`` are prepared once. ``users``
-    restricts the pass to some users.
+    the rules, their configuration and the checks of ``now`` are prepared once (with
+    :class:`Settings`, once per distinct effective configuration). ``users`` restricts the pass
+    to some users.
     """
     now_utc = check_now(now)
-    prepared = prepare(rules, config)
+    chosen = choose_rules(rules)
     targets = (
         list(snapshot.users())
         if users is None
         else [_resolve_user(snapshot, u, "user") for u in users]
     )
-    return {u.id: evaluate_prepared(snapshot, now_utc, u, False, prepared, strict) for u in targets}
+    # One preparation per distinct configuration: one in all without Settings.
+    prepared: dict[Config | None, _Prepared] = {}
+    if config is None or isinstance(config, Config):
+        prepared[config] = configure(chosen, config)
+    results: dict[str, Result] = {}
+    for u in targets:
+        own = user_config(config, chosen, u)
+        if own not in prepared:
+            prepared[own] = configure(chosen, own)
+        results[u.id] = evaluate_prepared(snapshot, now_utc, u, False, prepared[own], strict)
+    return results

@@ -2,19 +2,21 @@
 
 For one record and every rule whose subject kind is the record's kind, the engine runs the rule
 focused on that record (every criterion evaluated, none skipped) and shapes its proposal as
-``evaluate`` does (the same time window, key, card and dismissals):
+``evaluate`` does (the same time window, key, card, dismissals and snoozes):
 
 - ``active``: the action is in ``evaluate``'s result (alone or as a member of a card);
 - ``pending``: every condition holds and only time has to pass: it appears at ``created_at``;
 - ``expired``: every condition holds but its time limit has passed (``expires_at <= now``), or
   its window closes before it opens (``expires_at <= created_at``, which thresholds can make);
 - ``unmet``: at least one condition fails; every criterion is listed, met or not;
-- ``dismissed``: it would be active, but a dismissal of the user hides it.
+- ``dismissed``: it would be active, but a dismissal of the user hides it (whether or not a
+  snooze hides it too);
+- ``snoozed``: it would be active, but a snooze of the user hides it until ``until``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -26,25 +28,29 @@ from guided_actions._engine.evaluate import (
     RuleSetLike,
     actions_of_rule,
     active_dismissals,
+    active_snoozes,
     check_now,
     context_for,
     prepare,
     proposal_key,
     resolve_viewer,
     run_rule,
+    snoozed_by,
 )
-from guided_actions._model.records import Dismissal, User
+from guided_actions._engine.settings import Settings
+from guided_actions._model.records import Dismissal, Snooze, User
 from guided_actions._model.time import utc_iso
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.rule import Proposal, Rule
 from guided_actions._text.checks import Check, Criterion
+from guided_actions._text.i18n import SOURCE_LOCALE, resolve_locale, translate
 from guided_actions._text.render import render_check
 from guided_actions.errors import UnknownRecordError, short_repr
 from guided_actions.typing import SUBJECT_KINDS, SnapshotReader, Subject
 
 __all__ = ["Explanation", "RuleExplanation", "Status", "explain", "parse_subject"]
 
-Status = Literal["active", "pending", "expired", "unmet", "dismissed"]
+Status = Literal["active", "pending", "expired", "unmet", "dismissed", "snoozed"]
 
 #: The engine's own criteria, for what no rule says.
 EXISTS = Criterion(
@@ -72,6 +78,11 @@ NOT_DISMISSED_FOR_GOOD = Criterion(
     met="you have not dismissed the action",
     unmet="you dismissed the action for good",
 )
+NOT_SNOOZED = Criterion(
+    "not_snoozed",
+    met="you have not snoozed the action",
+    unmet="you snoozed the action until {until}",
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -91,17 +102,29 @@ class RuleExplanation:
         """The checks that do not hold."""
         return tuple(c for c in self.checks if not c.met)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The plain-dict form: JSON-serialisable, instants in UTC."""
+    def localized_title(self, locale: str | None = SOURCE_LOCALE) -> str:
+        """The rule's title in ``locale``'s language; :attr:`title` stays the English one."""
+        return translate(locale, self.title)
+
+    def localized_status(self, locale: str | None = SOURCE_LOCALE) -> str:
+        """The status as a reader is shown it in ``locale``'s language (``status`` stays the
+        id: ``"active"``, ``"pending"``…)."""
+        return translate(locale, self.status, "status")
+
+    def to_dict(self, locale: str | None = SOURCE_LOCALE) -> dict[str, Any]:
+        """The plain-dict form: JSON-serialisable, instants in UTC. ``locale`` translates the
+        texts (``title``, each check's ``text``); keys, ids and statuses stay as they are."""
+        lang = resolve_locale(locale)
         return {
             "rule": self.rule,
-            "title": self.title,
+            "title": self.localized_title(lang),
             "status": self.status,
             "key": self.key,
             "created_at": utc_iso(self.created_at) if self.created_at else None,
             "expires_at": utc_iso(self.expires_at) if self.expires_at else None,
             "checks": [
-                {"criterion": c.id, "met": c.met, "text": render_check(c)} for c in self.checks
+                {"criterion": c.id, "met": c.met, "text": render_check(c, lang)}
+                for c in self.checks
             ],
         }
 
@@ -132,14 +155,16 @@ class Explanation:
         """The rules in one of these statuses."""
         return tuple(r for r in self.rules if r.status in statuses)
 
-    def to_dict(self) -> dict[str, Any]:
-        """``{"subject": {"kind", "id"}, "user_id", "now", "rules": [...]}``."""
+    def to_dict(self, locale: str | None = SOURCE_LOCALE) -> dict[str, Any]:
+        """``{"subject": {"kind", "id"}, "user_id", "now", "rules": [...]}``, the texts in
+        ``locale``'s language (see :meth:`RuleExplanation.to_dict`)."""
         kind, rid = self.subject
+        lang = resolve_locale(locale)
         return {
             "subject": {"kind": kind, "id": rid},
             "user_id": self.user_id,
             "now": utc_iso(self.now),
-            "rules": [r.to_dict() for r in self.rules],
+            "rules": [r.to_dict(lang) for r in self.rules],
         }
 
 
@@ -173,7 +198,7 @@ def explain(
     subject: Subject | tuple[str, str] | str,
     *,
     viewer: str | User | None = None,
-    config: Config | None = None,
+    config: Config | Settings | None = None,
     rules: RuleSetLike | None = None,
 ) -> Explanation:
     """Why ``subject`` has, or has not, an action of each rule of its kind for ``user`` at ``now``.
@@ -190,7 +215,7 @@ def explain(
     if record is None:
         raise UnknownRecordError(kind, rid)
     target, _looker, private = resolve_viewer(snapshot, user, viewer)
-    prepared = prepare(rules, config)
+    prepared = prepare(rules, config, target)
     ctx = context_for(snapshot, now_utc, target, private, prepared.config, focus=(kind, rid))
     ref = ctx.ref(record)
     # What a rule that proposes nothing about the record is told: the record is not there yet
@@ -201,6 +226,7 @@ def explain(
         else PROPOSED.check(False, record=ref)
     )
     dismissals = active_dismissals(ctx)
+    snoozes = active_snoozes(ctx)
     # Rules are independent: a rule's actions about the record are the same whether the other
     # rules run or not, so only the rules of its kind run, each focused on the record.
     entries = [
@@ -209,6 +235,7 @@ def explain(
             ctx,
             unproposed,
             dismissals,
+            snoozes,
             grouped=prepared.config.grouped(rule),
             plugin=prepared.origins.get(rule.id),
         )
@@ -223,6 +250,7 @@ def _explain_rule(
     ctx: RuleContext,
     unproposed: Check,
     dismissals: Mapping[str, Dismissal],
+    snoozes: Mapping[str, Sequence[Snooze]],
     *,
     grouped: bool,
     plugin: str | None,
@@ -259,14 +287,20 @@ def _explain_rule(
         (action,) = made
         own = action.members[0] if action.members else action
         dismissal = dismissals.get(action.key)
-        if dismissal is None:
-            return entry("active", found.checks, action.key, own)
+        snoozed = _snoozed(rule, ctx, action, snoozes, grouped, plugin)
         hidden = (
-            NOT_DISMISSED_FOR_GOOD.check(False)
-            if dismissal.until is None
-            else NOT_DISMISSED.check(False, until=ctx.local(dismissal.until))
+            [] if snoozed is None else [NOT_SNOOZED.check(False, until=ctx.local(snoozed.until))]
         )
-        return entry("dismissed", (*found.checks, hidden), action.key, found)
+        if dismissal is not None:
+            hidden.append(
+                NOT_DISMISSED_FOR_GOOD.check(False)
+                if dismissal.until is None
+                else NOT_DISMISSED.check(False, until=ctx.local(dismissal.until))
+            )
+            return entry("dismissed", (*found.checks, *hidden), action.key, found)
+        if snoozed is not None:
+            return entry("snoozed", (*found.checks, *hidden), action.key, found)
+        return entry("active", found.checks, action.key, own)
     if not found.conditions_met or found.created_at is None:
         return entry("unmet", found.checks, window=found)
     key = proposal_key(rule.id, ctx.user.id, found, grouped)
@@ -275,3 +309,37 @@ def _explain_rule(
     opens = found.expires_at is None or found.created_at < found.expires_at
     status: Status = "pending" if ctx.now < found.created_at and opens else "expired"
     return entry(status, found.checks, key, found)
+
+
+def _snoozed(
+    rule: Rule,
+    ctx: RuleContext,
+    action: Action,
+    snoozes: Mapping[str, Sequence[Snooze]],
+    grouped: bool,
+    plugin: str | None,
+) -> Snooze | None:
+    """The snooze that hides ``action`` (made from the focused record alone) in ``evaluate``'s
+    result, or ``None``.
+
+    A card comes back early when any of its members is new to the snooze, so when the focused
+    member is not new the card's other members decide: the rule then runs unfocused, as
+    ``evaluate`` runs it, to find them (only in that case, which is rare).
+    """
+    snoozed = snoozed_by(action.key, action.subjects, snoozes)
+    if snoozed is None or not grouped or not snoozed.subject_ids:
+        return snoozed
+    whole = RuleContext(
+        snapshot=ctx.snapshot,
+        now=ctx.now,
+        user=ctx.user,
+        engagement_kinds=ctx.engagement_kinds,
+        private_meetings=ctx.private_meetings,
+    )
+    proposals, failure = run_rule(rule, whole.about(rule.subject_kind), False, plugin)
+    if failure is not None:
+        return snoozed
+    card = next(
+        (a for a in actions_of_rule(rule, proposals, whole, True) if a.key == action.key), None
+    )
+    return snoozed if card is None else snoozed_by(card.key, card.subjects, snoozes)

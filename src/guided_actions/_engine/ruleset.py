@@ -13,8 +13,10 @@ import attrs
 
 from guided_actions._engine.actions import describe_exception
 from guided_actions._engine.config import Config
+from guided_actions._engine.ranking import Ranker
 from guided_actions._model.frozen import FrozenDict
 from guided_actions._rules.rule import Rule, rule_problem
+from guided_actions._text.i18n import Catalogue, add_catalogues
 from guided_actions.errors import PluginConflictError, PluginError, short_repr
 
 __all__ = ["BUILTIN_PLUGIN", "RuleSet", "build_rule", "builtin_rules", "check_rules", "plugin_of"]
@@ -28,6 +30,10 @@ def _frozen_mapping(value: Mapping[str, str]) -> FrozenDict[str, str]:
 
 
 def _rules_tuple(value: Iterable[Rule]) -> tuple[Rule, ...]:
+    return tuple(value)
+
+
+def _catalogues_tuple(value: Iterable[Catalogue]) -> tuple[Catalogue, ...]:
     return tuple(value)
 
 
@@ -79,17 +85,28 @@ class RuleSet:
     """The rules to evaluate, the plugin each came from, and the plugins' configuration.
 
     Iterating gives the rule instances, built-in order first, then plugin rules by plugin. A rule
-    set pickles (when its rules' classes can be imported), so it can be sent to worker processes.
+    set pickles (when its rules' classes, and its ranker, can be imported), so it can be sent to
+    worker processes. ``ranker`` is the ranker a plugin provided (``guided_actions_ranker``) and
+    ``ranker_plugin`` that plugin: ``Result.ranked()`` uses it when given no ranker.
+    ``catalogues`` are the plugins' message catalogues (``guided_actions_catalogues``): once
+    the rule set is built, every text made in another language than English consults them
+    before the library's own.
     """
 
     rules: tuple[Rule, ...] = attrs.field(converter=_rules_tuple)
     origins: Mapping[str, str] = attrs.field(converter=_frozen_mapping)
     config: Config = attrs.field(factory=Config)
     plugins: tuple[str, ...] = ()
+    ranker: Ranker | None = None
+    ranker_plugin: str | None = None
+    catalogues: tuple[Catalogue, ...] = attrs.field(default=(), converter=_catalogues_tuple)
 
     def __attrs_post_init__(self) -> None:
         # Checked once, here: a rule set is immutable, so evaluation need not check it again.
         check_rules(self.rules, self.origins)
+        add_catalogues(self.catalogues)
+        if self.ranker is not None and not callable(self.ranker):
+            raise TypeError(f"ranker must be a callable, got {short_repr(self.ranker)}")
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)

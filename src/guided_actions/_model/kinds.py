@@ -7,8 +7,9 @@ its constructor, the interchange document and the synthetic CRM all read this de
 repeats it.
 
 Not every id-like field is a reference: ``team_ids`` and dashboard ``access`` name the CRM's
-teams, which the snapshot does not hold; ``issued_actions`` may name records deleted since; a
-lead's or a deal's ``stage_id`` is checked against its pipeline's stages instead.
+teams, which the snapshot does not hold; ``issued_actions`` and a snooze's ``subject_ids`` may
+name records deleted since; a lead's or a deal's ``stage_id`` is checked against its pipeline's
+stages instead.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from guided_actions._model.records import (
     Pipeline,
     Record,
     Sequence,
+    Snooze,
     Task,
     User,
 )
@@ -127,6 +129,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(EngagementEvent, "id", {"contact_id": "contacts"}),
     Kind(Feedback, None, {"user_id": "users"}),
     Kind(Dismissal, None, {"user_id": "users"}),
+    Kind(Snooze, None, {"user_id": "users"}),
     Kind(IssuedAction, "key"),
     Kind(Dashboard, "id"),
 )

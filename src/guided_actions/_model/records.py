@@ -15,6 +15,7 @@ import typing
 import zoneinfo
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from math import inf
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -265,7 +266,11 @@ class Lead(Record):
 
 @attrs.frozen(kw_only=True)
 class Deal(Record):
-    """A deal in a deal pipeline."""
+    """A deal in a deal pipeline.
+
+    ``amount`` is the deal's size (its value, in the CRM's currency): a finite number, ``int`` or
+    ``float``, at least 0; ``None`` when unknown. Only the ranking reads it.
+    """
 
     record_kind: ClassVar[str] = "deals"
     id: str
@@ -279,6 +284,13 @@ class Deal(Record):
     next_step_updated_at: datetime | None = optional_instant()
     contact_ids: tuple[str, ...] = id_list()
     company_ids: tuple[str, ...] = id_list()
+    amount: float | None = None
+
+    def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
+        amount = self.amount
+        # A negative number; an infinity is reported by the type check already.
+        if isinstance(amount, int | float) and not isinstance(amount, bool) and -inf < amount < 0:
+            yield Problem(self.record_kind, rid, "amount", amount, "an amount cannot be negative")
 
 
 @attrs.frozen(kw_only=True)
@@ -436,6 +448,23 @@ class Dismissal(Record):
     user_id: str
     action_key: str
     until: datetime | None = optional_instant()
+
+
+@attrs.frozen(kw_only=True)
+class Snooze(Record):
+    """A user snoozed the action with ``action_key`` until ``until``: it is hidden until then
+    and comes back by itself.
+
+    ``subject_ids`` are the ids of a card's members when it was snoozed (empty for an action
+    about one record): while the card has a member not among them (a new member joined), the
+    snooze does not hide it. They may name records deleted since.
+    """
+
+    record_kind: ClassVar[str] = "snoozes"
+    user_id: str
+    action_key: str
+    until: datetime = instant()
+    subject_ids: tuple[str, ...] = id_list()
 
 
 @attrs.frozen(kw_only=True)

@@ -9,6 +9,7 @@ field (fast on the common case), :func:`check_type` the full check with a reader
 
 from __future__ import annotations
 
+import math
 import types
 import typing
 from collections.abc import Callable, Iterable, Sequence
@@ -170,6 +171,7 @@ def describe_type(tp: Any) -> str:
         str: "a string",
         bool: "a boolean",
         int: "an integer",
+        float: "a number",
         datetime: "a timezone-aware instant",
     }.get(tp, f"a {getattr(tp, '__name__', tp)}")
 
@@ -222,6 +224,15 @@ def check_type(value: Any, tp: Any) -> str | None:
             return f"integer too long: {value.digits:,} digits (at most {MAX_INTEGER_DIGITS:,})"
         ok = isinstance(value, int) and not isinstance(value, bool)
         return None if ok else "expected an integer"
+    if tp is float:
+        # A number, as PEP 484 reads ``float``: an int or a float (never a bool), and finite.
+        if isinstance(value, OversizedInteger):
+            return f"integer too long: {value.digits:,} digits (at most {MAX_INTEGER_DIGITS:,})"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return "expected a number"
+        if isinstance(value, int) or math.isfinite(value):  # an int of any size is finite
+            return None
+        return "expected a finite number"
     if tp is str:
         return None if isinstance(value, str) else "expected a string"
     if isinstance(tp, type):

@@ -6,6 +6,7 @@ the configuration the plugins adjusted. Pass it to ``evaluate(..., rules=ruleset
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 from types import ModuleType
@@ -15,13 +16,16 @@ import pluggy
 from guided_actions import hookspecs
 from guided_actions._engine.actions import describe_exception
 from guided_actions._engine.config import Config
+from guided_actions._engine.ranking import Ranker
 from guided_actions._engine.ruleset import BUILTIN_PLUGIN, RuleSet, build_rule
 from guided_actions._plugins import builtin as _builtin
 from guided_actions._rules.rule import Rule, rule_problem
+from guided_actions._text.i18n import Catalogue, shipped_locales
 from guided_actions.errors import (
     InvalidConfigError,
     PluginConflictError,
     PluginError,
+    RankerConflictError,
     short_repr,
 )
 
@@ -89,8 +93,13 @@ def load_rules(
     - ``entry_points``: discover installed packages of the ``guided_actions`` entry-point group;
     - ``config``: the starting configuration the plugins' ``guided_actions_configure`` adjust.
 
+    The rule set carries the ranker a plugin provided (``guided_actions_ranker``), if any, and
+    the plugins' message catalogues (``guided_actions_catalogues``), which every text made in
+    another language than English consults before the library's own once the rule set is built.
+
     Raises :class:`~guided_actions.errors.PluginConflictError` when two plugins claim one rule
-    id, :class:`~guided_actions.errors.PluginError` when a plugin cannot be loaded, returns
+    id, :class:`~guided_actions.errors.RankerConflictError` when two provide a ranker,
+    :class:`~guided_actions.errors.PluginError` when a plugin cannot be loaded, returns
     something that is not a rule class, or a rule class that breaks the Rule contract (an id,
     title, category, priority, subject kind, grouping or criteria of the wrong type or value, no
     ``propose``, a threshold out of bounds): the error names the plugin, the attribute and the
@@ -148,9 +157,76 @@ def load_rules(
             )
         cfg = adjusted
     cfg.apply(instances)  # check every name now, at load time
+    ranker, ranker_plugin = _ranker(pm)
+    catalogues = _catalogues(pm)
     return RuleSet(
         rules=tuple(instances),
         origins=origins,
         config=cfg,
         plugins=tuple(name for name, _ in pm.list_name_plugin()),
+        ranker=ranker,
+        ranker_plugin=ranker_plugin,
+        catalogues=catalogues,
     )
+
+
+def _catalogues(pm: pluggy.PluginManager) -> tuple[Catalogue, ...]:
+    """The plugins' message catalogues, in plugin order, each checked: every compiled
+    catalogue it has for a language the library ships must read."""
+    found: list[Catalogue] = []
+    for impl in _ordered_impls(pm, "guided_actions_catalogues"):
+        name = impl.plugin_name
+        try:
+            returned: object = impl.function()
+        except Exception as exc:
+            raise PluginError(
+                name, f"guided_actions_catalogues raised {describe_exception(exc)}"
+            ) from exc
+        if returned is None:
+            continue
+        expected = "not a pair (directory, domain) or None"
+        if type(returned) is not tuple or len(returned) != 2:
+            raise PluginError(
+                name, f"guided_actions_catalogues returned {short_repr(returned)}, {expected}"
+            )
+        try:
+            catalogue = Catalogue(*returned)
+        except (TypeError, ValueError) as exc:
+            raise PluginError(
+                name,
+                f"guided_actions_catalogues returned {short_repr(returned)}, {expected}: {exc}",
+            ) from exc
+        for lang in shipped_locales():
+            try:
+                catalogue.load(lang)
+            except (OSError, ValueError) as exc:
+                raise PluginError(
+                    name, f"catalogue {catalogue.file(lang)} cannot be read: {exc}"
+                ) from exc
+        found.append(catalogue)
+    return tuple(found)
+
+
+def _ranker(pm: pluggy.PluginManager) -> tuple[Ranker | None, str | None]:
+    """The ranker one plugin provides, and that plugin; ``(None, None)`` when none does."""
+    found: tuple[Ranker | None, str | None] = (None, None)
+    for impl in _ordered_impls(pm, "guided_actions_ranker"):
+        name = impl.plugin_name
+        try:
+            returned: object = impl.function()
+        except Exception as exc:
+            raise PluginError(
+                name, f"guided_actions_ranker raised {describe_exception(exc)}"
+            ) from exc
+        if returned is None:
+            continue
+        if not callable(returned):
+            raise PluginError(
+                name,
+                f"guided_actions_ranker returned {short_repr(returned)}, not a callable or None",
+            )
+        previous = found[1]
+        if previous is not None:
+            raise RankerConflictError((previous, name))
+        found = (typing.cast("Ranker", returned), name)
+    return found

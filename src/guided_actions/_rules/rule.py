@@ -1,13 +1,13 @@
 """The rule base class and what a rule returns.
 
-A rule is a frozen attrs class. Its identity (id, title, category, priority, subject kind,
-grouping, criteria) is declared as class data; its thresholds are attrs fields with defaults, so
-that ``config`` can change them (``attrs.evolve``) and the docs and ``guided-actions rules`` can
-render them. ``propose(ctx)`` yields a :class:`Proposal` per subject it considers: the checks of
-its criteria and the window the action would have. The engine keeps, for ``evaluate``, the
-proposals whose conditions hold and whose window is open at ``now`` (``created_at <= now <
-expires_at``), builds keys and associations, groups, applies dismissals and orders; ``explain``
-reads the same proposals to say why a record has no action, or when it will have one.
+A rule is a frozen attrs class. Its identity (id, title, category, priority, subject kind, grouping,
+criteria, calls to action) is declared as class data; its thresholds are attrs fields with defaults,
+so that ``config`` can change them (``attrs.evolve``) and the docs and ``guided-actions rules`` can
+render them. ``propose(ctx)`` yields a :class:`Proposal` per subject it considers: the checks of its
+criteria and the window the action would have. The engine keeps, for ``evaluate``, the proposals
+whose conditions hold and whose window is open at ``now`` (``created_at <= now < expires_at``),
+builds keys and associations, groups, applies dismissals and orders; ``explain`` reads the same
+proposals to say why a record has no action, or when it will have one.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from typing import Any, ClassVar, get_args
 import attrs
 
 from guided_actions._model.time import duration_problem
+from guided_actions._rules.call_to_action import CallToAction, call_to_action_problem
 from guided_actions._rules.context import RuleContext, in_window
 from guided_actions._text.checks import Check, Criterion
+from guided_actions._text.i18n import SOURCE_LOCALE, translate
 from guided_actions.errors import short_repr
 from guided_actions.typing import SUBJECT_KINDS, Category, Priority, Subject, SubjectKind
 
@@ -91,10 +93,18 @@ class Rule:
     expires_doc: ClassVar[str] = ""
     #: The criteria the rule evaluates, in the order it lists them: its specification as data.
     criteria: ClassVar[tuple[Criterion, ...]] = ()
+    #: The links its cards offer, the queue of the work first: ids unique within the rule.
+    calls_to_action: ClassVar[tuple[CallToAction, ...]] = ()
 
     def propose(self, ctx: RuleContext) -> Iterable[Proposal]:
         """Yield a proposal for every subject whose criteria hold at ``ctx.now``."""
         raise NotImplementedError
+
+    @classmethod
+    def localized_title(cls, locale: str | None = SOURCE_LOCALE) -> str:
+        """The title in ``locale``'s language, from the library's catalogues or the plugin's
+        (``title`` stays the English one, the message id)."""
+        return translate(locale, cls.title)
 
     def thresholds(self) -> dict[str, timedelta]:
         """The rule's thresholds, by name (its attrs fields)."""
@@ -174,7 +184,25 @@ def _expectation(name: str, value: object) -> str | None:
         if type(value) is tuple and all(isinstance(c, Criterion) for c in value):
             return None
         return "a tuple of Criterion"
+    if name == "calls_to_action":
+        return _calls_to_action_expectation(value)
     return None if type(value) is str else "a str"
+
+
+def _calls_to_action_expectation(value: object) -> str | None:
+    """What ``calls_to_action`` must be, with the first item that is not that, or ``None``."""
+    expected = "a tuple of CallToAction with unique ids"
+    if type(value) is not tuple:
+        return expected
+    seen: set[str] = set()
+    for i, item in enumerate(value):
+        problem = call_to_action_problem(item)
+        if problem is None and item.id in seen:
+            problem = f"id {item.id!r} is declared twice"
+        if problem is not None:
+            return f"{expected} (item {i}: {problem})"
+        seen.add(item.id)
+    return None
 
 
 def rule_problem(rule: Rule | type[Rule]) -> str | None:
@@ -189,7 +217,7 @@ def rule_problem(rule: Rule | type[Rule]) -> str | None:
     if not (isinstance(cls, type) and issubclass(cls, Rule)):
         return f"{short_repr(rule)} is not a Rule subclass"
     name = cls.__name__
-    for attribute in ("id", "title", *_ONE_OF, "grouped", *_TEXTS, "criteria"):
+    for attribute in ("id", "title", *_ONE_OF, "grouped", *_TEXTS, "criteria", "calls_to_action"):
         try:
             value = getattr(rule, attribute)
         except AttributeError:

@@ -112,6 +112,7 @@ INDEXES: tuple[Index, ...] = (
     Index("notes_owned", "notes", key="owner_id"),
     Index("engagements", "engagement_events", key="contact_id"),
     Index("dismissals", "dismissals", key="user_id"),
+    Index("snoozes", "snoozes", key="user_id"),
     Index("listing_contact", ACTIVITY_LISTS, keys=_listed("contact_ids")),
     Index("listing_lead", ACTIVITY_LISTS, keys=_listed("lead_ids")),
     Index("listing_deal", ACTIVITY_LISTS, keys=_listed("deal_ids")),

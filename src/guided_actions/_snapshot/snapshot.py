@@ -32,6 +32,7 @@ from guided_actions._model.records import (
     Note,
     Pipeline,
     Record,
+    Snooze,
     Task,
     User,
 )
@@ -243,6 +244,7 @@ class Snapshot:
         engagement_events: Iterable[EngagementEvent] = (),
         feedback: Iterable[Feedback] = (),
         dismissals: Iterable[Dismissal] = (),
+        snoozes: Iterable[Snooze] = (),
         issued_actions: Iterable[IssuedAction] = (),
         dashboards: Iterable[Dashboard] = (),
         lifecycle_stages: Sequence[str] | None = None,
@@ -513,6 +515,9 @@ class Snapshot:
 
     def dismissals_of(self, user_id: str) -> tuple[Dismissal, ...]:
         return self._get("dismissals", user_id)
+
+    def snoozes_of(self, user_id: str) -> tuple[Snooze, ...]:
+        return self._get("snoozes", user_id)
 
     def issued_action(self, key: str) -> IssuedAction | None:
         return self._by_id["issued_actions"].get(key)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import attrs
@@ -65,15 +65,15 @@ _UNNAMED = Ref("activity", None, private=True)
 
 
 #: What a check's parameter may hold: plain data only, so checks compare, hash and pickle.
-Value = str | int | bool | datetime | timedelta | Ref | tuple["Value", ...] | None
+Value = str | int | bool | datetime | date | timedelta | Ref | tuple["Value", ...] | None
 
 
 _ID = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
-_SCALARS = (str, int, datetime, timedelta, Ref)
+_SCALARS = (str, int, date, timedelta, Ref)  # date: datetime is one too
 
 
 #: The exact types of the common parameters, accepted without a closer look.
-_PLAIN = frozenset({str, int, bool, datetime, timedelta, Ref, type(None)})
+_PLAIN = frozenset({str, int, bool, datetime, date, timedelta, Ref, type(None)})
 
 
 def _is_value(value: object) -> bool:
@@ -149,7 +149,7 @@ class Criterion:
                 if not _is_value(value):
                     raise TypeError(
                         f"criterion {self.id!r}: parameter {name!r} must be plain data (str, "
-                        f"int, bool, datetime, timedelta, Ref, a tuple of those, None), got "
+                        f"int, bool, datetime, date, timedelta, Ref, a tuple of those, None), got "
                         f"{short_repr(value)}"
                     )
         # Given exactly the template's parameters (the usual case), the check shares the

@@ -3,6 +3,10 @@
 Every view is a pure function of the snapshot, ``now`` and the user, read with the same time
 semantics as the rules (a record created after ``now`` does not exist; an event stamped after
 ``now`` has not happened; "today" is the user's calendar day).
+
+Its texts (a feed entry's, a private meeting's "Busy", the feedback verdicts) are messages of the
+catalogues: each is kept as its English template and parameters, and ``to_dict(locale=...)``
+makes it in the reader's language.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 import attrs
 
@@ -24,10 +28,23 @@ from guided_actions._engine.evaluate import (
     prepare,
     resolve_viewer,
 )
-from guided_actions._model.records import Dashboard, Email, Meeting, Task, User
+from guided_actions._engine.settings import Settings
+from guided_actions._model.records import (
+    CallStatus,
+    Dashboard,
+    Email,
+    EngagementKind,
+    Meeting,
+    Task,
+    User,
+    Verdict,
+)
 from guided_actions._model.time import day_bounds, shift, utc_iso
 from guided_actions._rules.context import RuleContext
 from guided_actions._snapshot.snapshot import Snapshot
+from guided_actions._text.checks import Value
+from guided_actions._text.i18n import N_, SOURCE_LOCALE, resolve_locale, translate
+from guided_actions._text.render import render_template
 from guided_actions.typing import SnapshotReader
 
 __all__ = [
@@ -44,6 +61,29 @@ _PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2, "none": 3}
 
 
 _NO_DUE_DATE = datetime.max.replace(tzinfo=UTC)
+
+#: How a meeting the viewer may not see is shown (in the schedule, the feed and reasons).
+BUSY = N_("Busy")
+#: The feed's texts: one message per call status and engagement kind, so that each reads
+#: whole in every language.
+_CALL_TEXTS: dict[str | None, str] = {
+    **{status: f"Call ({status})" for status in get_args(CallStatus)},
+    None: N_("Call (no status)"),
+}
+_ENGAGEMENT_TEXTS: dict[str, str] = {kind: f"{{who}}: {kind}" for kind in get_args(EngagementKind)}
+#: The feedback a rep gives on an action, by verdict, as the product words it.
+VERDICT_LABELS: dict[Verdict, str] = {
+    "yes": N_("Yes, keep it up"),
+    "not_really": N_("Not really"),
+}
+#: Every workspace message that is not written out where it is used (the extractor lists
+#: them): the texts made per call status and engagement kind.
+WORKSPACE_MESSAGES: tuple[str, ...] = (*_CALL_TEXTS.values(), *_ENGAGEMENT_TEXTS.values())
+
+
+def verdict_label(verdict: Verdict, locale: str | None = SOURCE_LOCALE) -> str:
+    """A feedback verdict (``"yes"``, ``"not_really"``) as a reader is shown it."""
+    return translate(locale, VERDICT_LABELS[verdict])
 
 
 def queue_order(task: Task) -> tuple[datetime, int, str]:
@@ -75,15 +115,49 @@ class SequenceCard:
 
 @attrs.frozen(kw_only=True)
 class FeedEntry:
-    """One item of the activity feed."""
+    """One item of the activity feed. ``text`` is English; :meth:`localized_text` gives it in
+    another language."""
 
     kind: str
     id: str
     at: datetime
     text: str
+    #: The English template of ``text`` and its parameters, to make it in another language
+    #: (``None``: ``text`` itself is the message).
+    _template: str | None = attrs.field(default=None, eq=False, repr=False, alias="_template")
+    _params: tuple[tuple[str, Value], ...] = attrs.field(
+        default=(), eq=False, repr=False, alias="_params"
+    )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "id": self.id, "at": utc_iso(self.at), "text": self.text}
+    @classmethod
+    def of(
+        cls, kind: str, id: str, at: datetime, template: str, params: Mapping[str, Value]
+    ) -> FeedEntry:
+        """The entry whose text is ``template`` (a message) filled with ``params``."""
+        pairs = tuple(sorted(params.items()))
+        return cls(
+            kind=kind,
+            id=id,
+            at=at,
+            text=render_template(template, dict(params)),
+            _template=template,
+            _params=pairs,
+        )
+
+    def localized_text(self, locale: str | None = SOURCE_LOCALE) -> str:
+        """``text`` in ``locale``'s language."""
+        if self._template is None:
+            return translate(locale, self.text)
+        return render_template(self._template, dict(self._params), locale)
+
+    def to_dict(self, locale: str | None = SOURCE_LOCALE) -> dict[str, Any]:
+        """``{"kind", "id", "at", "text"}``, the text in ``locale``'s language."""
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "at": utc_iso(self.at),
+            "text": self.localized_text(locale),
+        }
 
 
 @attrs.frozen(kw_only=True)
@@ -103,15 +177,27 @@ class Summary:
     feed: tuple[FeedEntry, ...]
     #: The guided actions of ``evaluate`` for the same arguments.
     result: Result
+    #: The schedule's meetings the viewer sees as busy (titled :data:`BUSY`), by id.
+    _busy: frozenset[str] = attrs.field(default=frozenset(), eq=False, repr=False, alias="_busy")
 
     @property
     def actions(self) -> tuple[Action, ...]:
         """The guided actions, in order (``result.to_dicts()`` in ``to_dict()``)."""
         return self.result.actions
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, locale: str | None = SOURCE_LOCALE) -> dict[str, Any]:
+        """The pinned plain-dict form; ``locale`` translates its texts (the feed's, a busy
+        meeting's title, the actions' titles, reasons and labels), never a key or an id."""
+        lang = resolve_locale(locale)
+
         def count(ids: Sequence[str]) -> dict[str, Any]:
             return {"count": len(ids), "ids": list(ids)}
+
+        def scheduled(entry: Mapping[str, Any]) -> dict[str, Any]:
+            shown = dict(entry)
+            if lang != SOURCE_LOCALE and shown.get("meeting_id") in self._busy:
+                shown["title"] = translate(lang, BUSY)
+            return shown
 
         return {
             "tasks": {
@@ -120,15 +206,15 @@ class Summary:
                 "due_tomorrow": list(self.due_tomorrow),
             },
             "sequences": [card.to_dict() for card in self.sequences],
-            "schedule": [dict(entry) for entry in self.schedule],
+            "schedule": [scheduled(entry) for entry in self.schedule],
             "insights": {
                 "meetings_today": count(self.meetings_today),
                 "tasks_due_today": count(self.due_today),
                 "overdue_tasks": count(self.overdue),
                 "tasks_completed_today": count(self.tasks_completed_today),
             },
-            "feed": [entry.to_dict() for entry in self.feed],
-            "actions": self.result.to_dicts(),
+            "feed": [entry.to_dict(lang) for entry in self.feed],
+            "actions": self.result.to_dicts(lang),
         }
 
 
@@ -157,16 +243,22 @@ def _sequence_cards(ctx: RuleContext, open_tasks: Sequence[Task]) -> tuple[Seque
     return tuple(cards)
 
 
-def _meeting_text(meeting: Meeting, private: bool) -> str:
+def _meeting_text(meeting: Meeting, private: bool) -> tuple[str, dict[str, Value]]:
     if private:
-        return "Meeting (Busy)"
-    return f"Meeting {meeting.title!r}" if meeting.title else "Meeting"
+        return N_("Meeting (Busy) started"), {}
+    if meeting.title:
+        return N_("Meeting {title} started"), {"title": repr(meeting.title)}
+    return N_("Meeting started"), {}
 
 
-def _email_text(email: Email) -> str:
+def _email_text(email: Email) -> tuple[str, dict[str, Value]]:
     if email.direction == "outbound":
-        return "Email sent to " + (", ".join(email.to) or "no recipient")
-    return "Email received from " + (email.from_address or "unknown sender")
+        if email.to:
+            return N_("Email sent to {recipients}"), {"recipients": tuple(email.to)}
+        return N_("Email sent to no recipient"), {}
+    if email.from_address:
+        return N_("Email received from {sender}"), {"sender": email.from_address}
+    return N_("Email received from unknown sender"), {}
 
 
 def _feed(ctx: RuleContext, limit: int, window: timedelta) -> tuple[FeedEntry, ...]:
@@ -174,30 +266,43 @@ def _feed(ctx: RuleContext, limit: int, window: timedelta) -> tuple[FeedEntry, .
     snap, uid = ctx.snapshot, ctx.user.id
     entries: list[FeedEntry] = []
 
-    def add(kind: str, rid: str, at: datetime | None, text: str) -> None:
+    def add(kind: str, rid: str, at: datetime | None, text: tuple[str, dict[str, Value]]) -> None:
         if at is not None and since < at <= now:
-            entries.append(FeedEntry(kind=kind, id=rid, at=at, text=text))
+            template, params = text
+            entries.append(FeedEntry.of(kind, rid, at, template, params))
 
     for email in snap.emails_in_mailbox(uid):
         add("email", email.id, email.sent_at, _email_text(email))
     for call in snap.calls_owned_by(uid):
-        add("call", call.id, call.started_at, f"Call ({call.status or 'no status'})")
-    for meeting in snap.meetings_owned_by(uid):
+        status = call.status or None
+        call_text = _CALL_TEXTS.get(status)
         add(
-            "meeting",
-            meeting.id,
-            meeting.start,
-            _meeting_text(meeting, ctx.busy(meeting)) + " started",
+            "call",
+            call.id,
+            call.started_at,
+            (call_text, {}) if call_text is not None else ("Call ({status})", {"status": status}),
         )
+    for meeting in snap.meetings_owned_by(uid):
+        add("meeting", meeting.id, meeting.start, _meeting_text(meeting, ctx.busy(meeting)))
     # Tasks and contacts as of now: one created after now is not there yet.
     for task in ctx.tasks_owned():
         if task.status == "completed" and task.completed_at is not None:
-            label = f"Task {task.title!r}" if task.title else "Task"
-            add("task", task.id, task.completed_at, f"{label} completed")
+            done: tuple[str, dict[str, Value]]
+            if task.title:
+                done = (N_("Task {title} completed"), {"title": repr(task.title)})
+            else:
+                done = (N_("Task completed"), {})
+            add("task", task.id, task.completed_at, done)
     for contact in ctx.contacts_owned():
         for event in ctx.engagements(contact.id):
             who = contact.email or contact.id
-            add("engagement_event", event.id, event.occurred_at, f"{who}: {event.kind}")
+            template = _ENGAGEMENT_TEXTS.get(event.kind, "{who}: {kind}")
+            add(
+                "engagement_event",
+                event.id,
+                event.occurred_at,
+                (template, {"who": who, "kind": event.kind}),
+            )
     entries.sort(key=lambda e: (-e.at.timestamp(), e.kind, e.id))
     return tuple(entries[:limit])
 
@@ -208,7 +313,7 @@ def summarize(
     user: str | User,
     *,
     viewer: str | User | None = None,
-    config: Config | None = None,
+    config: Config | Settings | None = None,
     rules: RuleSetLike | None = None,
 ) -> Summary:
     """The sales workspace of ``user`` at ``now``, as ``viewer`` sees it (SPEC §7).
@@ -217,11 +322,12 @@ def summarize(
     every meeting is private (only its id, times and "Busy"). Anyone else gets
     :class:`~guided_actions.errors.ViewerPermissionError`. ``config`` and ``rules`` are those of
     :func:`~guided_actions.evaluate` (a :class:`RuleSet`'s configuration applies unless
-    ``config`` is given), and ``config`` also bounds the feed.
+    ``config`` is given; :class:`Settings` are resolved for the user), and ``config`` also
+    bounds the feed.
     """
     now_utc = check_now(now)
     target, looker, private = resolve_viewer(snapshot, user, viewer)
-    prepared = prepare(rules, config)
+    prepared = prepare(rules, config, target)
     result = evaluate_prepared(snapshot, now_utc, target, private, prepared, strict=False)
     config = prepared.config
     ctx = context_for(snapshot, now_utc, target, private, config)
@@ -261,7 +367,7 @@ def summarize(
             "meeting_id": m.id,
             "start": utc_iso(m.start),
             "end": utc_iso(m.end),
-            "title": "Busy" if ctx.busy(m) else m.title,
+            "title": BUSY if ctx.busy(m) else m.title,
         }
         for m in meetings
     )
@@ -278,6 +384,7 @@ def summarize(
         tasks_completed_today=tuple(t.id for t in completed_today),
         feed=_feed(ctx, config.feed_limit, config.feed_window),
         result=result,
+        _busy=frozenset(m.id for m in meetings if ctx.busy(m)),
     )
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._model.time import shift
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     CREATED_MORE_THAN,
@@ -47,6 +48,10 @@ class AddContactToDeal(Rule):
     subject_kind = "deal"
     created_at_doc = "the deal's `created_at` + 7 days"
     expires_doc = "lives 7 days; a contact added; closed"
+    calls_to_action = (
+        CallToAction("add_contact", "Add contact", "queue"),
+        CallToAction("view_deal", "View deal", "records"),
+    )
     criteria = (OWNED_BY_YOU, DEAL_OPEN, NO_CONTACT, CREATED_MORE_THAN, WITHIN_LIFETIME)
 
     age: timedelta = threshold(timedelta(days=7), "deal age before it fires")

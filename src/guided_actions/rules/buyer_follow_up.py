@@ -9,6 +9,7 @@ import attrs
 
 from guided_actions._model.records import Contact, Deal, Email
 from guided_actions._model.time import shift
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     DEAL_OPEN,
@@ -69,6 +70,10 @@ class BuyerFollowUp(Rule):
     subject_kind = "deal"
     created_at_doc = "that email's `sent_at` + 7 days"
     expires_doc = "lives 7 days; a contact of the deal emailed you"
+    calls_to_action = (
+        CallToAction("follow_up", "Follow up", "queue"),
+        CallToAction("view_deal", "View deal", "records"),
+    )
     criteria = (
         OWNED_BY_YOU,
         DEAL_OPEN,

@@ -9,6 +9,7 @@ import attrs
 
 from guided_actions._model.records import Contact, Email
 from guided_actions._model.time import shift
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     EMAILED_YOUR_ADDRESS,
@@ -60,6 +61,10 @@ class ContactsAwaitingReply(Rule):
     expires_doc = (
         "lives 14 days; you emailed the contact after it; the contact was reassigned after "
         "`created_at`"
+    )
+    calls_to_action = (
+        CallToAction("reply", "Reply", "queue"),
+        CallToAction("view_contact", "View contact", "records"),
     )
     criteria = (
         EMAILED_YOUR_ADDRESS,

@@ -9,6 +9,7 @@ import attrs
 
 from guided_actions._model.records import Contact, Email
 from guided_actions._model.time import shift
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     NO_EMAIL_FROM_YOU_AFTER,
@@ -64,6 +65,10 @@ class EmailReplies(Rule):
     subject_kind = "contact"
     created_at_doc = "the latest such reply's `sent_at`"
     expires_doc = "lives 14 days; you emailed the contact after the reply"
+    calls_to_action = (
+        CallToAction("reply", "Reply", "queue"),
+        CallToAction("view_contact", "View contact", "records"),
+    )
     criteria = (OWNED_BY_YOU, REPLY_RECEIVED, NO_EMAIL_FROM_YOU_AFTER, WITHIN_LIFETIME)
 
     lifetime: timedelta = threshold(timedelta(days=14), "how long the action lives")

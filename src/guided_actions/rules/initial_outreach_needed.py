@@ -9,6 +9,7 @@ import attrs
 
 from guided_actions._model.records import Deal
 from guided_actions._model.time import shift
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     CREATED_MORE_THAN,
@@ -60,6 +61,10 @@ class InitialOutreachNeeded(Rule):
     subject_kind = "deal"
     created_at_doc = "the deal's `created_at` + 7 days"
     expires_doc = "lives 7 days; an activity listed; closed"
+    calls_to_action = (
+        CallToAction("reach_out", "Reach out", "queue"),
+        CallToAction("view_deal", "View deal", "records"),
+    )
     criteria = (
         OWNED_BY_YOU,
         DEAL_OPEN,

@@ -9,6 +9,7 @@ import attrs
 
 from guided_actions._model.records import Email, Lead
 from guided_actions._model.time import shift
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext, email_is_from
 from guided_actions._rules.criteria import (
     EMAILED_YOUR_ADDRESS,
@@ -71,6 +72,10 @@ class LeadsAwaitingReply(Rule):
     expires_doc = (
         "lives 14 days; you emailed the lead's contact after it; the lead was reassigned after "
         "`created_at`"
+    )
+    calls_to_action = (
+        CallToAction("reply", "Reply", "queue"),
+        CallToAction("view_lead", "View lead", "records"),
     )
     criteria = (
         LEAD_OPEN,

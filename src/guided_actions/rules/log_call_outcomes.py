@@ -9,6 +9,7 @@ import attrs
 
 from guided_actions._model.records import Call
 from guided_actions._model.time import shift
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     OWNED_BY_YOU,
@@ -82,6 +83,10 @@ class LogCallOutcomes(Rule):
     grouping = "one card for all your calls to log"
     created_at_doc = "`started_at` + 1 hour"
     expires_doc = "at `started_at` + 7 days"
+    calls_to_action = (
+        CallToAction("log_outcomes", "Log outcomes", "queue"),
+        CallToAction("view_calls", "View calls", "records"),
+    )
     criteria = (OWNED_BY_YOU, COMPLETED, OUTCOME_BLANK, STARTED_MORE_THAN, STARTED_LESS_THAN)
 
     delay: timedelta = threshold(timedelta(hours=1), "time after the call's start before it fires")

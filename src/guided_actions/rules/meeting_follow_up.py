@@ -8,6 +8,7 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._model.time import shift
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import OWNED_BY_YOU, Criterion, owned_by_you, within
 from guided_actions._rules.rule import Proposal, Rule, threshold
@@ -51,6 +52,10 @@ class MeetingFollowUp(Rule):
     created_at_doc = "the meeting's `start`"
     expires_doc = (
         "at `end` + 7 days; the meeting has at least one follow-up task and all are completed"
+    )
+    calls_to_action = (
+        CallToAction("follow_up", "Follow up", "queue"),
+        CallToAction("view_meeting", "View meeting", "records"),
     )
     criteria = (OWNED_BY_YOU, MEETING_STARTED, FOLLOW_UPS_NOT_ALL_DONE, WITHIN_FOLLOW_UP_WINDOW)
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._model.time import shift
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     ASSIGNED,
@@ -54,6 +55,10 @@ class NewlyAssignedContacts(Rule):
     grouping = "one card for all your newly assigned contacts"
     created_at_doc = "the contact's `owner_assigned_at` (else its `created_at`)"
     expires_doc = "lives 30 days"
+    calls_to_action = (
+        CallToAction("enroll_in_sequence", "Enroll new contacts in a sequence", "queue"),
+        CallToAction("view_contacts", "View contacts", "records"),
+    )
     criteria = (
         OWNED_BY_YOU,
         LIFECYCLE_NOT_EXCLUDED,

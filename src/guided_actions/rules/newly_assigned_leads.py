@@ -9,6 +9,7 @@ import attrs
 
 from guided_actions._model.records import Lead
 from guided_actions._model.time import shift
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext, activity_happened_at
 from guided_actions._rules.criteria import (
     ASSIGNED,
@@ -76,6 +77,10 @@ class NewlyAssignedLeads(Rule):
     expires_doc = (
         "lives 30 days; you logged an activity listing the lead that happened at or after "
         "`created_at`"
+    )
+    calls_to_action = (
+        CallToAction("reach_out", "Reach out", "queue"),
+        CallToAction("view_leads", "View leads", "records"),
     )
     criteria = (
         OWNED_BY_YOU,

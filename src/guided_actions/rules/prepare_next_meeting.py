@@ -10,6 +10,7 @@ import attrs
 
 from guided_actions._model.records import Meeting
 from guided_actions._model.time import shift
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import OWNED_BY_YOU, Check, Criterion, owned_by_you, within
 from guided_actions._rules.rule import Proposal, Rule, threshold
@@ -76,6 +77,10 @@ class PrepareNextMeeting(Rule):
         "the later of `start` - 24 hours and the previous meeting's `start` + 10 minutes"
     )
     expires_doc = "at `start` + 10 minutes"
+    calls_to_action = (
+        CallToAction("prepare_meeting", "Prepare for meeting", "queue"),
+        CallToAction("view_meeting", "View meeting", "records"),
+    )
     criteria = (OWNED_BY_YOU, NEXT_MEETING, FIRST_OF_SIMULTANEOUS, STARTS_WITHIN, MEETING_UPCOMING)
 
     lead_time: timedelta = threshold(timedelta(hours=24), "how long before the start it appears")

@@ -8,6 +8,7 @@ from datetime import datetime
 import attrs
 
 from guided_actions._model.time import day_bounds, local_date
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     OWNED_BY_YOU,
@@ -70,6 +71,10 @@ class PriorityTasksDueToday(Rule):
     grouping = "one card for the day"
     created_at_doc = "the start of today in your time zone"
     expires_doc = "at the end of today in your time zone; no such task left"
+    calls_to_action = (
+        CallToAction("start_tasks", "Start tasks", "queue"),
+        CallToAction("view_tasks", "View tasks", "records"),
+    )
     criteria = (
         OWNED_BY_YOU,
         TASK_OPEN,
@@ -81,7 +86,7 @@ class PriorityTasksDueToday(Rule):
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:
         today_start, today_end = ctx.today()
-        today = local_date(ctx.now, ctx.zone).isoformat()
+        today = local_date(ctx.now, ctx.zone)
         for task in ctx.candidates("task", ctx.tasks_owned):
             # The window is the local calendar day the task is due: today's tasks are active,
             # a task due on a later day is pending, one due on an earlier day has expired.
@@ -94,7 +99,7 @@ class PriorityTasksDueToday(Rule):
                 start, end, day = today_start, today_end, today
             elif ctx.explaining:
                 start, end = day_bounds(due, ctx.zone)
-                day = local_date(due, ctx.zone).isoformat()
+                day = local_date(due, ctx.zone)
             else:
                 continue  # not due today: its window is not open
             if not ctx.wants(
@@ -127,4 +132,7 @@ class PriorityTasksDueToday(Rule):
             )
             if checks is None:
                 continue
-            yield self.proposal(task.id, created_at=start, expires_at=end, checks=checks, group=day)
+            group = day.isoformat() if day is not None else None  # the card's name: YYYY-MM-DD
+            yield self.proposal(
+                task.id, created_at=start, expires_at=end, checks=checks, group=group
+            )

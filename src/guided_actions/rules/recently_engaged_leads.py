@@ -8,6 +8,7 @@ from datetime import timedelta
 import attrs
 
 from guided_actions._model.time import shift
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     ENGAGED,
@@ -40,6 +41,10 @@ class RecentlyEngagedLeads(Rule):
     subject_kind = "lead"
     created_at_doc = "the latest engagement"
     expires_doc = "lives 7 days"
+    calls_to_action = (
+        CallToAction("reach_out", "Reach out", "queue"),
+        CallToAction("view_lead", "View lead", "records"),
+    )
     criteria = (OWNED_BY_YOU, LEAD_OPEN, ENGAGED, WITHIN_LIFETIME)
 
     lifetime: timedelta = threshold(timedelta(days=7), "how long the action lives")

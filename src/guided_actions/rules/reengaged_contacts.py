@@ -9,6 +9,7 @@ import attrs
 
 from guided_actions._model.records import Contact, EngagementEvent, Lead
 from guided_actions._model.time import shift
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     NO_OPEN_LEAD,
@@ -115,6 +116,10 @@ class ReengagedContacts(Rule):
     subject_kind = "contact"
     created_at_doc = "the first engagement after the disqualification"
     expires_doc = "lives 30 days; a new lead created for the contact"
+    calls_to_action = (
+        CallToAction("create_lead", "Create lead", "queue"),
+        CallToAction("view_contact", "View contact", "records"),
+    )
     criteria = (
         OWNED_BY_YOU,
         NO_OPEN_LEAD,

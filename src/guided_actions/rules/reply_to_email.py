@@ -9,6 +9,7 @@ import attrs
 
 from guided_actions._model.records import Contact, Deal
 from guided_actions._model.time import shift
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     EMAILED_YOU,
@@ -50,6 +51,10 @@ class ReplyToEmail(Rule):
     created_at_doc = "the latest such email's `sent_at`"
     expires_doc = (
         "lives 7 days; no open deal of yours lists the contact any more; you emailed the contact"
+    )
+    calls_to_action = (
+        CallToAction("reply", "Reply", "queue"),
+        CallToAction("view_contact", "View contact", "records"),
     )
     criteria = (
         ON_OPEN_DEAL_OF_YOURS,

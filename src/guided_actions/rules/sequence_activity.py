@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import attrs
 
 from guided_actions._model.records import Task
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     OWNED_BY_YOU,
@@ -57,6 +58,10 @@ class SequenceActivity(Rule):
     grouping = "one card per sequence and step"
     created_at_doc = "the task's `created_at`"
     expires_doc = "no time limit"
+    calls_to_action = (
+        CallToAction("start_tasks", "Start tasks", "queue"),
+        CallToAction("view_tasks", "View tasks", "records"),
+    )
     criteria = (OWNED_BY_YOU, TASK_OPEN, TASK_IN_SEQUENCE)
 
     def propose(self, ctx: RuleContext) -> Iterator[Proposal]:

@@ -9,6 +9,7 @@ import attrs
 
 from guided_actions._model.records import Company, Contact
 from guided_actions._model.time import shift
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.criteria import (
     ENGAGED,
@@ -94,6 +95,10 @@ class TargetAccountActivity(Rule):
     subject_kind = "contact"
     created_at_doc = "the contact's latest engagement"
     expires_doc = "lives 7 days"
+    calls_to_action = (
+        CallToAction("reach_out", "Reach out", "queue"),
+        CallToAction("view_contact", "View contact", "records"),
+    )
     criteria = (AT_TARGET_ACCOUNT_OF_YOURS, ENGAGED, WITHIN_LIFETIME)
 
     lifetime: timedelta = threshold(timedelta(days=7), "how long the action lives")

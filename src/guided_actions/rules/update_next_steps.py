@@ -9,6 +9,7 @@ import attrs
 
 from guided_actions._model.records import Deal
 from guided_actions._model.time import shift
+from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext, activity_end
 from guided_actions._rules.criteria import (
     DEAL_OPEN,
@@ -87,6 +88,10 @@ class UpdateNextSteps(Rule):
     subject_kind = "deal"
     created_at_doc = "the latest such activity's end + 24 hours"
     expires_doc = "the next step was updated after that activity's end; the deal closed"
+    calls_to_action = (
+        CallToAction("update_next_step", "Update next step", "queue"),
+        CallToAction("view_deal", "View deal", "records"),
+    )
     criteria = (
         OWNED_BY_YOU,
         DEAL_OPEN,

@@ -361,6 +361,99 @@ class TestRules:
             assert lines[i + 1] == "  plugin       builtin"
 
 
+class TestCallsToAction:
+    """Issue 16: the JSON of every command carries ``priority`` and ``calls_to_action``; the
+    catalogue shows each rule's calls to action."""
+
+    @staticmethod
+    def links(cls: type[Rule]) -> list[dict[str, str]]:
+        return [{"id": c.id, "label": c.label, "opens": c.opens} for c in cls.calls_to_action]
+
+    def assert_carried(self, dicts: list[dict]) -> set[str]:
+        by_id = {cls.id: cls for cls in BUILTIN_RULES}
+        for d in dicts:
+            cls = by_id[d["rule"]]
+            assert d["priority"] == cls.priority
+            assert d["calls_to_action"] == self.links(cls)
+        return {d["rule"] for d in dicts}
+
+    def test_evaluate_json(self, capsys, snapshot_file: Path) -> None:
+        """``evaluate --format json``: every rule of the demo, with its priority and links."""
+        code, out, _err = run(
+            capsys, "evaluate", str(snapshot_file), "--user", DEMO_USER, "--now", NOW,
+            "--format", "json",
+        )  # fmt: skip
+        assert code == 0
+        assert self.assert_carried(json.loads(out)) == set(RULE_IDS)
+
+    def test_evaluate_all_and_workspace_json(self, capsys, snapshot_file: Path) -> None:
+        """``evaluate --all`` and ``workspace`` carry the same two keys."""
+        code, out, _err = run(
+            capsys, "evaluate", str(snapshot_file), "--all", "--now", NOW, "--format", "json"
+        )
+        assert code == 0
+        every = json.loads(out)
+        assert self.assert_carried([d for dicts in every.values() for d in dicts])
+        code, out, _err = run(
+            capsys, "workspace", str(snapshot_file), "--user", DEMO_USER, "--now", NOW,
+            "--format", "json",
+        )  # fmt: skip
+        assert code == 0
+        actions = json.loads(out)["actions"]
+        assert self.assert_carried(actions) == set(RULE_IDS)
+        assert actions == every[DEMO_USER]
+
+    def test_rules_json(self, capsys) -> None:
+        """``rules --format json`` gives each rule's declared links, in order."""
+        _code, out, _err = run(capsys, "rules", "--format", "json")
+        data = json.loads(out)
+        assert [entry["calls_to_action"] for entry in data] == [
+            self.links(cls) for cls in BUILTIN_RULES
+        ]
+
+    def test_rules_table(self, capsys) -> None:
+        """The table shows one ``links`` line per call to action, under the expiry."""
+        _code, out, _err = run(capsys, "rules")
+        lines = out.splitlines()
+        for cls in BUILTIN_RULES:
+            [i] = [n for n, ln in enumerate(lines) if ln.startswith(f"{cls.id}  ")]
+            j = next(n for n in range(i, len(lines)) if lines[n].startswith("  links"))
+            shown = lines[j : j + len(cls.calls_to_action)]
+            assert shown == [
+                f"  {'links' if k == 0 else '':<13}{c.label} ({c.id}; opens the {c.opens})"
+                for k, c in enumerate(cls.calls_to_action)
+            ]
+            assert lines[j - 1].startswith(("  expires", " " * 15))
+            assert lines[j + len(cls.calls_to_action)].startswith("  thresholds")
+
+    def test_rules_table_of_a_rule_without_links(self, capsys, monkeypatch) -> None:
+        """A plugin rule declaring no calls to action shows ``links        none``."""
+
+        @attrs.frozen
+        class Bare(Rule):
+            id = "bare"
+            title = "Bare"
+            category = "deal"
+            priority = "low"
+            subject_kind = "deal"
+
+            def propose(self, ctx):
+                return iter(())
+
+        bare = types.SimpleNamespace(
+            guided_actions_rules=hookimpl(lambda: [Bare]), __name__="bare_plugin"
+        )
+        monkeypatch.setattr(
+            reading, "load_rules", lambda entry_points=True: load_rules([bare], entry_points=False)
+        )
+        _code, out, _err = run(capsys, "rules")
+        lines = out.splitlines()
+        i = next(n for n, ln in enumerate(lines) if ln.startswith("bare  "))
+        assert "  links        none" in lines[i : i + 7]
+        _code, out, _err = run(capsys, "rules", "--format", "json")
+        assert json.loads(out)[-1]["calls_to_action"] == []
+
+
 def test_version(capsys) -> None:
     """``--version`` prints the package version and exits 0."""
     code, out, _err = run(capsys, "--version")

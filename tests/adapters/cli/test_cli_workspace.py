@@ -637,7 +637,7 @@ class TestProgress:
         assert re.fullmatch(
             rf"wrote {records} records to {re.escape(str(target))} in \d+\.\d s\n", final
         )
-        assert text.startswith("\rgenerating: 1 records")
+        assert text.startswith("\rgenerating: 1 record\r")  # one record: singular
         assert target.read_text(encoding="utf-8") == expected_document()
 
     def test_loading_a_big_snapshot(self, monkeypatch, capsys, snapshot_file: Path) -> None:

@@ -355,11 +355,12 @@ class TestTables:
         assert lines[0] == f"20 rules: 18 built-in, 2 from plugin loud{ESC_SHOWN}plugin"
         i = next(n for n, line in enumerate(lines) if line.startswith("loud  "))
         assert lines[i].startswith("loud  Loud  ")
-        assert lines[i + 1 : i + 6] == [
+        assert lines[i + 1 : i + 7] == [
             f"  plugin       loud{ESC_SHOWN}plugin",
             r"  subject      deal; one per deal\u202e",
             r"  created at   the deal's creation\x1b]0;pwned\x07\x1b[2J\x1b[31m",
             r"  expires      never\nFORGED CARD",
+            "  links        none",
             r"  thresholds   wait = 1 day: how long\x1b]0;pwned\x07\x1b[2J\x1b[31m\ud800\nFORGED"
             " CARD",
         ]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 import attrs
 
 import guided_actions
-from guided_actions import Proposal, Rule, RuleContext, threshold
+from guided_actions import CallToAction, Proposal, Rule, RuleContext, threshold
 from guided_actions.criteria import (
     DEAL_OPEN,
     OWNED_BY_YOU,
@@ -45,6 +47,10 @@ class StaleDeals(Rule):
     created_at_doc = "the latest activity on the deal (else its creation) + 14 days"
     expires_doc = "an activity lists the deal; the deal closed"
     criteria = (OWNED_BY_YOU, DEAL_OPEN, IDLE_FOR)
+    calls_to_action = (
+        CallToAction("follow_up", "Follow up", "queue"),
+        CallToAction("view_deal", "View deal", "records"),
+    )
 
     idle: timedelta = threshold(timedelta(days=14), "time without activity before it fires")
 
@@ -71,3 +77,10 @@ class StaleDeals(Rule):
 @guided_actions.hookimpl
 def guided_actions_rules() -> Sequence[type[Rule]]:
     return [StaleDeals]
+
+
+@guided_actions.hookimpl
+def guided_actions_catalogues() -> tuple[Traversable, str]:
+    # The rule's texts in other languages: locale/fr/LC_MESSAGES/stale_deals.mo, compiled from
+    # the .po beside it when the package is built.
+    return files("stale_deals") / "locale", "stale_deals"

@@ -8,17 +8,23 @@ Sub-commands::
     guided-actions explain SNAPSHOT.json --user ID [--now ISO] [--viewer ID] --subject KIND:ID
     guided-actions workspace SNAPSHOT.json --user ID [--now ISO] [--viewer ID]
                              [--format table|json]
+    guided-actions settings SNAPSHOT.json --user ID [--config FILE] [--format table|json]
     guided-actions rules [--format table|json]
     guided-actions generate --users N --contacts-per-user M [--seed S] --now ISO -o FILE
 
 ``SNAPSHOT.json`` is an interchange document (``guided-actions/1``), or ``-`` for standard input.
 ``--now`` defaults to the current time here, and only here: the library never reads the clock.
+``--config FILE`` (``demo``, ``evaluate``, ``explain``, ``workspace``, ``settings``) reads settings
+per organisation, team and rep from a TOML file.
 The rules are the built-in ones plus those of installed plugins (the ``guided_actions``
 entry-point group); ``--no-plugins``, before or after the sub-command, keeps the built-ins only.
 Bad input prints one short ``guided-actions: error: …`` paragraph on standard error and exits
 with status 2, like a usage error. Ctrl-C stops the program quietly, with status 130. Long work
 reports its progress on standard error, only when standard error is a terminal. Text from the
 data never reaches the terminal raw: every character a terminal would act on is shown escaped.
+``--locale LOCALE``, before or after the sub-command, chooses the language of everything the
+program writes (texts, dates, plurals; never a JSON key or an id); without it the language is the
+environment's (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), English when the library does not ship it.
 
 This module is the entry point, :func:`main`: it parses the arguments, runs the sub-command and
 turns what goes wrong into an exit status and one message. The rest of the package:
@@ -32,6 +38,7 @@ turns what goes wrong into an exit status and one message. The rest of the packa
 - :mod:`.catalogue`: the rule catalogue of ``rules``, as JSON entries and as a table;
 - :mod:`.progress`: the progress line on a terminal;
 - :mod:`.diagnostics`: the program's name, :class:`CliError` and its error and warning lines;
+- :mod:`.language`: the language of the run (``--locale`` or the environment) and its words;
 - :mod:`.terminal`: the one way out for text and JSON, made safe for a terminal.
 """
 
@@ -49,11 +56,13 @@ from guided_actions._adapters.cli.commands import (
     run_evaluate,
     run_generate,
     run_rules,
+    run_settings,
     run_workspace,
 )
 from guided_actions._adapters.cli.diagnostics import CliError, print_error
 from guided_actions._adapters.cli.explain import run_explain
-from guided_actions._adapters.cli.parsing import build_parser
+from guided_actions._adapters.cli.language import cli_locale, speaking
+from guided_actions._adapters.cli.parsing import build_parser, requested_locale
 from guided_actions.errors import GuidedActionsError
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_OK", "main"]
@@ -73,6 +82,7 @@ COMMANDS: Mapping[str, Callable[[argparse.Namespace], int]] = {
     "evaluate": run_evaluate,
     "explain": run_explain,
     "workspace": run_workspace,
+    "settings": run_settings,
     "rules": run_rules,
     "generate": run_generate,
 }
@@ -94,13 +104,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        if isinstance(exc.code, int):
-            return exc.code
-        return EXIT_OK if exc.code is None else EXIT_BAD_INPUT
+    arguments = sys.argv[1:] if argv is None else argv
+    # The help and the usage errors come before the arguments are parsed: their language is
+    # that of a --locale found in them, else the environment's.
+    with speaking(cli_locale(requested_locale(arguments))):
+        parser = build_parser()
+        try:
+            args = parser.parse_args(arguments)
+        except SystemExit as exc:
+            if isinstance(exc.code, int):
+                return exc.code
+            return EXIT_OK if exc.code is None else EXIT_BAD_INPUT
+    with speaking(cli_locale(args.locale)):
+        return _command(args)
+
+
+def _command(args: argparse.Namespace) -> int:
     try:
         code: int = COMMANDS[args.command](args)
     except CliError as exc:

@@ -2,7 +2,9 @@
 the library, write the result in the format asked for. ``explain`` lives in :mod:`.explain`.
 
 Each function returns the exit status (0) or raises :class:`~.diagnostics.CliError`. Tables and
-JSON go out through :mod:`.terminal`; only ``generate`` writes its document itself.
+JSON go out through :mod:`.terminal`; only ``generate`` writes its document itself. Everything is
+written in the language of the run (:mod:`.language`): the JSON's texts as the library's
+``to_dicts(locale=...)`` and ``to_dict(locale=...)`` give them, its keys and ids unchanged.
 """
 
 from __future__ import annotations
@@ -15,22 +17,30 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 from guided_actions._adapters.cli.catalogue import catalogue, catalogue_table
 from guided_actions._adapters.cli.diagnostics import CliError, print_note, warn_failures
+from guided_actions._adapters.cli.language import _, language, ngettext, pgettext
 from guided_actions._adapters.cli.progress import Progress, seconds
-from guided_actions._adapters.cli.reading import load_ruleset, parse_now, read_snapshot
+from guided_actions._adapters.cli.reading import (
+    load_ruleset,
+    load_settings,
+    parse_now,
+    read_snapshot,
+)
 from guided_actions._adapters.cli.render import all_table, table, workspace_table
 from guided_actions._adapters.cli.terminal import write_json, write_lines
 from guided_actions._adapters.demo import DEMO_NOW, demo_document
 from guided_actions._engine.actions import Result
 from guided_actions._engine.evaluate import evaluate, evaluate_all
+from guided_actions._engine.settings import Settings, duration_text, show_value
 from guided_actions._model.document import SCHEMA
 from guided_actions._plugins.loader import RuleSet
 from guided_actions._snapshot.snapshot import Snapshot
+from guided_actions._text.render import format_duration
 from guided_actions._workspace.summary import Summary, summarize
 from guided_actions.synthetic import _LISTS, iter_generate
 from guided_actions.typing import Category
@@ -41,6 +51,7 @@ __all__ = [
     "run_evaluate",
     "run_generate",
     "run_rules",
+    "run_settings",
     "run_workspace",
 ]
 
@@ -55,7 +66,7 @@ def _print_result(
     args: argparse.Namespace, snapshot: Snapshot, now: datetime, result: Result
 ) -> None:
     if args.format == "json":
-        write_json(result.to_dicts())
+        write_json(result.to_dicts(language()))
         warn_failures(result)
         return
     user = snapshot.user(result.user_id)
@@ -66,7 +77,7 @@ def _print_result(
 
 def _print_workspace(args: argparse.Namespace, snapshot: Snapshot, summary: Summary) -> None:
     if args.format == "json":
-        write_json(summary.to_dict())
+        write_json(summary.to_dict(language()))
         warn_failures(summary.result)
         return
     write_lines(workspace_table(snapshot, summary, snapshot.user(summary.viewer_id)))
@@ -83,15 +94,20 @@ def run_demo(args: argparse.Namespace) -> int:
             text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
             Path(args.export).write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise CliError(f"cannot write {args.export}: {exc.strerror or exc}") from None
-        print_note(f"wrote the demo snapshot to {args.export}")
+            raise CliError(
+                _("cannot write {file}: {reason}").format(
+                    file=args.export, reason=exc.strerror or exc
+                )
+            ) from None
+        print_note(_("wrote the demo snapshot to {file}").format(file=args.export))
     snapshot = Snapshot.from_dict(document)
     ruleset = load_ruleset(args)
+    settings = load_settings(args, ruleset)
     if args.workspace:
-        summary = summarize(snapshot, DEMO_NOW, args.user, rules=ruleset)
+        summary = summarize(snapshot, DEMO_NOW, args.user, config=settings, rules=ruleset)
         _print_workspace(args, snapshot, summary)
         return 0
-    result = evaluate(snapshot, DEMO_NOW, args.user, rules=ruleset)
+    result = evaluate(snapshot, DEMO_NOW, args.user, config=settings, rules=ruleset)
     _print_result(args, snapshot, DEMO_NOW, result)
     return 0
 
@@ -100,7 +116,11 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def _evaluate_all(
-    snapshot: Snapshot, now: datetime, ruleset: RuleSet, category: Category | None
+    snapshot: Snapshot,
+    now: datetime,
+    ruleset: RuleSet,
+    settings: Settings | None,
+    category: Category | None,
 ) -> dict[str, Result]:
     users = [u.id for u in snapshot.users()]
     results: dict[str, Result] = {}
@@ -108,9 +128,19 @@ def _evaluate_all(
         start = time.monotonic()
         for first in range(0, len(users), USERS_PER_STEP):
             chunk = users[first : first + USERS_PER_STEP]
-            results.update(evaluate_all(snapshot, now, rules=ruleset, users=chunk))
-            progress.update(f"evaluating: {len(results)}/{len(users)} users")
-        progress.finish(f"evaluated {len(users)} users in {seconds(start)}")
+            results.update(evaluate_all(snapshot, now, config=settings, rules=ruleset, users=chunk))
+            progress.update(
+                ngettext(
+                    "evaluating: {done}/{count} user",
+                    "evaluating: {done}/{count} users",
+                    len(users),
+                ).format(done=len(results), count=len(users))
+            )
+        progress.finish(
+            ngettext(
+                "evaluated {count} user in {time}", "evaluated {count} users in {time}", len(users)
+            ).format(count=len(users), time=seconds(start))
+        )
     if category is not None:
         results = {uid: r.filter(category=category) for uid, r in results.items()}
     return results
@@ -119,20 +149,21 @@ def _evaluate_all(
 def run_evaluate(args: argparse.Namespace) -> int:
     """``guided-actions evaluate``: one user's actions, or every user's with ``--all``."""
     if args.all and args.viewer is not None:
-        raise CliError("--viewer applies to one user's actions: it cannot be used with --all")
+        raise CliError(_("--viewer applies to one user's actions: it cannot be used with --all"))
     now = parse_now(args.now)
     ruleset = load_ruleset(args)
+    settings = load_settings(args, ruleset)
     snapshot = read_snapshot(args.snapshot, args.max_input_size)
     if args.all:
-        results = _evaluate_all(snapshot, now, ruleset, args.category)
+        results = _evaluate_all(snapshot, now, ruleset, settings, args.category)
         if args.format == "json":
-            write_json({uid: r.to_dicts() for uid, r in results.items()})
+            write_json({uid: r.to_dicts(language()) for uid, r in results.items()})
             for uid, r in results.items():
-                warn_failures(r, f"user {uid!r}: ")
+                warn_failures(r, uid)
         else:
             write_lines(all_table(now, results, ruleset))
         return 0
-    result = evaluate(snapshot, now, args.user, viewer=args.viewer, rules=ruleset)
+    result = evaluate(snapshot, now, args.user, viewer=args.viewer, config=settings, rules=ruleset)
     if args.category is not None:
         result = result.filter(category=args.category)
     _print_result(args, snapshot, now, result)
@@ -146,9 +177,61 @@ def run_workspace(args: argparse.Namespace) -> int:
     """``guided-actions workspace``: one user's sales workspace."""
     now = parse_now(args.now)
     ruleset = load_ruleset(args)
+    settings = load_settings(args, ruleset)
     snapshot = read_snapshot(args.snapshot, args.max_input_size)
-    summary = summarize(snapshot, now, args.user, viewer=args.viewer, rules=ruleset)
+    summary = summarize(
+        snapshot, now, args.user, viewer=args.viewer, config=settings, rules=ruleset
+    )
     _print_workspace(args, snapshot, summary)
+    return 0
+
+
+# -- settings -------------------------------------------------------------------------------
+
+
+def _json_value(value: object) -> object:
+    """A setting's value in JSON: a duration as the text ``--config`` reads (``"7d"``)."""
+    return duration_text(value) if isinstance(value, timedelta) else value
+
+
+def _shown(path: str, value: object) -> str:
+    """A setting's value in the table: a duration in the language of the run (``7 jours``),
+    any other value as ``--config`` writes it."""
+    if isinstance(value, timedelta):
+        return format_duration(value, language())
+    return show_value(path, value)
+
+
+def run_settings(args: argparse.Namespace) -> int:
+    """``guided-actions settings``: one user's effective settings, and the layer of each."""
+    ruleset = load_ruleset(args)
+    settings = load_settings(args, ruleset) or Settings(organisation=ruleset.config)
+    snapshot = read_snapshot(args.snapshot, args.max_input_size)
+    values = settings.effective(snapshot, args.user, rules=ruleset)
+    layers = settings.provenance(snapshot, args.user, rules=ruleset)
+    user = snapshot.user(args.user)
+    assert user is not None  # effective() looked it up
+    if args.format == "json":
+        write_json(
+            {
+                "user_id": user.id,
+                "team_ids": list(user.team_ids),
+                "settings": [
+                    {"setting": path, "value": _json_value(value), "layer": layers[path]}
+                    for path, value in values.items()
+                ],
+            }
+        )
+        return 0
+    teams = ", ".join(user.team_ids) or pgettext("no team", "none")
+    rows = [(path, _shown(path, value), layers[path]) for path, value in values.items()]
+    setting, value, layer = _("setting"), _("value"), _("layer")
+    width = max(len(setting), *(len(path) for path, _value, _layer in rows))
+    value_width = max(len(value), *(len(text) for _path, text, _layer in rows))
+    lines = [_("Settings of {user} (teams: {teams})").format(user=user.id, teams=teams), ""]
+    lines.append(f"{setting:<{width}}  {value:<{value_width}}  {layer}")
+    lines.extend(f"{path:<{width}}  {text:<{value_width}}  {layer}" for path, text, layer in rows)
+    write_lines(lines)
     return 0
 
 
@@ -157,7 +240,7 @@ def run_workspace(args: argparse.Namespace) -> int:
 
 def run_rules(args: argparse.Namespace) -> int:
     """``guided-actions rules``: the rule catalogue, plugins included."""
-    entries = catalogue(load_ruleset(args))
+    entries = catalogue(load_ruleset(args), language())
     if args.format == "json":
         write_json(entries)
     else:
@@ -177,7 +260,11 @@ def _generate_lists(
     for key, record in records_of:
         lists[key].append(record)
         records += 1
-        progress.update(f"generating: {records} records")
+        progress.update(
+            ngettext("generating: {count} record", "generating: {count} records", records).format(
+                count=records
+            )
+        )
     return lists, records
 
 
@@ -193,7 +280,11 @@ def _document_chunks(
         for i, record in enumerate(lists[key]):
             yield ("," if i else "") + dumps(record)
             written += 1
-            progress.update(f"writing: {written}/{records} records")
+            progress.update(
+                ngettext(
+                    "writing: {done}/{count} record", "writing: {done}/{count} records", records
+                ).format(done=written, count=records)
+            )
         yield "]"
     yield "}"
 
@@ -211,7 +302,7 @@ def run_generate(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    target = "standard output" if args.output == "-" else args.output
+    target = _("standard output") if args.output == "-" else args.output
     with Progress() as progress:
         start = time.monotonic()
         lists, records = _generate_lists(records_of, progress)
@@ -224,8 +315,16 @@ def run_generate(args: argparse.Namespace) -> int:
         except BrokenPipeError:
             raise
         except OSError as exc:
-            raise CliError(f"cannot write {target}: {exc.strerror or exc}") from None
-        progress.finish(f"wrote {records} records to {target} in {seconds(start)}")
+            raise CliError(
+                _("cannot write {file}: {reason}").format(file=target, reason=exc.strerror or exc)
+            ) from None
+        progress.finish(
+            ngettext(
+                "wrote {count} record to {file} in {time}",
+                "wrote {count} records to {file} in {time}",
+                records,
+            ).format(count=records, file=target, time=seconds(start))
+        )
     return 0
 
 

@@ -1,7 +1,9 @@
 """The program's argument grammar: its sub-commands, their options and help, built with argparse.
 
-:func:`build_parser` returns the parser; the parsed namespace's ``command`` names the
-sub-command. Usage errors print the usage and one ``guided-actions: error:`` line, exit status 2.
+:func:`build_parser` returns the parser, its help in the language of the run (see
+:mod:`.language`; :func:`requested_locale` reads ``--locale`` before the parser exists); the parsed
+namespace's ``command`` names the sub-command. Usage errors print the usage and one
+``guided-actions: error:`` line, exit status 2.
 """
 
 from __future__ import annotations
@@ -9,25 +11,70 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import NoReturn
 
 from guided_actions import __version__
-from guided_actions._adapters.cli.diagnostics import PROG
+from guided_actions._adapters.cli.diagnostics import PROG, error_line
+from guided_actions._adapters.cli.language import _
 from guided_actions._adapters.cli.reading import MAX_INPUT_SIZE, size_text
 from guided_actions._adapters.cli.terminal import safe_text
 from guided_actions._adapters.demo import DEMO_NOW, DEMO_USER
 from guided_actions._engine.actions import CATEGORIES
+from guided_actions._text.i18n import N_
 
-__all__ = ["NO_PLUGINS_HELP", "build_parser", "parse_size"]
+__all__ = ["LOCALE_OPTION", "NO_PLUGINS_HELP", "build_parser", "parse_size", "requested_locale"]
 
-NO_PLUGINS_HELP = "use the built-in rules only, not those of installed plugins"
+NO_PLUGINS_HELP = N_("use the built-in rules only, not those of installed plugins")
+#: The option that chooses the language, on the program and on every sub-command.
+LOCALE_OPTION = "--locale"
+LOCALE_HELP = N_(
+    "the language of the output, such as fr or fr_CA (default: from LC_ALL, LC_MESSAGES or "
+    "LANG; English for a language not shipped)"
+)
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, with its own words ("usage:") in the language of the run."""
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        self.add_argument("-h", "--help", action="help", help=_("show this help message and exit"))
+
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(2, f"{PROG}: error: {safe_text(message)}\n")  # it may quote any argument
+        self.exit(2, error_line(safe_text(message)) + "\n")  # it may quote any argument
+
+
+def requested_locale(argv: Sequence[str]) -> str | None:
+    """The value of the last ``--locale`` of ``argv`` (``--locale X``, ``--locale=X`` or an
+    abbreviation, as argparse reads it; before a lone ``--``), or ``None``: the language of the
+    help and of the usage errors, read before the parser exists."""
+    found: str | None = None
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            break
+        name, equals, value = arg.partition("=")
+        if len(name) < 3 or not LOCALE_OPTION.startswith(name):
+            continue
+        found = value if equals else next(args, found)
+    return found
 
 
 def _count(minimum: int) -> Callable[[str], int]:
@@ -35,9 +82,13 @@ def _count(minimum: int) -> Callable[[str], int]:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(
+                _("{text} is not a whole number").format(text=repr(text))
+            ) from None
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"{value} is less than {minimum}")
+            raise argparse.ArgumentTypeError(
+                _("{value} is less than {minimum}").format(value=value, minimum=minimum)
+            )
         return value
 
     return parse
@@ -69,13 +120,15 @@ def parse_size(text: str) -> int:
     unit = match.group(3).lower() if match else ""
     if match is None or unit not in _UNITS:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a size: give a number of bytes, or a number and a unit "
-            "(KB, MB, GB, TB, KiB, MiB, GiB, TiB), for example 200MB"
+            _(
+                "{text} is not a size: give a number of bytes, or a number and a unit "
+                "(KB, MB, GB, TB, KiB, MiB, GiB, TiB), for example 200MB"
+            ).format(text=repr(text))
         )
     whole, fraction = match.group(1), match.group(2) or ""
     size: int = int(whole + fraction) * _UNITS[unit] // 10 ** len(fraction)  # rounded down
     if size < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is less than one byte")
+        raise argparse.ArgumentTypeError(_("{text} is less than one byte").format(text=repr(text)))
     return size
 
 
@@ -83,18 +136,29 @@ def _seed(text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a whole number").format(text=repr(text))
+        ) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The parser of ``guided-actions`` and its sub-commands."""
+    """The parser of ``guided-actions`` and its sub-commands, its help in the language of the
+    run."""
     parser = _Parser(
         prog=PROG,
-        description="Which next actions should this sales rep take? Guided actions computed "
-        "from a CRM snapshot.",
+        description=_(
+            "Which next actions should this sales rep take? Guided actions computed from a CRM "
+            "snapshot."
+        ),
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    parser.add_argument("--no-plugins", action="store_true", help=NO_PLUGINS_HELP)
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"{PROG} {__version__}",
+        help=_("show the program's version number and exit"),
+    )
+    parser.add_argument("--no-plugins", action="store_true", help=_(NO_PLUGINS_HELP))
+    parser.add_argument(LOCALE_OPTION, metavar="LOCALE", help=_(LOCALE_HELP))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def fmt(p: argparse.ArgumentParser) -> None:
@@ -102,111 +166,179 @@ def build_parser() -> argparse.ArgumentParser:
             "--format",
             choices=("table", "json"),
             default="table",
-            help="a readable table (default) or JSON",
+            help=_("a readable table (default) or JSON"),
         )
 
-    def no_plugins(p: argparse.ArgumentParser) -> None:
-        # SUPPRESS: when absent here, the flag given before the sub-command stands.
+    # SUPPRESS: when absent after the sub-command, the option given before it stands.
+    def locale(p: argparse.ArgumentParser) -> None:
         p.add_argument(
-            "--no-plugins", action="store_true", default=argparse.SUPPRESS, help=NO_PLUGINS_HELP
+            LOCALE_OPTION, metavar="LOCALE", default=argparse.SUPPRESS, help=_(LOCALE_HELP)
+        )
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--no-plugins",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help=_(NO_PLUGINS_HELP),
+        )
+        locale(p)
+
+    def settings_file(p: argparse.ArgumentParser, *, required: bool = False) -> None:
+        p.add_argument(
+            "--config",
+            metavar="FILE",
+            required=required,
+            help=_(
+                "settings per organisation, team and rep, from a TOML file (see the tune how-to)"
+            ),
         )
 
     demo = commands.add_parser(
         "demo",
-        help="evaluate the embedded demo snapshot",
-        description=f"Evaluate the demo snapshot shipped with the package at "
-        f"{DEMO_NOW.isoformat()} for the demo rep.",
+        help=_("evaluate the embedded demo snapshot"),
+        description=_(
+            "Evaluate the demo snapshot shipped with the package at {now} for the demo rep."
+        ).format(now=DEMO_NOW.isoformat()),
     )
-    demo.add_argument("--user", default=DEMO_USER, help=f"user id (default {DEMO_USER})")
+    demo.add_argument(
+        "--user", default=DEMO_USER, help=_("user id (default {user})").format(user=DEMO_USER)
+    )
     fmt(demo)
     demo.add_argument(
-        "--export", metavar="FILE", help="also write the demo snapshot to FILE as JSON"
+        "--export", metavar="FILE", help=_("also write the demo snapshot to FILE as JSON")
     )
     demo.add_argument(
         "--workspace",
         action="store_true",
-        help="show the whole workspace (tasks, sequences, schedule, insights, feed, actions)",
+        help=_("show the whole workspace (tasks, sequences, schedule, insights, feed, actions)"),
     )
-    no_plugins(demo)
+    settings_file(demo)
+    common(demo)
 
-    def snapshot_args(p: argparse.ArgumentParser, *, user_required: bool = True) -> None:
-        p.add_argument("snapshot", metavar="SNAPSHOT.json", help="interchange JSON, or - for stdin")
-        if user_required:
-            p.add_argument("--user", required=True, metavar="ID", help="the user evaluated")
+    def snapshot_arg(p: argparse.ArgumentParser) -> None:
         p.add_argument(
-            "--now",
-            metavar="ISO",
-            help="the instant, with an offset (default: the current time)",
+            "snapshot", metavar="SNAPSHOT.json", help=_("interchange JSON, or - for stdin")
         )
-        p.add_argument("--viewer", metavar="ID", help="who is looking: the user or a super admin")
+
+    def max_input_size(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--max-input-size",
             type=parse_size,
             default=MAX_INPUT_SIZE,
             metavar="SIZE",
-            help="refuse a snapshot larger than SIZE, in bytes or with a unit such as 200MB or "
-            f"8GB (default {size_text(MAX_INPUT_SIZE)})",
+            help=_(
+                "refuse a snapshot larger than SIZE, in bytes or with a unit such as 200MB or 8GB "
+                "(default {size})"
+            ).format(size=size_text(MAX_INPUT_SIZE)),
         )
+
+    def snapshot_args(p: argparse.ArgumentParser, *, user_required: bool = True) -> None:
+        snapshot_arg(p)
+        if user_required:
+            p.add_argument("--user", required=True, metavar="ID", help=_("the user evaluated"))
+        p.add_argument(
+            "--now",
+            metavar="ISO",
+            help=_("the instant, with an offset (default: the current time)"),
+        )
+        p.add_argument(
+            "--viewer", metavar="ID", help=_("who is looking: the user or a super admin")
+        )
+        max_input_size(p)
 
     ev = commands.add_parser(
         "evaluate",
-        help="evaluate a snapshot",
-        description="Evaluate a snapshot for one user, or for every user with --all.",
+        help=_("evaluate a snapshot"),
+        description=_("Evaluate a snapshot for one user, or for every user with --all."),
     )
     snapshot_args(ev, user_required=False)
     who = ev.add_mutually_exclusive_group(required=True)
-    who.add_argument("--user", metavar="ID", help="the user evaluated")
-    who.add_argument("--all", action="store_true", help="evaluate every user of the snapshot")
+    who.add_argument("--user", metavar="ID", help=_("the user evaluated"))
+    who.add_argument("--all", action="store_true", help=_("evaluate every user of the snapshot"))
     fmt(ev)
-    ev.add_argument("--category", choices=CATEGORIES, help="only the actions of that category")
-    no_plugins(ev)
+    ev.add_argument("--category", choices=CATEGORIES, help=_("only the actions of that category"))
+    settings_file(ev)
+    common(ev)
 
     ex = commands.add_parser(
         "explain",
-        help="explain why a record has, or has not, an action of each rule",
-        description="For one record, the status of every rule of its kind (active, pending, "
-        "expired, unmet, dismissed) and every criterion, met or not.",
+        help=_("explain why a record has, or has not, an action of each rule"),
+        description=_(
+            "For one record, the status of every rule of its kind (active, pending, expired, "
+            "unmet, dismissed, snoozed) and every criterion, met or not."
+        ),
     )
     snapshot_args(ex)
-    ex.add_argument("--subject", required=True, metavar="KIND:ID", help="for example contact:c1")
+    ex.add_argument("--subject", required=True, metavar="KIND:ID", help=_("for example contact:c1"))
     fmt(ex)
-    no_plugins(ex)
+    settings_file(ex)
+    common(ex)
 
     ws = commands.add_parser(
         "workspace",
-        help="show a user's sales workspace",
-        description="Show the sales workspace of one user: tasks, sequences, schedule, "
-        "insights, feed and guided actions.",
+        help=_("show a user's sales workspace"),
+        description=_(
+            "Show the sales workspace of one user: tasks, sequences, schedule, insights, feed "
+            "and guided actions."
+        ),
     )
     snapshot_args(ws)
     fmt(ws)
-    no_plugins(ws)
+    settings_file(ws)
+    common(ws)
+
+    st = commands.add_parser(
+        "settings",
+        help=_("show a user's effective settings and the layer each came from"),
+        description=_(
+            "Every setting of one user, its effective value and the layer it came from "
+            "(default, organisation, team:ID or rep:ID), from the --config file."
+        ),
+    )
+    snapshot_arg(st)
+    st.add_argument("--user", required=True, metavar="ID", help=_("the user whose settings"))
+    max_input_size(st)
+    settings_file(st)
+    fmt(st)
+    common(st)
 
     rules = commands.add_parser(
-        "rules", help="list the rules", description="The rule catalogue, plugins included."
+        "rules",
+        help=_("list the rules"),
+        description=_("The rule catalogue, plugins included."),
     )
     fmt(rules)
-    no_plugins(rules)
+    common(rules)
 
     gen = commands.add_parser(
         "generate",
-        help="write a synthetic CRM snapshot",
-        description="Write a deterministic synthetic CRM as compact interchange JSON: the same "
-        "arguments always give the same bytes.",
+        help=_("write a synthetic CRM snapshot"),
+        description=_(
+            "Write a deterministic synthetic CRM as compact interchange JSON: the same arguments "
+            "always give the same bytes."
+        ),
     )
-    gen.add_argument("--users", type=_count(1), required=True, metavar="N", help="sales reps")
+    gen.add_argument("--users", type=_count(1), required=True, metavar="N", help=_("sales reps"))
     gen.add_argument(
         "--contacts-per-user",
         type=_count(0),
         required=True,
         metavar="M",
-        help="contacts in each rep's book",
-    )
-    gen.add_argument("--seed", type=_seed, default=0, metavar="S", help="random seed (default 0)")
-    gen.add_argument(
-        "--now", required=True, metavar="ISO", help="the instant the data is spread around"
+        help=_("contacts in each rep's book"),
     )
     gen.add_argument(
-        "-o", "--output", required=True, metavar="FILE", help="the file to write, or - for stdout"
+        "--seed", type=_seed, default=0, metavar="S", help=_("random seed (default 0)")
     )
+    gen.add_argument(
+        "--now", required=True, metavar="ISO", help=_("the instant the data is spread around")
+    )
+    gen.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE",
+        help=_("the file to write, or - for stdout"),
+    )
+    locale(gen)
     return parser

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TextIO
 
+from guided_actions._adapters.cli.language import _, tenths
 from guided_actions._adapters.cli.terminal import redraw
 
 __all__ = ["Progress", "megabytes", "seconds"]
@@ -84,9 +85,9 @@ class Progress:
 
 def seconds(start: float) -> str:
     """The time since ``start`` (a :func:`time.monotonic` reading), as ``"1.2 s"``."""
-    return f"{time.monotonic() - start:.1f} s"
+    return _("{number} s").format(number=tenths(time.monotonic() - start))
 
 
 def megabytes(size: int) -> str:
-    """``size`` bytes as ``"3.4 MB"``."""
-    return f"{size / 1_000_000:.1f} MB"
+    """``size`` bytes as ``"3.4 MB"`` (French ``3,4 Mo``)."""
+    return _("{number} MB").format(number=tenths(size / 1_000_000))

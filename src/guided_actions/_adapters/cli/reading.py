@@ -2,7 +2,7 @@
 rule set (plugins included), ``--now`` and ``--subject``.
 
 Anything wrong with them raises :class:`~.diagnostics.CliError` with a message that says what to
-fix; nothing here prints to standard output.
+fix, in the language of the run; nothing here prints to standard output.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from guided_actions._adapters.cli.diagnostics import CliError
+from guided_actions._adapters.cli.language import _, ngettext, number
 from guided_actions._adapters.cli.progress import Progress, megabytes, seconds
 from guided_actions._engine.explain import parse_subject as engine_parse_subject
+from guided_actions._engine.settings import Settings
 from guided_actions._model.time import is_aware, parse_instant
 from guided_actions._plugins.loader import RuleSet, load_rules
 from guided_actions._snapshot.snapshot import Snapshot, load_json
@@ -37,7 +39,9 @@ __all__ = [
     "BIG_SNAPSHOT",
     "MAX_INPUT_SIZE",
     "MAX_PROBLEMS",
+    "MAX_SETTINGS_SIZE",
     "load_ruleset",
+    "load_settings",
     "parse_now",
     "parse_subject",
     "read_snapshot",
@@ -52,6 +56,8 @@ MAX_PROBLEMS = MAX_LISTED_PROBLEMS
 #: The largest snapshot read, in bytes, unless ``--max-input-size`` says otherwise: 4 GB, more
 #: than twice the synthetic CRM of a million contacts (1,000 reps x 1,000 contacts, 1.6 GB).
 MAX_INPUT_SIZE = 4_000_000_000
+#: The largest settings file read, in bytes: far more than any organisation's settings.
+MAX_SETTINGS_SIZE = 10_000_000
 #: Input is read in chunks of this many bytes, never more than the limit and one byte.
 _CHUNK = 1 << 20
 
@@ -59,7 +65,7 @@ _CHUNK = 1 << 20
 def read_snapshot(source: str, max_size: int = MAX_INPUT_SIZE) -> Snapshot:
     """Load the snapshot at ``source`` (a path, or ``-`` for standard input), refusing input
     larger than ``max_size`` bytes (characters, for a standard input without bytes)."""
-    name = "standard input" if source == "-" else source
+    name = _stream_name(source)
     with Progress() as progress:
         start = time.monotonic()
         size = 0
@@ -68,19 +74,41 @@ def read_snapshot(source: str, max_size: int = MAX_INPUT_SIZE) -> Snapshot:
                 size = os.stat(source).st_size
         big = size >= BIG_SNAPSHOT
         if big:
-            progress.update(f"loading {name} ({megabytes(size)})...", force=True)
+            progress.update(
+                _("loading {file} ({size})...").format(file=name, size=megabytes(size)),
+                force=True,
+            )
         snapshot = _load(source, name, max_size)
         if big:
-            progress.finish(f"loaded {name} ({megabytes(size)}) in {seconds(start)}")
+            progress.finish(
+                _("loaded {file} ({size}) in {time}").format(
+                    file=name, size=megabytes(size), time=seconds(start)
+                )
+            )
     return snapshot
 
 
+def _stream_name(source: str) -> str:
+    """How a message names ``source``: the file, or standard input for ``-``."""
+    return _("standard input") if source == "-" else source
+
+
 def _too_big(name: str, max_size: int, size: int | None = None) -> CliError:
-    what = f"{name} ({size:,} bytes)" if size is not None else name
+    what = name
+    if size is not None:
+        what = ngettext("{file} ({size} byte)", "{file} ({size} bytes)", size).format(
+            file=name, size=number(size)
+        )
     return CliError(
-        f"{what} is larger than {size_text(max_size)}, the most this command reads: if it is "
-        "a snapshot all the same, raise the limit with --max-input-size (for example "
-        f"--max-input-size {size_text(max(2 * max_size, 1_000_000_000))})"
+        _(
+            "{what} is larger than {limit}, the most this command reads: if it is a snapshot "
+            "all the same, raise the limit with --max-input-size (for example --max-input-size "
+            "{raised})"
+        ).format(
+            what=what,
+            limit=size_text(max_size),
+            raised=size_text(max(2 * max_size, 1_000_000_000)),
+        )
     )
 
 
@@ -127,20 +155,13 @@ def _read(source: str, name: str, max_size: int) -> bytearray | str:
 def _load(source: str, name: str, max_size: int) -> Snapshot:
     try:
         raw = _read(source, name, max_size)
-    except FileNotFoundError:
-        raise CliError(f"cannot read {name}: no such file") from None
-    except IsADirectoryError:
-        raise CliError(f"cannot read {name}: it is a directory") from None
     except OSError as exc:
-        raise CliError(f"cannot read {name}: {exc.strerror or exc}") from None
+        raise CliError(_cannot_read(name, exc)) from None
     if isinstance(raw, bytearray):
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise CliError(
-                f"{name} is not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start} "
-                "cannot be decoded"
-            ) from None
+            raise CliError(_not_utf8(name, raw, exc)) from None
         del raw  # hold the text only, not the bytes as well
     else:
         text = raw
@@ -149,17 +170,38 @@ def _load(source: str, name: str, max_size: int) -> Snapshot:
         return load_json(text)
     except json.JSONDecodeError as exc:
         raise CliError(
-            f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            _("{file} is not valid JSON: {reason} at line {line}, column {column}").format(
+                file=name, reason=exc.msg, line=exc.lineno, column=exc.colno
+            )
         ) from None
     except RecursionError:
-        raise CliError(f"{name} is not valid JSON: nested too deeply") from None
+        raise CliError(_("{file} is not valid JSON: nested too deeply").format(file=name)) from None
     except InvalidSnapshotError as exc:
         raise CliError(*_problems_message(name, exc)) from None
 
 
+def _cannot_read(name: str, exc: OSError) -> str:
+    """Why ``name`` (a file, or ``--config FILE``) cannot be read."""
+    if isinstance(exc, FileNotFoundError):
+        return _("cannot read {file}: no such file").format(file=name)
+    if isinstance(exc, IsADirectoryError):
+        return _("cannot read {file}: it is a directory").format(file=name)
+    return _("cannot read {file}: {reason}").format(file=name, reason=exc.strerror or exc)
+
+
+def _not_utf8(name: str, raw: bytearray, exc: UnicodeDecodeError) -> str:
+    return _("{file} is not UTF-8 text: byte {byte} at offset {offset} cannot be decoded").format(
+        file=name, byte=f"0x{raw[exc.start]:02x}", offset=exc.start
+    )
+
+
 def _problems_message(name: str, exc: InvalidSnapshotError) -> list[str]:
     count = len(exc.problems)
-    head = f"{name} is not a valid snapshot ({count} problem{'s' if count != 1 else ''}):"
+    head = ngettext(
+        "{file} is not a valid snapshot ({count} problem):",
+        "{file} is not a valid snapshot ({count} problems):",
+        count,
+    ).format(file=name, count=count)
     # One line each: CliError prints each as a line of its own. The cap is the library's.
     return [head, *problem_lines(exc.problems, MAX_PROBLEMS)]
 
@@ -179,7 +221,7 @@ def size_text(size: int) -> str:
     ):
         if size >= factor and size % factor == 0:
             return f"{size // factor}{unit}"
-    return f"{size} byte{'s' if size != 1 else ''}"
+    return ngettext("{count} byte", "{count} bytes", size).format(count=size)
 
 
 def load_ruleset(args: argparse.Namespace) -> RuleSet:
@@ -189,9 +231,45 @@ def load_ruleset(args: argparse.Namespace) -> RuleSet:
     except (PluginError, InvalidConfigError) as exc:
         message = " ".join(str(exc).split())
         raise CliError(
-            f"cannot load the rule plugins: {message}. Run with --no-plugins to use the "
-            "built-in rules only."
+            _(
+                "cannot load the rule plugins: {reason}. Run with --no-plugins to use the "
+                "built-in rules only."
+            ).format(reason=message)
         ) from None
+
+
+def load_settings(args: argparse.Namespace, ruleset: RuleSet) -> Settings | None:
+    """``--config FILE``: the settings of a TOML file, checked against the rule set (``None``
+    without the option). The organisation's settings apply to the rule set's configuration, so
+    what plugins adjusted stays unless the file changes it. Any problem is one line naming the
+    file, the table and the setting."""
+    source: str | None = getattr(args, "config", None)
+    if source is None:
+        return None
+    name = f"--config {_stream_name(source)}"
+    try:
+        raw = _read(source, name, MAX_SETTINGS_SIZE)
+    except OSError as exc:
+        raise CliError(_cannot_read(name, exc)) from None
+    except CliError:
+        raise CliError(
+            _("{file} is larger than {limit}: it is not a settings file").format(
+                file=name, limit=size_text(MAX_SETTINGS_SIZE)
+            )
+        ) from None
+    if isinstance(raw, bytearray):
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise CliError(_not_utf8(name, raw, exc)) from None
+    else:
+        text = raw
+    try:
+        settings = Settings.from_toml(text, base=ruleset.config)
+        settings.check(ruleset)
+    except InvalidConfigError as exc:
+        raise CliError(f"{name}: {' '.join(str(exc).split())}") from None
+    return settings
 
 
 def parse_now(text: str | None) -> datetime:
@@ -202,10 +280,16 @@ def parse_now(text: str | None) -> datetime:
         value = parse_instant(text)
     except ValueError:
         raise CliError(
-            f"--now {text!r} is not an ISO-8601 instant (for example 2025-05-14T09:30+02:00)"
+            _(
+                "--now {text} is not an ISO-8601 instant (for example 2025-05-14T09:30+02:00)"
+            ).format(text=repr(text))
         ) from None
     if not is_aware(value):
-        raise CliError(f"--now {text!r} has no time zone: add an offset such as Z or +02:00")
+        raise CliError(
+            _("--now {text} has no time zone: add an offset such as Z or +02:00").format(
+                text=repr(text)
+            )
+        )
     return value
 
 

@@ -3,7 +3,10 @@
 Every table is a list of lines, printed by :func:`~.terminal.write_lines`, which makes each one
 safe for the terminal: a newline or an escape sequence in the data is shown, escaped, inside its
 line. Lines fit in :data:`WIDTH` columns; instants are shown in the local time of the user
-evaluated.
+evaluated. The tables are in the language of the run (:mod:`.language`): their own words, dates
+(French ``14 mai 2025 09:30 CEST``) and plurals, and the library's texts (titles, reasons,
+categories, the feed's) as its API gives them in that language; ids and the data's own values
+(titles of tasks and meetings, addresses) are shown as they are.
 """
 
 from __future__ import annotations
@@ -12,18 +15,24 @@ import textwrap
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from guided_actions._adapters.cli.diagnostics import failure_text
+from guided_actions._adapters.cli.language import _, language, local_time, ngettext, pgettext
 from guided_actions._adapters.cli.terminal import safe_text
-from guided_actions._engine.actions import CATEGORIES, Action, Result
+from guided_actions._engine.actions import CATEGORIES, CATEGORY_LABELS, Action, Result
 from guided_actions._model.records import User
 from guided_actions._plugins.loader import RuleSet
 from guided_actions._snapshot.snapshot import Snapshot
+from guided_actions._text.i18n import translate
 from guided_actions._workspace.summary import Summary
+from guided_actions.typing import Category
 
 __all__ = [
     "WIDTH",
     "all_table",
+    "category_label",
     "local",
     "table",
     "workspace_table",
@@ -34,10 +43,44 @@ __all__ = [
 WIDTH = 100
 
 
+# The words of a column, each in a context of its own (a word reads differently elsewhere), written
+# out so that the extractor finds them.
+
+
+def _priority_words() -> dict[str, str]:
+    """An action's priority, as its card shows it in brackets."""
+    return {
+        "high": pgettext("priority", "high"),
+        "normal": pgettext("priority", "normal"),
+        "low": pgettext("priority", "low"),
+    }
+
+
+def _task_priority_words() -> dict[str, str]:
+    """A task's priority, as the task lists show it."""
+    return {
+        "none": pgettext("task priority", "none"),
+        "low": pgettext("task priority", "low"),
+        "medium": pgettext("task priority", "medium"),
+        "high": pgettext("task priority", "high"),
+    }
+
+
+def _feed_kinds() -> dict[str, str]:
+    """The kinds of the feed's entries."""
+    return {
+        "email": pgettext("feed", "email"),
+        "call": pgettext("feed", "call"),
+        "meeting": pgettext("feed", "meeting"),
+        "task": pgettext("feed", "task"),
+        "engagement_event": pgettext("feed", "engagement_event"),
+    }
+
+
 def local(instant: datetime, zone: ZoneInfo) -> str:
-    """``instant`` in ``zone`` as ``2025-05-14 09:30 CEST``."""
-    shown = instant.astimezone(zone)
-    return f"{shown:%Y-%m-%d %H:%M} {shown.tzname()}"
+    """``instant`` in ``zone`` as ``2025-05-14 09:30 CEST`` (French ``14 mai 2025 09:30
+    CEST``)."""
+    return local_time(instant, zone)
 
 
 def wrap(text: str, first: str, rest: str) -> list[str]:
@@ -60,49 +103,86 @@ def _heading(title: str, underline: str) -> list[str]:
     return ["", title, underline * len(title)]
 
 
+def _labels(words: Sequence[str]) -> list[str]:
+    """Labels of a column, each padded to the widest, so that what follows them lines up."""
+    width = max((len(word) for word in words), default=0)
+    return [word.ljust(width) for word in words]
+
+
+def _column(words: Mapping[str, str]) -> dict[str, str]:
+    """``words``, each padded to the widest."""
+    return dict(zip(words, _labels(list(words.values())), strict=True))
+
+
+def category_label(category: Category) -> str:
+    """A category as a reader is shown it (the library's label: English ``Deal``)."""
+    return translate(language(), CATEGORY_LABELS[category], "category")
+
+
 # -- guided actions -------------------------------------------------------------------------
 
 
-def _action_block(action: Action, zone: ZoneInfo) -> list[str]:
-    head = f"[{action.priority}] {action.title}"
+def _action_block(action: Action, zone: ZoneInfo, labels: Sequence[str]) -> list[str]:
+    about, created, expires_label, because = labels
+    lang = language()
+    priority = _priority_words()[action.priority]
+    head = f"[{priority}] {action.localized_title(lang)}"
     lines = [f"  {head}  {action.rule.rjust(WIDTH - 4 - len(head))}"]
     subjects = ", ".join(f"{kind}:{rid}" for kind, rid in action.subjects)
-    lines.extend(wrap(subjects, "      about    ", " " * 15))
-    expires = local(action.expires_at, zone) if action.expires_at else "no time limit"
-    lines.append(f"      created  {local(action.created_at, zone)}    expires  {expires}")
-    for i, reason in enumerate(action.reasons):
-        label = "because  " if i == 0 else " " * 9
-        lines.extend(wrap(reason, f"      {label}- ", " " * 17))
+    lines.extend(wrap(subjects, f"      {about}  ", " " * (6 + len(about) + 2)))
+    expires = local(action.expires_at, zone) if action.expires_at else _("no time limit")
+    lines.append(f"      {created}  {local(action.created_at, zone)}    {expires_label}  {expires}")
+    for i, reason in enumerate(action.localized_reasons(lang)):
+        label = because if i == 0 else " " * len(because)
+        lines.extend(wrap(reason, f"      {label}  - ", " " * (6 + len(because) + 4)))
     return lines
 
 
+def _block_labels() -> list[str]:
+    """The labels of an action's lines: about, created, expires, because; the first, second and
+    fourth padded to the same width, so that what follows them lines up."""
+    about, created, because = _labels([_("about"), _("created"), _("because")])
+    return [about, created, _("expires"), because]
+
+
 def _seen_by(user: User, viewer: User | None) -> str:
-    return f", as seen by {viewer.id}" if viewer is not None and viewer.id != user.id else ""
+    if viewer is None or viewer.id == user.id:
+        return ""
+    return _(", as seen by {viewer}").format(viewer=viewer.id)
 
 
 def _header(user: User, now: datetime, result: Result, viewer: User | None) -> str:
     count = len(result)
-    return (
-        f"{count} guided action{'s' if count != 1 else ''} for {user.id}{_seen_by(user, viewer)} "
-        f"at {local(now, user.zone)} ({user.timezone})"
+    return ngettext(
+        "{count} guided action for {user}{seen_by} at {now} ({zone})",
+        "{count} guided actions for {user}{seen_by} at {now} ({zone})",
+        count,
+    ).format(
+        count=count,
+        user=user.id,
+        seen_by=_seen_by(user, viewer),
+        now=local(now, user.zone),
+        zone=user.timezone,
     )
 
 
 def _actions_body(result: Result, zone: ZoneInfo, underline: str = "=") -> list[str]:
     """The actions by category, then the rules that failed (each naming its plugin)."""
     lines: list[str] = []
+    labels = _block_labels()
     for category in CATEGORIES:
         actions = [a for a in result if a.category == category]
         if not actions:
             continue
-        lines.extend(_heading(f"{category.capitalize()} ({len(actions)})", underline))
+        heading = f"{category_label(category)} ({len(actions)})"
+        lines.extend(_heading(heading, underline))
         for i, action in enumerate(actions):
             if i:
                 lines.append("")
-            lines.extend(_action_block(action, zone))
+            lines.extend(_action_block(action, zone, labels))
     if result.errors:
-        lines.extend(["", "Rules that failed:"])
-        lines.extend(f"  - {failure}" for failure in result.errors)
+        lines.extend(["", _("Rules that failed:")])
+        lines.extend(f"  - {failure_text(failure)}" for failure in result.errors)
     return lines
 
 
@@ -116,20 +196,37 @@ def all_table(now: datetime, results: Mapping[str, Result], ruleset: RuleSet) ->
     total = sum(len(r) for r in results.values())
     users = len(results)
     lines = [
-        f"{total} guided action{'s' if total != 1 else ''} for {users} "
-        f"user{'s' if users != 1 else ''} at {local(now, ZoneInfo('UTC'))}"
+        ngettext(
+            "{count} guided action for {users} at {now}",
+            "{count} guided actions for {users} at {now}",
+            total,
+        ).format(
+            count=total,
+            users=ngettext("{count} user", "{count} users", users).format(count=users),
+            now=local(now, ZoneInfo("UTC")),
+        )
     ]
     order = {rule.id: i for i, rule in enumerate(ruleset)}
     for user_id, result in results.items():
         count = len(result)
-        lines.extend(["", f"{user_id}: {count} action{'s' if count != 1 else ''}"])
+        lines.extend(
+            [
+                "",
+                ngettext("{user}: {count} action", "{user}: {count} actions", count).format(
+                    user=user_id, count=count
+                ),
+            ]
+        )
         by_rule = Counter(a.rule for a in result)
         width = max((len(rule) for rule in by_rule), default=0)
         for rule, n in sorted(
             by_rule.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])
         ):
             lines.append(f"  {rule.ljust(width)}  {n:>5}")
-        lines.extend(f"  failed: {failure}" for failure in result.errors)
+        lines.extend(
+            "  " + _("failed: {failure}").format(failure=failure_text(failure))
+            for failure in result.errors
+        )
     return lines
 
 
@@ -138,13 +235,32 @@ def all_table(now: datetime, results: Mapping[str, Result], ruleset: RuleSet) ->
 
 def _task_lines(snapshot: Snapshot, ids: Sequence[str], zone: ZoneInfo, indent: str) -> list[str]:
     lines = []
+    priorities = _column(_task_priority_words())
+    tasks = []
     for tid in ids:
         task = snapshot.task(tid)
         assert task is not None
-        due = local(task.due_at, zone) if task.due_at is not None else "no due date".ljust(20)
-        title = task.title or "(no title)"
-        first = f"{indent}{due}  {task.priority:<6}  "
-        lines.extend(wrap(f"{title}  [{tid}]", first, " " * len(first)))
+        tasks.append(task)
+    # The due dates as a column, as wide as the widest (French dates vary in length).
+    dues = _labels(
+        [local(t.due_at, zone) if t.due_at is not None else _("no due date") for t in tasks]
+    )
+    for task, due in zip(tasks, dues, strict=True):
+        title = task.title or _("(no title)")
+        first = f"{indent}{due}  {priorities[task.priority]}  "
+        lines.extend(wrap(f"{title}  [{task.id}]", first, " " * len(first)))
+    return lines
+
+
+def _schedule_lines(schedule: Sequence[Mapping[str, Any]], zone: ZoneInfo) -> list[str]:
+    lines = []
+    for entry in schedule:
+        start = datetime.fromisoformat(entry["start"]).astimezone(zone)
+        end = datetime.fromisoformat(entry["end"]).astimezone(zone)
+        when = f"{start:%H:%M}-{end:%H:%M} {start.tzname()}"
+        title = entry["title"] or _("(no title)")
+        first = f"  {when}  "
+        lines.extend(wrap(f"{title}  [{entry['meeting_id']}]", first, " " * len(first)))
     return lines
 
 
@@ -153,67 +269,76 @@ def workspace_table(snapshot: Snapshot, summary: Summary, viewer: User | None) -
     user = snapshot.user(summary.user_id)
     assert user is not None
     zone = user.zone
+    lang = language()
     lines = [
-        f"Workspace of {user.id}{_seen_by(user, viewer)} at {local(summary.now, zone)} "
-        f"({user.timezone})"
+        _("Workspace of {user}{seen_by} at {now} ({zone})").format(
+            user=user.id,
+            seen_by=_seen_by(user, viewer),
+            now=local(summary.now, zone),
+            zone=user.timezone,
+        )
     ]
 
-    lines.extend(_heading("Tasks", "="))
-    for label, ids in (
-        ("Due today", summary.due_today),
-        ("Overdue", summary.overdue),
-        ("Due tomorrow", summary.due_tomorrow),
-    ):
-        lines.extend(["", f"{label} ({len(ids)})"])
-        lines.extend(_task_lines(snapshot, ids, zone, "  ") or ["  none"])
+    def counted(label: str, count: int) -> str:
+        return f"{label} ({count})"
 
-    lines.extend(_heading(f"Sequences ({len(summary.sequences)})", "="))
+    lines.extend(_heading(_("Tasks"), "="))
+    for label, ids in (
+        (_("Due today"), summary.due_today),
+        (_("Overdue"), summary.overdue),
+        (_("Due tomorrow"), summary.due_tomorrow),
+    ):
+        lines.extend(["", counted(label, len(ids))])
+        lines.extend(_task_lines(snapshot, ids, zone, "  ") or ["  " + pgettext("no task", "none")])
+
+    lines.extend(_heading(counted(_("Sequences"), len(summary.sequences)), "="))
     if not summary.sequences:
-        lines.append("  none")
+        lines.append("  " + pgettext("no sequence", "none"))
     for card in summary.sequences:
         count = len(card.task_ids)
         name = card.name or card.sequence_id
-        lines.append(
-            f"  {name}  [{card.sequence_id}]  {count} open task{'s' if count != 1 else ''}"
-        )
+        tasks = ngettext("{count} open task", "{count} open tasks", count).format(count=count)
+        lines.append(f"  {name}  [{card.sequence_id}]  {tasks}")
         stepped: set[str] = set()
         for step, ids in card.steps:
-            lines.append(f"    Step {step} ({len(ids)})")
+            lines.append("    " + counted(_("Step {step}").format(step=step), len(ids)))
             lines.extend(_task_lines(snapshot, ids, zone, "      "))
             stepped.update(ids)
         loose = [tid for tid in card.task_ids if tid not in stepped]
         if loose:
-            lines.append(f"    No step ({len(loose)})")
+            lines.append("    " + counted(_("No step"), len(loose)))
             lines.extend(_task_lines(snapshot, loose, zone, "      "))
 
-    lines.extend(_heading(f"Schedule ({len(summary.schedule)})", "="))
-    if not summary.schedule:
-        lines.append("  no meeting today")
-    for entry in summary.schedule:
-        start = datetime.fromisoformat(entry["start"]).astimezone(zone)
-        end = datetime.fromisoformat(entry["end"]).astimezone(zone)
-        when = f"{start:%H:%M}-{end:%H:%M} {start.tzname()}"
-        title = entry["title"] or "(no title)"
-        first = f"  {when}  "
-        lines.extend(wrap(f"{title}  [{entry['meeting_id']}]", first, " " * len(first)))
+    # The schedule as the library writes it in this language (a private meeting's "Busy").
+    schedule = summary.to_dict(lang)["schedule"] if summary.schedule else []
+    lines.extend(_heading(counted(_("Schedule"), len(schedule)), "="))
+    if not schedule:
+        lines.append("  " + _("no meeting today"))
+    lines.extend(_schedule_lines(schedule, zone))
 
-    lines.extend(_heading("Insights", "="))
-    for label, ids in (
-        ("meetings today", summary.meetings_today),
-        ("tasks due today", summary.due_today),
-        ("overdue tasks", summary.overdue),
-        ("tasks completed today", summary.tasks_completed_today),
-    ):
-        lines.append(f"  {label.ljust(22)} {len(ids):>4}")
+    lines.extend(_heading(_("Insights"), "="))
+    insights = (
+        (_("meetings today"), summary.meetings_today),
+        (_("tasks due today"), summary.due_today),
+        (_("overdue tasks"), summary.overdue),
+        (_("tasks completed today"), summary.tasks_completed_today),
+    )
+    width = max(22, *(len(label) for label, _ids in insights))
+    for label, ids in insights:
+        lines.append(f"  {label.ljust(width)} {len(ids):>4}")
 
-    lines.extend(_heading(f"Feed ({len(summary.feed)})", "="))
+    lines.extend(_heading(counted(_("Feed"), len(summary.feed)), "="))
     if not summary.feed:
-        lines.append("  no recent activity")
-    for item in summary.feed:
-        first = f"  {local(item.at, zone)}  {item.kind:<16}  "
-        lines.extend(wrap(item.text, first, " " * len(first)))
+        lines.append("  " + _("no recent activity"))
+    kinds = _feed_kinds()
+    kind_width = max(len(k) for k in kinds.values())
+    times = _labels([local(item.at, zone) for item in summary.feed])
+    for item, at in zip(summary.feed, times, strict=True):
+        kind = kinds.get(item.kind, item.kind)
+        first = f"  {at}  {kind:<{kind_width}}  "
+        lines.extend(wrap(item.localized_text(lang), first, " " * len(first)))
 
     result = summary.result
-    lines.extend(_heading(f"Guided actions ({len(result)})", "="))
-    lines.extend(_actions_body(result, zone, "-") or ["", "  none"])
+    lines.extend(_heading(counted(_("Guided actions"), len(result)), "="))
+    lines.extend(_actions_body(result, zone, "-") or ["", "  " + pgettext("no action", "none")])
     return lines

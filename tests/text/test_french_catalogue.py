@@ -28,6 +28,7 @@ from babel.messages.pofile import read_po
 
 import guided_actions
 import guided_actions.criteria
+from french_titles import FRENCH_TITLES
 from guided_actions._engine.actions import ALL_ACTIONS, CATEGORY_LABELS
 from guided_actions._engine.explain import Status
 from guided_actions._text.checks import Criterion
@@ -35,28 +36,6 @@ from guided_actions._workspace import summary
 from guided_actions.rules import BUILTIN_RULES
 
 PO = Path(guided_actions.__file__).parent / "locale" / "fr" / "LC_MESSAGES" / "guided_actions.po"
-
-#: The product's own French titles (issue 15), in the order of ``BUILTIN_RULES``.
-FRENCH_TITLES = (
-    "Contacts nouvellement attribués",
-    "Leads nouvellement attribués",
-    "Contacts réengagés",
-    "Activité des séquences",
-    "Réponses à l'e-mail",
-    "Suivi de votre réunion",
-    "Enregistrement des résultats d'appel",
-    "Contacts en attente de votre réponse",
-    "Répondre à l'e-mail",
-    "Leads en attente de votre réponse",
-    "Préparation de la prochaine réunion",
-    "Tâches prioritaires du jour",
-    "Activité du compte cible",
-    "Leads récemment engagés",
-    "Mettre à jour les étapes suivantes",
-    "Ajouter un contact à une transaction",
-    "Prise de contact initiale nécessaire",
-    "Suivi de l'acheteur",
-)
 
 
 def read_catalogue(path: Path = PO) -> Catalog:

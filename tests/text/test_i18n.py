@@ -18,6 +18,7 @@ from babel.messages.catalog import Catalog
 from hypothesis import given
 
 import guided_actions
+from french_titles import FRENCH_TITLES
 from guided_actions import (
     CallToAction,
     Config,
@@ -45,27 +46,6 @@ from guided_actions.rules import BUILTIN_RULES, AddContactToDeal, ReplyToEmail
 from guided_actions.testing import NOW, at, build, contact, deal, inbound_email, meeting, task
 from strategies import snapshots
 
-#: The product's French titles (issue 15), in rule-table order.
-FRENCH_TITLES = [
-    "Contacts nouvellement attribués",
-    "Leads nouvellement attribués",
-    "Contacts réengagés",
-    "Activité des séquences",
-    "Réponses à l'e-mail",
-    "Suivi de votre réunion",
-    "Enregistrement des résultats d'appel",
-    "Contacts en attente de votre réponse",
-    "Répondre à l'e-mail",
-    "Leads en attente de votre réponse",
-    "Préparation de la prochaine réunion",
-    "Tâches prioritaires du jour",
-    "Activité du compte cible",
-    "Leads récemment engagés",
-    "Mettre à jour les étapes suivantes",
-    "Ajouter un contact à une transaction",
-    "Prise de contact initiale nécessaire",
-    "Suivi de l'acheteur",
-]
 #: What may change with the locale in an action's dict: its texts, nothing else.
 TEXT_KEYS = {"title", "reasons"}
 PARIS = ZoneInfo("Europe/Paris")
@@ -269,8 +249,8 @@ class TestConfigurationFollowsTheText:
 class TestTitles:
     def test_the_products_french_titles(self) -> None:
         """The 18 titles are the article's, and no French title is the English one."""
-        assert [cls.localized_title("fr") for cls in BUILTIN_RULES] == FRENCH_TITLES
-        assert [cls.localized_title("fr_CA") for cls in BUILTIN_RULES] == FRENCH_TITLES
+        assert [cls.localized_title("fr") for cls in BUILTIN_RULES] == list(FRENCH_TITLES)
+        assert [cls.localized_title("fr_CA") for cls in BUILTIN_RULES] == list(FRENCH_TITLES)
         assert [cls.localized_title() for cls in BUILTIN_RULES] == [
             cls.title for cls in BUILTIN_RULES
         ]

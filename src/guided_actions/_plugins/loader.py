@@ -7,7 +7,7 @@ the configuration the plugins adjusted. Pass it to ``evaluate(..., rules=ruleset
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from importlib.metadata import entry_points
 from types import ModuleType
 
@@ -81,6 +81,19 @@ def _ordered_impls(pm: pluggy.PluginManager, hook: str) -> list[pluggy.HookImpl]
     return sorted(impls, key=lambda impl: order.index(impl.plugin_name))
 
 
+def _answers(pm: pluggy.PluginManager, hook: str) -> Iterator[tuple[str, object]]:
+    """``(plugin name, what its implementation of ``hook`` returned)`` for each plugin, in plugin
+    order, leaving out ``None``; an implementation that raises is that plugin's
+    :class:`~guided_actions.errors.PluginError`."""
+    for impl in _ordered_impls(pm, hook):
+        try:
+            returned: object = impl.function()
+        except Exception as exc:
+            raise PluginError(impl.plugin_name, f"{hook} raised {describe_exception(exc)}") from exc
+        if returned is not None:
+            yield impl.plugin_name, returned
+
+
 def load_rules(
     plugins: Iterable[object] = (),
     *,
@@ -108,16 +121,7 @@ def load_rules(
     pm = plugin_manager(plugins, entry_points_group=ENTRY_POINT_GROUP if entry_points else None)
     classes: dict[str, type[Rule]] = {}
     origins: dict[str, str] = {}
-    for impl in _ordered_impls(pm, "guided_actions_rules"):
-        name = impl.plugin_name
-        try:
-            returned: object = impl.function()
-        except Exception as exc:
-            raise PluginError(
-                name, f"guided_actions_rules raised {describe_exception(exc)}"
-            ) from exc
-        if returned is None:
-            continue
+    for name, returned in _answers(pm, "guided_actions_rules"):
         if not isinstance(returned, Iterable) or isinstance(returned, str | bytes):
             raise PluginError(
                 name, f"guided_actions_rules returned {short_repr(returned)}, not a list"
@@ -174,16 +178,7 @@ def _catalogues(pm: pluggy.PluginManager) -> tuple[Catalogue, ...]:
     """The plugins' message catalogues, in plugin order, each checked: every compiled
     catalogue it has for a language the library ships must read."""
     found: list[Catalogue] = []
-    for impl in _ordered_impls(pm, "guided_actions_catalogues"):
-        name = impl.plugin_name
-        try:
-            returned: object = impl.function()
-        except Exception as exc:
-            raise PluginError(
-                name, f"guided_actions_catalogues raised {describe_exception(exc)}"
-            ) from exc
-        if returned is None:
-            continue
+    for name, returned in _answers(pm, "guided_actions_catalogues"):
         expected = "not a pair (directory, domain) or None"
         if type(returned) is not tuple or len(returned) != 2:
             raise PluginError(
@@ -210,16 +205,7 @@ def _catalogues(pm: pluggy.PluginManager) -> tuple[Catalogue, ...]:
 def _ranker(pm: pluggy.PluginManager) -> tuple[Ranker | None, str | None]:
     """The ranker one plugin provides, and that plugin; ``(None, None)`` when none does."""
     found: tuple[Ranker | None, str | None] = (None, None)
-    for impl in _ordered_impls(pm, "guided_actions_ranker"):
-        name = impl.plugin_name
-        try:
-            returned: object = impl.function()
-        except Exception as exc:
-            raise PluginError(
-                name, f"guided_actions_ranker raised {describe_exception(exc)}"
-            ) from exc
-        if returned is None:
-            continue
+    for name, returned in _answers(pm, "guided_actions_ranker"):
         if not callable(returned):
             raise PluginError(
                 name,

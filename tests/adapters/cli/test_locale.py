@@ -27,6 +27,7 @@ from babel.dates import get_month_names
 from hypothesis import given
 from hypothesis import strategies as st
 
+from french_titles import FRENCH_TITLES
 from guided_actions import Rule, evaluate, evaluate_all, explain, hookimpl, load_rules, summarize
 from guided_actions._adapters.cli import main, reading
 from guided_actions._adapters.cli.catalogue import catalogue
@@ -50,27 +51,6 @@ from guided_actions.rules import BUILTIN_RULES
 
 NOW = DEMO_NOW.isoformat()
 RULE_IDS = [cls.id for cls in BUILTIN_RULES]
-#: The product's own French titles (issue 15), in the order of ``BUILTIN_RULES``.
-FRENCH_TITLES = (
-    "Contacts nouvellement attribués",
-    "Leads nouvellement attribués",
-    "Contacts réengagés",
-    "Activité des séquences",
-    "Réponses à l'e-mail",
-    "Suivi de votre réunion",
-    "Enregistrement des résultats d'appel",
-    "Contacts en attente de votre réponse",
-    "Répondre à l'e-mail",
-    "Leads en attente de votre réponse",
-    "Préparation de la prochaine réunion",
-    "Tâches prioritaires du jour",
-    "Activité du compte cible",
-    "Leads récemment engagés",
-    "Mettre à jour les étapes suivantes",
-    "Ajouter un contact à une transaction",
-    "Prise de contact initiale nécessaire",
-    "Suivi de l'acheteur",
-)
 #: The keys whose values are texts for a reader: the only values a locale may change.
 TEXT_KEYS = frozenset({"title", "reasons", "label", "text", "default", "doc"})
 #: The texts of the rule catalogue's entries besides (its docs).

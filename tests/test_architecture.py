@@ -33,8 +33,9 @@ LAYERS = [
 EDGE = ["_plugins", "_adapters", "hookspecs", "testing", "synthetic", "__main__"]
 #: The package itself (its ``__init__``), on top of everything.
 TOP = "__init__"
-#: Top-level modules that belong to another layer: the public face of ``_rules``.
-SAME_LAYER = {"criteria": "_rules"}
+#: Top-level modules that belong to another layer: the public face of ``_rules``, and of the
+#: adapters (``plot``, ``frames``).
+SAME_LAYER = {"criteria": "_rules", "plot": "_adapters", "frames": "_adapters"}
 
 
 def module_name(path: Path) -> str:
@@ -175,5 +176,6 @@ def test_public_import_paths_stay() -> None:
         "guided_actions.hookspecs",
         "guided_actions.testing",
         "guided_actions.synthetic",
+        "guided_actions.frames",
     ):
         assert importlib.import_module(name).__name__ == name

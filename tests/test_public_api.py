@@ -83,8 +83,19 @@ RANKING = {
 }
 #: The rep's screen (issue 16): settings per organisation, team and rep.
 SETTINGS = {"Settings", "Bound"}
+#: Data teams (issue 11): what ``evaluate_all`` returns, a dict that also gives tables.
+FRAMES = {"Results"}
 PUBLIC = (
-    CORE | WORKSPACE | PLUGINS | SCALE | EXPLAIN | SNOOZE | CALLS_TO_ACTION | RANKING | SETTINGS
+    CORE
+    | WORKSPACE
+    | PLUGINS
+    | SCALE
+    | EXPLAIN
+    | SNOOZE
+    | CALLS_TO_ACTION
+    | RANKING
+    | SETTINGS
+    | FRAMES
 )
 
 #: SPEC section 5's table, in order.

@@ -36,6 +36,7 @@ from guided_actions._engine.ranking import (
 )
 from guided_actions._engine.settings import Bound, Settings
 from guided_actions._engine.snooze import snooze, snooze_until
+from guided_actions._engine.tables import Results
 from guided_actions._model.records import (
     Call,
     Company,
@@ -104,6 +105,7 @@ __all__ = [
     "RankingFacts",
     "RankingWeights",
     "Result",
+    "Results",
     "Rule",
     "RuleContext",
     "RuleExplanation",

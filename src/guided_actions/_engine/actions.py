@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, get_args, overload
+from typing import TYPE_CHECKING, Any, get_args, overload
 
 import attrs
 
+from guided_actions._engine import display
 from guided_actions._engine.ranking import (
     Collapsed,
     RankedAction,
@@ -20,6 +21,7 @@ from guided_actions._engine.ranking import (
     default_ranker,
     ranker_name,
 )
+from guided_actions._engine.tables import actions_table, to_pandas, to_polars
 from guided_actions._model.time import utc_iso
 from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._text.checks import Check, Ref
@@ -27,6 +29,11 @@ from guided_actions._text.i18n import N_, SOURCE_LOCALE, resolve_locale, transla
 from guided_actions._text.render import format_instant, format_value, render_check, render_template
 from guided_actions.errors import RankerError, short_repr
 from guided_actions.typing import Category, Priority, Subject, SubjectKind
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa  # type: ignore[import-untyped]
 
 __all__ = [
     "ALL_ACTIONS",
@@ -73,7 +80,7 @@ def _utc(instant: datetime, lang: str) -> str:
     return format_instant(instant.astimezone(UTC), lang)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Action:
     """A guided action: what to do next, about which records, since when, until when, and why.
 
@@ -99,6 +106,13 @@ class Action:
     group: str | None = None
     members: tuple[Action, ...] = ()
     calls_to_action: tuple[CallToAction, ...] = ()
+
+    def __repr__(self) -> str:
+        return display.action_repr(self)
+
+    def _repr_html_(self) -> str:
+        """The notebook's display: a row per attribute, the reasons folded."""
+        return display.action_html(self)
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -236,7 +250,7 @@ class RuleFailure:
         return f"rule {self.rule_id!r}{origin} failed: {self.message}"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Result:
     """The ordered guided actions of one user at one instant.
 
@@ -257,6 +271,14 @@ class Result:
 
     def __len__(self) -> int:
         return len(self.actions)
+
+    def __repr__(self) -> str:
+        return display.result_repr(self)
+
+    def _repr_html_(self) -> str:
+        """The notebook's display: a row per action (the first
+        :data:`~guided_actions._engine.display.HTML_ROWS`), the reasons folded."""
+        return display.result_html(self)
 
     @overload
     def __getitem__(self, index: int) -> Action: ...
@@ -293,6 +315,23 @@ class Result:
         """Every action as its pinned plain dict, in order, its texts in ``locale``'s language
         (see :meth:`Action.to_dict`)."""
         return [a.to_dict(locale) for a in self.actions]
+
+    def to_arrow(self, *, locale: str | None = SOURCE_LOCALE) -> pa.Table:
+        """The tidy table of the actions, one row per action, in order: the columns of
+        :data:`~guided_actions._engine.tables.ACTION_COLUMNS` (``docs/reference/frames.md``),
+        texts in ``locale``'s language. Needs pyarrow (``guided-actions[frames]``)."""
+        return actions_table(self.actions, locale, "Result.to_arrow()")
+
+    def to_pandas(self, *, locale: str | None = SOURCE_LOCALE) -> pd.DataFrame:
+        """:meth:`to_arrow` as a pandas ``DataFrame``: instants ``datetime64[us, UTC]``, texts
+        ``string[pyarrow]``, lists Arrow-backed. Needs pyarrow and pandas."""
+        purpose = "Result.to_pandas()"
+        return to_pandas(actions_table(self.actions, locale, purpose), purpose)
+
+    def to_polars(self, *, locale: str | None = SOURCE_LOCALE) -> pl.DataFrame:
+        """:meth:`to_arrow` as a polars ``DataFrame``. Needs pyarrow and polars."""
+        purpose = "Result.to_polars()"
+        return to_polars(actions_table(self.actions, locale, purpose), purpose)
 
     def ranked(self, ranker: Ranker | None = None) -> Ranking:
         """The actions scored by ``ranker``, highest score first; equal scores keep SPEC §6

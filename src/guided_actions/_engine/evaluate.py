@@ -30,6 +30,7 @@ from guided_actions._engine.ruleset import (
     check_rules,
     plugin_of,
 )
+from guided_actions._engine.tables import Results
 from guided_actions._model.records import (
     Call,
     Company,
@@ -686,8 +687,9 @@ def evaluate_all(
     rules: RuleSetLike | None = None,
     strict: bool = False,
     users: Iterable[str | User] | None = None,
-) -> dict[str, Result]:
-    """Every user's result at ``now`` in one pass: ``{user_id: Result}``, in snapshot order.
+) -> Results:
+    """Every user's result at ``now`` in one pass: ``{user_id: Result}``, in snapshot order (a
+    :class:`Results`, the ``dict`` that also gives them as tables).
 
     Equal to calling :func:`evaluate` for each user (each user viewing their own actions), but
     the rules, their configuration and the checks of ``now`` are prepared once (with
@@ -706,9 +708,12 @@ def evaluate_all(
     if config is None or isinstance(config, Config):
         prepared[config] = configure(chosen, config)
     results: dict[str, Result] = {}
+    ran: set[str] = set()
     for u in targets:
         own = user_config(config, chosen, u)
         if own not in prepared:
             prepared[own] = configure(chosen, own)
         results[u.id] = evaluate_prepared(snapshot, now_utc, u, False, prepared[own], strict)
-    return results
+        ran.update(r.id for r in prepared[own].rules)
+    # The rules that ran for some user, in rule-set order (Settings may disable some per user).
+    return Results(results, rule_ids=[r.id for r in chosen.rules if r.id in ran])

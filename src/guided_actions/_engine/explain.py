@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from guided_actions._engine import display
 from guided_actions._engine.actions import Action
 from guided_actions._engine.config import Config
 from guided_actions._engine.evaluate import (
@@ -38,6 +39,7 @@ from guided_actions._engine.evaluate import (
     snoozed_by,
 )
 from guided_actions._engine.settings import Settings
+from guided_actions._engine.tables import explanation_table, to_pandas, to_polars
 from guided_actions._model.records import Dismissal, Snooze, User
 from guided_actions._model.time import utc_iso
 from guided_actions._rules.context import RuleContext
@@ -47,6 +49,11 @@ from guided_actions._text.i18n import SOURCE_LOCALE, resolve_locale, translate
 from guided_actions._text.render import render_check
 from guided_actions.errors import UnknownRecordError, short_repr
 from guided_actions.typing import SUBJECT_KINDS, SnapshotReader, Subject
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa  # type: ignore[import-untyped]
 
 __all__ = ["Explanation", "RuleExplanation", "Status", "explain", "parse_subject"]
 
@@ -129,7 +136,7 @@ class RuleExplanation:
         }
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Explanation:
     """Why a record has, or has not, an action of each rule of its kind, for one user at ``now``.
 
@@ -147,6 +154,13 @@ class Explanation:
     def __len__(self) -> int:
         return len(self.rules)
 
+    def __repr__(self) -> str:
+        return display.explanation_repr(self)
+
+    def _repr_html_(self) -> str:
+        """The notebook's display: a row per rule with its status, the checks folded."""
+        return display.explanation_html(self)
+
     def get(self, rule_id: str) -> RuleExplanation | None:
         """The explanation of one rule."""
         return next((r for r in self.rules if r.rule == rule_id), None)
@@ -154,6 +168,22 @@ class Explanation:
     def with_status(self, *statuses: Status) -> tuple[RuleExplanation, ...]:
         """The rules in one of these statuses."""
         return tuple(r for r in self.rules if r.status in statuses)
+
+    def to_arrow(self, *, locale: str | None = SOURCE_LOCALE) -> pa.Table:
+        """One row per rule and check, in rule order then check order: ``rule, title, status,
+        created_at, expires_at, key, criterion, role, met, text`` (``docs/reference/frames.md``),
+        texts in ``locale``'s language. Needs pyarrow (``guided-actions[frames]``)."""
+        return explanation_table(self, locale, "Explanation.to_arrow()")
+
+    def to_pandas(self, *, locale: str | None = SOURCE_LOCALE) -> pd.DataFrame:
+        """:meth:`to_arrow` as a pandas ``DataFrame``. Needs pyarrow and pandas."""
+        purpose = "Explanation.to_pandas()"
+        return to_pandas(explanation_table(self, locale, purpose), purpose)
+
+    def to_polars(self, *, locale: str | None = SOURCE_LOCALE) -> pl.DataFrame:
+        """:meth:`to_arrow` as a polars ``DataFrame``. Needs pyarrow and polars."""
+        purpose = "Explanation.to_polars()"
+        return to_polars(explanation_table(self, locale, purpose), purpose)
 
     def to_dict(self, locale: str | None = SOURCE_LOCALE) -> dict[str, Any]:
         """``{"subject": {"kind", "id"}, "user_id", "now", "rules": [...]}``, the texts in

@@ -39,6 +39,7 @@ from guided_actions._model.records import (
 from guided_actions._model.records import Sequence as SalesSequence
 from guided_actions._model.validation import shown_list
 from guided_actions._snapshot import indexes
+from guided_actions._text import html
 from guided_actions.errors import InvalidSnapshotError, Problem, short_repr
 from guided_actions.typing import Activity, ListedKind
 
@@ -397,6 +398,18 @@ class Snapshot:
     def __repr__(self) -> str:
         sizes = ", ".join(f"{k}={len(v)}" for k, v in self._lists.items() if v)
         return f"<Snapshot {sizes or 'empty'}>"
+
+    def _repr_html_(self) -> str:
+        """The notebook's display: how many records each list holds, every list in order."""
+        total = sum(len(v) for v in self._lists.values())
+        parts = [
+            html.element("p", html.element("strong", "Snapshot"), f": {total:,} records"),
+            html.table(("list", "records"), ([k, f"{len(v):,}"] for k, v in self._lists.items())),
+        ]
+        if self._custom_lifecycle:
+            stages = ", ".join(self._lifecycle_stages)
+            parts.append(html.element("p", "lifecycle stages: ", stages))
+        return str(html.block(*parts))
 
     # -- pickling -----------------------------------------------------------------------
 

@@ -11,10 +11,11 @@ makes it in the reader's language.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import attrs
 
@@ -29,6 +30,7 @@ from guided_actions._engine.evaluate import (
     resolve_viewer,
 )
 from guided_actions._engine.settings import Settings
+from guided_actions._engine.tables import Column, actions_table, arrow_table, to_pandas, to_polars
 from guided_actions._model.records import (
     CallStatus,
     Dashboard,
@@ -45,7 +47,14 @@ from guided_actions._snapshot.snapshot import Snapshot
 from guided_actions._text.checks import Value
 from guided_actions._text.i18n import N_, SOURCE_LOCALE, resolve_locale, translate
 from guided_actions._text.render import render_template
+from guided_actions._workspace import display
+from guided_actions.errors import short_repr
 from guided_actions.typing import SnapshotReader
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa  # type: ignore[import-untyped]
 
 __all__ = [
     "FeedEntry",
@@ -58,6 +67,23 @@ __all__ = [
 ]
 
 _PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2, "none": 3}
+
+#: The parts of a workspace as tables (``Summary.to_arrow(part)``), and their columns.
+SummaryPart = Literal["actions", "tasks", "schedule", "feed"]
+SUMMARY_PARTS: tuple[SummaryPart, ...] = get_args(SummaryPart)
+TASK_COLUMNS: tuple[Column, ...] = (("view", "string", False), ("task_id", "string", False))
+SCHEDULE_COLUMNS: tuple[Column, ...] = (
+    ("meeting_id", "string", False),
+    ("title", "string", True),
+    ("start", "timestamp", False),
+    ("end", "timestamp", False),
+)
+FEED_COLUMNS: tuple[Column, ...] = (
+    ("kind", "string", False),
+    ("id", "string", False),
+    ("at", "timestamp", False),
+    ("text", "string", False),
+)
 
 
 _NO_DUE_DATE = datetime.max.replace(tzinfo=UTC)
@@ -160,7 +186,7 @@ class FeedEntry:
         }
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Summary:
     """The workspace of one user at one instant, as a viewer sees it. ``to_dict()`` is pinned."""
 
@@ -185,6 +211,13 @@ class Summary:
         """The guided actions, in order (``result.to_dicts()`` in ``to_dict()``)."""
         return self.result.actions
 
+    def __repr__(self) -> str:
+        return display.summary_repr(self)
+
+    def _repr_html_(self) -> str:
+        """The notebook's display: the task views, schedule, sequences, feed and actions."""
+        return display.summary_html(self)
+
     def to_dict(self, locale: str | None = SOURCE_LOCALE) -> dict[str, Any]:
         """The pinned plain-dict form; ``locale`` translates its texts (the feed's, a busy
         meeting's title, the actions' titles, reasons and labels), never a key or an id."""
@@ -193,12 +226,7 @@ class Summary:
         def count(ids: Sequence[str]) -> dict[str, Any]:
             return {"count": len(ids), "ids": list(ids)}
 
-        def scheduled(entry: Mapping[str, Any]) -> dict[str, Any]:
-            shown = dict(entry)
-            if lang != SOURCE_LOCALE and shown.get("meeting_id") in self._busy:
-                shown["title"] = translate(lang, BUSY)
-            return shown
-
+        scheduled = functools.partial(self._scheduled, lang=lang)
         return {
             "tasks": {
                 "due_today": list(self.due_today),
@@ -216,6 +244,69 @@ class Summary:
             "feed": [entry.to_dict(lang) for entry in self.feed],
             "actions": self.result.to_dicts(lang),
         }
+
+    def _scheduled(self, entry: Mapping[str, Any], lang: str) -> dict[str, Any]:
+        """A schedule entry as ``lang``'s reader is shown it (a busy meeting's title)."""
+        shown = dict(entry)
+        if lang != SOURCE_LOCALE and shown.get("meeting_id") in self._busy:
+            shown["title"] = translate(lang, BUSY)
+        return shown
+
+    def to_arrow(
+        self, part: SummaryPart = "actions", *, locale: str | None = SOURCE_LOCALE
+    ) -> pa.Table:
+        """One part of the workspace as a table (``docs/reference/frames.md``), texts in
+        ``locale``'s language: ``"actions"`` (the tidy table of ``Result.to_arrow()``),
+        ``"tasks"`` (``view, task_id``), ``"schedule"`` (``meeting_id, title, start, end``) or
+        ``"feed"`` (``kind, id, at, text``). Needs pyarrow (``guided-actions[frames]``)."""
+        return self._table(part, locale, "Summary.to_arrow()")
+
+    def to_pandas(
+        self, part: SummaryPart = "actions", *, locale: str | None = SOURCE_LOCALE
+    ) -> pd.DataFrame:
+        """:meth:`to_arrow` as a pandas ``DataFrame``. Needs pyarrow and pandas."""
+        purpose = "Summary.to_pandas()"
+        return to_pandas(self._table(part, locale, purpose), purpose)
+
+    def to_polars(
+        self, part: SummaryPart = "actions", *, locale: str | None = SOURCE_LOCALE
+    ) -> pl.DataFrame:
+        """:meth:`to_arrow` as a polars ``DataFrame``. Needs pyarrow and polars."""
+        purpose = "Summary.to_polars()"
+        return to_polars(self._table(part, locale, purpose), purpose)
+
+    def _table(self, part: object, locale: str | None, purpose: str) -> pa.Table:
+        lang = resolve_locale(locale)
+        if part == "actions":
+            return actions_table(self.result.actions, lang, purpose)
+        if part == "tasks":
+            views = (
+                ("due_today", self.due_today),
+                ("overdue", self.overdue),
+                ("due_tomorrow", self.due_tomorrow),
+                ("completed_today", self.tasks_completed_today),
+            )
+            rows: Iterable[tuple[object, ...]] = ((view, tid) for view, ids in views for tid in ids)
+            return arrow_table(TASK_COLUMNS, rows, purpose)
+        if part == "schedule":
+            entries = (self._scheduled(entry, lang) for entry in self.schedule)
+            rows = (
+                (
+                    e["meeting_id"],
+                    e["title"],
+                    datetime.fromisoformat(e["start"]),
+                    datetime.fromisoformat(e["end"]),
+                )
+                for e in entries
+            )
+            return arrow_table(SCHEDULE_COLUMNS, rows, purpose)
+        if part == "feed":
+            rows = ((f.kind, f.id, f.at, f.localized_text(lang)) for f in self.feed)
+            return arrow_table(FEED_COLUMNS, rows, purpose)
+        *first, last = map(repr, SUMMARY_PARTS)
+        raise ValueError(
+            f"unknown part {short_repr(part)} of a summary; expected {', '.join(first)} or {last}"
+        )
 
 
 def _sequence_cards(ctx: RuleContext, open_tasks: Sequence[Task]) -> tuple[SequenceCard, ...]:

@@ -4,7 +4,8 @@ Sub-commands::
 
     guided-actions demo [--user ID] [--format table|json] [--export FILE] [--workspace]
     guided-actions evaluate SNAPSHOT.json (--user ID | --all) [--now ISO] [--viewer ID]
-                            [--format table|json] [--category deal|prospecting|general]
+                            [--format table|json|csv|parquet] [-o FILE]
+                            [--category deal|prospecting|general]
     guided-actions explain SNAPSHOT.json --user ID [--now ISO] [--viewer ID] --subject KIND:ID
     guided-actions workspace SNAPSHOT.json --user ID [--now ISO] [--viewer ID]
                              [--format table|json]
@@ -15,7 +16,8 @@ Sub-commands::
 ``SNAPSHOT.json`` is an interchange document (``guided-actions/1``), or ``-`` for standard input.
 ``--now`` defaults to the current time here, and only here: the library never reads the clock.
 ``--config FILE`` (``demo``, ``evaluate``, ``explain``, ``workspace``, ``settings``) reads settings
-per organisation, team and rep from a TOML file.
+per organisation, team and rep from a TOML file. ``evaluate --format csv|parquet`` writes the tidy
+table of actions (``Result.to_arrow()``'s columns) to ``-o FILE``, whole or not at all.
 The rules are the built-in ones plus those of installed plugins (the ``guided_actions``
 entry-point group); ``--no-plugins``, before or after the sub-command, keeps the built-ins only.
 Bad input prints one short ``guided-actions: error: …`` paragraph on standard error and exits

@@ -1,8 +1,9 @@
 """What each sub-command does, one ``run_<command>(args)`` function each: read the inputs, call
 the library, write the result in the format asked for. ``explain`` lives in :mod:`.explain`.
 
-Each function returns the exit status (0) or raises :class:`~.diagnostics.CliError`. Tables and
-JSON go out through :mod:`.terminal`; only ``generate`` writes its document itself. Everything is
+Each function returns the exit status (0) or raises :class:`~.diagnostics.CliError`. Tables,
+JSON and CSV on standard output go out through :mod:`.terminal`; ``generate`` and ``evaluate``'s
+``-o FILE`` write their files themselves, whole or not at all. Everything is
 written in the language of the run (:mod:`.language`): the JSON's texts as the library's
 ``to_dicts(locale=...)`` and ``to_dict(locale=...)`` give them, its keys and ids unchanged.
 """
@@ -11,19 +12,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
 from guided_actions._adapters.cli.catalogue import catalogue, catalogue_table
 from guided_actions._adapters.cli.diagnostics import CliError, print_note, warn_failures
 from guided_actions._adapters.cli.language import _, language, ngettext, pgettext
+from guided_actions._adapters.cli.parsing import TABLE_FORMATS
 from guided_actions._adapters.cli.progress import Progress, seconds
 from guided_actions._adapters.cli.reading import (
     load_ruleset,
@@ -32,12 +35,19 @@ from guided_actions._adapters.cli.reading import (
     read_snapshot,
 )
 from guided_actions._adapters.cli.render import all_table, table, workspace_table
-from guided_actions._adapters.cli.terminal import write_json, write_lines
+from guided_actions._adapters.cli.terminal import csv_lines, write_csv, write_json, write_lines
 from guided_actions._adapters.demo import DEMO_NOW, demo_document
 from guided_actions._engine.actions import Result
 from guided_actions._engine.evaluate import evaluate, evaluate_all
 from guided_actions._engine.settings import Settings, duration_text, show_value
+from guided_actions._engine.tables import (
+    ACTION_COLUMNS,
+    FRAMES_INSTALL,
+    action_rows,
+    actions_table,
+)
 from guided_actions._model.document import SCHEMA
+from guided_actions._model.time import utc_iso
 from guided_actions._plugins.loader import RuleSet
 from guided_actions._snapshot.snapshot import Snapshot
 from guided_actions._text.render import format_duration
@@ -146,17 +156,87 @@ def _evaluate_all(
     return results
 
 
+def _check_output(args: argparse.Namespace) -> None:
+    """``-o`` goes with a table format; Parquet, binary, goes to a file."""
+    if args.output is not None and args.format not in TABLE_FORMATS:
+        raise CliError(_("-o applies to --format csv or parquet"))
+    if args.format == "parquet" and args.output in (None, "-"):
+        raise CliError(_("--format parquet writes a file: give -o FILE"))
+
+
+def _csv_cell(value: object) -> str:
+    """A value of the tidy table as a CSV cell: a text as it is, an instant in ISO 8601 UTC
+    (``+00:00``, as ``--format json``), a list as a JSON array, null as an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        return utc_iso(value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _csv_rows(results: Iterable[Result]) -> Iterator[list[str]]:
+    """The header, then one row per action of each result, in order."""
+    yield [name for name, _kind, _null in ACTION_COLUMNS]
+    for result in results:
+        for row in action_rows(result.actions, language()):
+            yield [_csv_cell(value) for value in row]
+
+
+def _write_table(args: argparse.Namespace, results: Sequence[Result]) -> None:
+    """The tidy table of ``results``' actions, as CSV or Parquet, to ``-o``."""
+    target = args.output
+    count = sum(len(r) for r in results)
+    try:
+        if args.format == "csv" and target in (None, "-"):
+            write_csv(_csv_rows(results))
+            return
+        if args.format == "csv":
+            _write_file(Path(target), csv_lines(_csv_rows(results)))
+        else:
+            try:
+                table = actions_table(
+                    (a for r in results for a in r.actions), language(), "--format parquet"
+                )
+                parquet = importlib.import_module("pyarrow.parquet")
+            except ModuleNotFoundError as exc:
+                if exc.name is None or exc.name.partition(".")[0] != "pyarrow":
+                    raise
+                raise CliError(
+                    _("--format parquet needs pyarrow: {command}").format(command=FRAMES_INSTALL)
+                ) from None
+            with _whole_file(Path(target), binary=True) as out:
+                parquet.write_table(table, out)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise CliError(
+            _("cannot write {file}: {reason}").format(file=target, reason=exc.strerror or exc)
+        ) from None
+    print_note(
+        ngettext("wrote {count} action to {file}", "wrote {count} actions to {file}", count).format(
+            count=count, file=target
+        )
+    )
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     """``guided-actions evaluate``: one user's actions, or every user's with ``--all``."""
     if args.all and args.viewer is not None:
         raise CliError(_("--viewer applies to one user's actions: it cannot be used with --all"))
+    _check_output(args)
     now = parse_now(args.now)
     ruleset = load_ruleset(args)
     settings = load_settings(args, ruleset)
     snapshot = read_snapshot(args.snapshot, args.max_input_size)
     if args.all:
         results = _evaluate_all(snapshot, now, ruleset, settings, args.category)
-        if args.format == "json":
+        if args.format in TABLE_FORMATS:
+            _write_table(args, list(results.values()))
+            for uid, r in results.items():
+                warn_failures(r, uid)
+        elif args.format == "json":
             write_json({uid: r.to_dicts(language()) for uid, r in results.items()})
             for uid, r in results.items():
                 warn_failures(r, uid)
@@ -166,6 +246,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
     result = evaluate(snapshot, now, args.user, viewer=args.viewer, config=settings, rules=ruleset)
     if args.category is not None:
         result = result.filter(category=args.category)
+    if args.format in TABLE_FORMATS:
+        _write_table(args, [result])
+        warn_failures(result)
+        return 0
     _print_result(args, snapshot, now, result)
     return 0
 
@@ -328,7 +412,7 @@ def run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_chunks(out: TextIO, chunks: Iterator[str]) -> None:
+def _write_chunks(out: IO[str], chunks: Iterator[str]) -> None:
     buffer: list[str] = []
     for chunk in chunks:
         buffer.append(chunk)
@@ -340,11 +424,23 @@ def _write_chunks(out: TextIO, chunks: Iterator[str]) -> None:
 
 
 def _write_file(path: Path, chunks: Iterator[str]) -> None:
-    """Write ``path`` whole or not at all (a temporary file beside it, then a rename)."""
+    """Write ``path`` whole or not at all, in UTF-8 (see :func:`_whole_file`)."""
+    with _whole_file(path) as out:
+        _write_chunks(out, chunks)
+
+
+@contextlib.contextmanager
+def _whole_file(path: Path, *, binary: bool = False) -> Iterator[IO[Any]]:
+    """A file to write ``path`` whole or not at all: a temporary file beside it, which replaces
+    ``path`` once the block ends, and is removed when it raises (an error or Ctrl-C)."""
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
-        with open(fd, "w", encoding="utf-8", newline="") as out:
-            _write_chunks(out, chunks)
+        if binary:
+            with open(fd, "wb") as out:
+                yield out
+        else:
+            with open(fd, "w", encoding="utf-8", newline="") as text:
+                yield text
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):

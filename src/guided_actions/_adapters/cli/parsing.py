@@ -23,11 +23,20 @@ from guided_actions._adapters.demo import DEMO_NOW, DEMO_USER
 from guided_actions._engine.actions import CATEGORIES
 from guided_actions._text.i18n import N_
 
-__all__ = ["LOCALE_OPTION", "NO_PLUGINS_HELP", "build_parser", "parse_size", "requested_locale"]
+__all__ = [
+    "LOCALE_OPTION",
+    "NO_PLUGINS_HELP",
+    "TABLE_FORMATS",
+    "build_parser",
+    "parse_size",
+    "requested_locale",
+]
 
 NO_PLUGINS_HELP = N_("use the built-in rules only, not those of installed plugins")
 #: The option that chooses the language, on the program and on every sub-command.
 LOCALE_OPTION = "--locale"
+#: The formats of ``evaluate`` that write the tidy table of actions (``-o FILE``).
+TABLE_FORMATS = ("csv", "parquet")
 LOCALE_HELP = N_(
     "the language of the output, such as fr or fr_CA (default: from LC_ALL, LC_MESSAGES or "
     "LANG; English for a language not shipped)"
@@ -256,7 +265,24 @@ def build_parser() -> argparse.ArgumentParser:
     who = ev.add_mutually_exclusive_group(required=True)
     who.add_argument("--user", metavar="ID", help=_("the user evaluated"))
     who.add_argument("--all", action="store_true", help=_("evaluate every user of the snapshot"))
-    fmt(ev)
+    ev.add_argument(
+        "--format",
+        choices=("table", "json", *TABLE_FORMATS),
+        default="table",
+        help=_(
+            "a readable table (default), JSON, or the actions as one tidy table in CSV or "
+            "Parquet (see -o)"
+        ),
+    )
+    ev.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help=_(
+            "with --format csv or parquet: the file to write, whole or not at all (- for "
+            "standard output, csv only; csv's default)"
+        ),
+    )
     ev.add_argument("--category", choices=CATEGORIES, help=_("only the actions of that category"))
     settings_file(ev)
     common(ev)

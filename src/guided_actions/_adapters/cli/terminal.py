@@ -10,6 +10,7 @@ below apply it to every line of text, so no command can forget it:
 
 - :func:`write_lines`: text, one line per item; a line break can only come from here;
 - :func:`write_json`: JSON, exact (``json.dumps`` escapes every non-ASCII and control character);
+- :func:`write_csv`: CSV (:func:`csv_lines`), each cell made safe, so each row is one line;
 - :func:`redraw`: the progress line, drawn over itself with a carriage return.
 
 Each one also fits the text to the stream's encoding: a character that the stream cannot encode
@@ -19,52 +20,20 @@ Python's ``backslashreplace`` does, rather than stopping the program.
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
 import json
 import sys
-import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TextIO
 
-__all__ = ["redraw", "safe_text", "write_json", "write_lines"]
+from guided_actions._text.visible import visible
 
-#: The categories of the characters a terminal acts on: controls (C0, DEL, C1), format characters
-#: (the bidirectional embeddings, overrides, isolates and marks, zero-width spaces, the byte order
-#: mark, tags…), surrogates, and the line and paragraph separators.
-UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-#: The zero-width non-joiner and joiner: format characters that ordinary text needs (Persian and
-#: Indic words, emoji sequences). A terminal only shapes them, so they are kept.
-KEPT_FORMAT = frozenset({"\u200c", "\u200d"})
+__all__ = ["csv_lines", "redraw", "safe_text", "write_csv", "write_json", "write_lines"]
 
-_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
-
-
-def is_unsafe(char: str) -> bool:
-    """Whether a terminal could act on ``char`` (one character) instead of showing it."""
-    return unicodedata.category(char) in UNSAFE_CATEGORIES and char not in KEPT_FORMAT
-
-
-def _escape(char: str) -> str:
-    named = _NAMED.get(char)
-    if named is not None:
-        return named
-    code = ord(char)
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    if code <= 0xFFFF:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
-def safe_text(text: str) -> str:
-    """``text`` with every character a terminal acts on replaced by its visible escape.
-
-    The escapes are Python's: ``\\t``, ``\\n`` and ``\\r``; ``\\xNN``, ``\\uNNNN`` or
-    ``\\UNNNNNNNN`` for the others. Printable text is returned unchanged, backslashes included (so
-    a literal ``\\n`` in the data looks like an escaped newline: the JSON output tells them apart).
-    """
-    if text.isprintable():  # the usual case, in C: no control, format or surrogate character
-        return text
-    return "".join(_escape(c) if is_unsafe(c) else c for c in text)
+#: Every text from the data reaches the terminal through this, as the HTML display does.
+safe_text = visible
 
 
 def _encodable(text: str, stream: TextIO) -> str:
@@ -104,6 +73,28 @@ def write_json(data: object, stream: TextIO | None = None) -> None:
     """
     out = sys.stdout if stream is None else stream
     _emit(out, json.dumps(data, indent=2).replace("\x7f", "\\u007f") + "\n")
+
+
+def csv_lines(rows: Iterable[Sequence[str]]) -> Iterator[str]:
+    """Each row as one CSV record (RFC 4180 quoting: a cell holding a comma, a quote or a line
+    break is quoted, a quote doubled; records end with ``\\n``), exactly as given."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def write_csv(rows: Iterable[Sequence[str]], stream: TextIO | None = None) -> None:
+    """Write ``rows`` as CSV (:func:`csv_lines`) on ``stream`` (standard output by default),
+    every cell made safe first: a line break in a cell is shown as ``\\n``, so each row is one
+    line. (A file written with :func:`csv_lines` holds the exact text.)"""
+    out = sys.stdout if stream is None else stream
+    lines = csv_lines([safe_text(cell) for cell in row] for row in rows)
+    while chunk := "".join(itertools.islice(lines, 1000)):
+        _emit(out, chunk)
 
 
 def redraw(stream: TextIO, text: str, width: int, end: str = "") -> int:

@@ -1,0 +1,297 @@
+"""Frames in: pandas, polars and pyarrow tables (or any Arrow stream) to a snapshot.
+
+Each frame is converted to Arrow, its columns to the values of an interchange document (native
+timestamps to ISO-8601 text, nulls, ``NaT`` and ``NaN`` to absent values, list and struct columns
+to lists and objects), and the document goes through the document decoder and the snapshot's
+checks, exactly as ``Snapshot.from_dict`` would take it: every problem is the one the JSON
+loader reports, all at once, and the snapshot is the one ``from_dict`` gives. Only what a column
+can say as a whole is checked here, once per column: a column that is no field of its records,
+a column given twice, timestamps without a time zone, dates where instants belong.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import typing
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from guided_actions._adapters.frames.arrow import (
+    JSON_COLUMN,
+    float_fields,
+    instant_fields,
+    integer_fields,
+    pyarrow,
+)
+from guided_actions._model.document import SCHEMA, decode
+from guided_actions._model.kinds import BY_NAME, NAMES
+from guided_actions._model.validation import field_types, shown_list
+from guided_actions._snapshot.snapshot import Snapshot
+from guided_actions.errors import Problem, short_repr
+
+__all__ = ["FramesReader", "snapshot"]
+
+NOT_A_FRAME = "expected a pandas, polars or pyarrow frame, or an object with __arrow_c_stream__"
+UNKNOWN_LIST = "unknown record list; expected one of " + shown_list(NAMES, quote=True)
+UNKNOWN_COLUMN = "unknown column: no field of these records has this name"
+DUPLICATE_COLUMN = "column given twice: a column name may appear only once"
+NAIVE_COLUMN = (
+    "naive timestamps: give the column a time zone (pandas .dt.tz_localize, "
+    "polars .dt.replace_time_zone)"
+)
+DATE_COLUMN = "dates, not instants: give the column a time and a time zone"
+
+
+def snapshot(
+    tables: Mapping[str, object], *, lifecycle_stages: Iterable[str] | None = None
+) -> Snapshot:
+    """A :class:`~guided_actions.Snapshot` from frames, one per interchange list.
+
+    ``tables`` maps list names (``"users"``, ``"contacts"``, ``"deals"``…) to pandas or polars
+    DataFrames, pyarrow Tables, RecordBatches or RecordBatchReaders, or any object with
+    ``__arrow_c_stream__``, whose columns are the interchange fields of that list.
+    ``lifecycle_stages`` is the ordered list of stage ids (``None``: the default list).
+
+    Raises :class:`~guided_actions.errors.InvalidSnapshotError` listing every problem; the
+    snapshot equals ``Snapshot.from_dict`` of the same data.
+    """
+    reader = FramesReader()
+    if not isinstance(tables, Mapping):
+        raise TypeError(f"tables must map list names to frames, got {short_repr(tables)}")
+    for name, frame in tables.items():
+        reader.add(name, frame)
+    return reader.snapshot(lifecycle_stages)
+
+
+def _first_value(column: Any) -> Any:
+    """The first value of a column that is not null (``None`` when all are)."""
+    if isinstance(column, list):
+        return next((v for v in column if _plain(v, instant=False) is not None), None)
+    for chunk in column.chunks if hasattr(column, "chunks") else (column,):
+        if chunk.null_count < len(chunk):
+            return next(v for v in chunk.to_pylist() if v is not None)
+    return None
+
+
+class FramesReader:
+    """Collects frames, list by list, into an interchange document and the problems found in
+    their columns; :meth:`snapshot` then decodes the document and builds the snapshot."""
+
+    def __init__(self) -> None:
+        self.pa = pyarrow()
+        self.document: dict[str, Any] = {"schema": SCHEMA}
+        self.problems: list[Problem] = []
+
+    # -- one frame --------------------------------------------------------------------------
+
+    def add(self, name: object, frame: object) -> None:
+        """Read one frame as the list ``name``."""
+        if not isinstance(name, str) or name not in BY_NAME:
+            key = name if isinstance(name, str) else short_repr(name)
+            self.problems.append(Problem("snapshot", None, key, type(frame).__name__, UNKNOWN_LIST))
+            return
+        read = self._columns(name, frame)
+        if read is not None:
+            self.add_columns(name, *read)
+
+    def add_columns(self, name: str, columns: list[tuple[Any, Any]], n_rows: int) -> None:
+        """Read one list from its columns: ``(Arrow field or name, Arrow column or list)``."""
+        cls = BY_NAME[name].cls
+        types_ = field_types(cls)
+        instants, integers, floats = instant_fields(cls), integer_fields(cls), float_fields(cls)
+        names: list[str] = []
+        values: list[list[Any]] = []
+        for field, column in columns:
+            column_name = field if isinstance(field, str) else field.name
+            if column_name in names:
+                self.problems.append(Problem(name, None, column_name, None, DUPLICATE_COLUMN))
+                continue
+            if column_name not in types_:
+                self._column_problem(name, column_name, column, UNKNOWN_COLUMN)
+                continue
+            json_text = not isinstance(field, str) and (field.metadata or {}) == JSON_COLUMN
+            names.append(column_name)
+            values.append(
+                self._values(
+                    name,
+                    column_name,
+                    column,
+                    json_text=json_text,
+                    instant=column_name in instants,
+                    integer=column_name in integers,
+                    floating=column_name in floats,
+                )
+            )
+        if values:
+            rows = [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+        else:
+            rows = [{} for _ in range(n_rows)]
+        self.document[name] = rows
+
+    def _columns(self, name: str, frame: object) -> tuple[list[tuple[Any, Any]], int] | None:
+        """The columns of a frame, as Arrow (a pandas column Arrow cannot hold as Python
+        values), and its number of rows; ``None`` after a problem when it is no frame."""
+        pa = self.pa
+        pandas = sys.modules.get("pandas")
+        if pandas is not None and isinstance(frame, pandas.DataFrame):
+            return _pandas_columns(pa, frame)
+        polars = sys.modules.get("polars")
+        if polars is not None and isinstance(frame, polars.LazyFrame):
+            frame = frame.collect()
+        try:
+            if isinstance(frame, pa.Table):
+                table = frame
+            elif isinstance(frame, pa.RecordBatch):
+                table = pa.Table.from_batches([frame])
+            elif isinstance(frame, pa.RecordBatchReader):
+                table = frame.read_all()
+            elif hasattr(frame, "__arrow_c_stream__"):
+                table = pa.RecordBatchReader.from_stream(frame).read_all()
+            elif hasattr(frame, "__arrow_c_array__"):
+                table = pa.Table.from_batches([pa.record_batch(frame)])
+            else:
+                table = None
+        except (pa.ArrowException, TypeError, ValueError) as exc:
+            message = f"could not be read as an Arrow table: {short_repr(str(exc), 200)}"
+            self.problems.append(Problem("snapshot", None, name, type(frame).__name__, message))
+            return None
+        if table is None:
+            self.problems.append(Problem("snapshot", None, name, type(frame).__name__, NOT_A_FRAME))
+            return None
+        return list(zip(table.schema, table.columns, strict=True)), table.num_rows
+
+    def _values(
+        self,
+        name: str,
+        field: str,
+        column: Any,
+        *,
+        json_text: bool,
+        instant: bool,
+        integer: bool,
+        floating: bool,
+    ) -> list[Any]:
+        """The interchange values of one column (a problem of the whole column is noted)."""
+        if isinstance(column, list):
+            return [_plain(v, instant) for v in column]
+        pa = self.pa
+        types = pa.types
+        if types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        if json_text:
+            return [None if v is None else json.loads(v) for v in column.to_pylist()]
+        arrow_type = column.type
+        if instant and (types.is_timestamp(arrow_type) or types.is_date(arrow_type)):
+            # One problem for a whole column without a time zone; its values are still read,
+            # as UTC, so that every other problem of its rows is found in the same pass.
+            if types.is_date(arrow_type):
+                self._column_problem(name, field, column, DATE_COLUMN)
+                column = column.cast(pa.timestamp("ms"))
+            elif arrow_type.tz is None:
+                self._column_problem(name, field, column, NAIVE_COLUMN)
+            return self._iso_text(column)
+        if types.is_decimal(arrow_type) and floating:
+            column = column.cast(pa.float64())
+            arrow_type = column.type
+        values = list(column.to_pylist())
+        if _has_struct(types, arrow_type):
+            # A struct has every field of every row: a null one is a field the row does not have.
+            values = [_without_nulls(v) for v in values]
+        elif types.is_floating(arrow_type):
+            # NaN is an absent value; a whole float of an integer field is that integer.
+            values = [
+                None if v is None or v != v else int(v) if integer and v.is_integer() else v
+                for v in values
+            ]
+        return values
+
+    def _iso_text(self, column: Any) -> list[Any]:
+        """A timestamp column as ISO-8601 text, which the decoder reads as it reads a JSON
+        instant: the UTC wall time (a cast much faster than formatting a zone) and ``+00:00``.
+        Nanoseconds are cut to microseconds, as a Python datetime holds them; a value beyond
+        the years Arrow can print is text the decoder reports as no instant."""
+        pa = self.pa
+        unit = column.type.unit
+        wall = column.cast(pa.timestamp(unit))  # the same instants, without their zone
+        if unit == "ns":
+            wall = wall.cast(pa.timestamp("us"), safe=False)
+        text = pa.compute.binary_join_element_wise(wall.cast(pa.string()), "+00:00", "")
+        return list(text.to_pylist())
+
+    def _column_problem(self, name: str, field: str, column: Any, message: str) -> None:
+        """One problem of a whole column, shown with its first value."""
+        self.problems.append(Problem(name, None, field, _first_value(column), message))
+
+    # -- the snapshot -------------------------------------------------------------------------
+
+    def snapshot(self, lifecycle_stages: object = None) -> Snapshot:
+        """Decode the document read so far and build its snapshot (or raise every problem)."""
+        document = dict(self.document)
+        if lifecycle_stages is not None:
+            document["lifecycle_stages"] = _stage_list(lifecycle_stages)
+        return Snapshot._from_decoded(decode(document), self.problems)
+
+
+def _has_struct(types: Any, arrow_type: Any) -> bool:
+    """Whether an Arrow type is a struct or holds one (a list of stages)."""
+    if types.is_struct(arrow_type):
+        return True
+    inner = getattr(arrow_type, "value_type", None)  # the items of any kind of list
+    return inner is not None and _has_struct(types, inner)
+
+
+def _without_nulls(value: Any) -> Any:
+    """A nested value with the null fields of its objects left out."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _stage_list(stages: object) -> object:
+    """The lifecycle stages as a list, for the snapshot to check (a string is left as it is)."""
+    if isinstance(stages, str | bytes):
+        return stages
+    try:
+        return list(typing.cast(Iterable[Any], stages))
+    except TypeError:
+        return stages
+
+
+def _pandas_columns(pa: Any, frame: Any) -> tuple[list[tuple[Any, Any]], int]:
+    """A pandas DataFrame's columns: Arrow arrays, or Python values for a column that Arrow
+    cannot hold (mixed types: ``"everyone"`` in one row and a list of teams in another)."""
+    # A named index (set_index("id")) is a column; an unnamed one (a RangeIndex, the labels
+    # left by a filter) is only row labels.
+    named = [n for n in frame.index.names if n is not None and n not in frame.columns]
+    if named:
+        frame = frame.reset_index(level=named)
+    columns: list[tuple[Any, Any]] = []
+    for position, label in enumerate(frame.columns):
+        series = frame.iloc[:, position]
+        try:
+            columns.append((str(label), pa.Array.from_pandas(series)))
+        except (pa.ArrowException, TypeError, ValueError):
+            columns.append((str(label), series.tolist()))
+    return columns, len(frame)
+
+
+def _plain(value: Any, instant: bool) -> Any:
+    """A Python value of a pandas column as the interchange document holds it."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    pandas = sys.modules.get("pandas")
+    if pandas is not None and (value is pandas.NaT or value is pandas.NA):
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat() if instant else value
+    if isinstance(value, list | tuple) or type(value).__name__ == "ndarray":
+        return [_plain(v, False) for v in value]
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        return value.item()
+    return value

@@ -6,7 +6,7 @@ also subclasses the built-in exception a caller would naturally catch::
     GuidedActionsError
     ├── InvalidSnapshotError (ValueError)      bad input: carries every Problem found
     │   └── InvalidRecordError                 one record built by hand failed validation
-    ├── InvalidConfigError (ValueError)        an unknown rule, threshold or engagement kind
+    ├── InvalidConfigError (ValueError)        bad configuration, settings, weights or now
     ├── UnknownUserError (LookupError)         a user or viewer id not in the snapshot
     ├── UnknownRecordError (LookupError)       a record explained that the snapshot does not hold
     ├── ViewerPermissionError (PermissionError) a viewer who may not look at this user

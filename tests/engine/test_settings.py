@@ -4,6 +4,7 @@ effective Config of a user, the layer each value came from, and evaluation with 
 from __future__ import annotations
 
 import pickle
+import re
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
@@ -404,7 +405,6 @@ class TestBounds:
         [
             ({AGE: Bound(low="14d", high="3d")}, "low is above high (14 days to 3 days)"),
             ({AGE: Bound(low="0d")}, "must be positive"),
-            ({AGE: Bound(low="3x")}, "'3x' is not a duration"),
             ({"grouping.log_call_outcomes": Bound(low=False)}, "give the allowed values"),
             ({"feed_limit": Bound(low=1.5)}, "must be a whole number, got 1.5"),
             ({"feed_limit": Bound(allowed=[0])}, "feed_limit must be a positive integer"),
@@ -415,7 +415,6 @@ class TestBounds:
         ids=[
             "low above high",
             "invalid low",
-            "not a duration",
             "no order",
             "wrong kind",
             "invalid allowed",
@@ -435,12 +434,24 @@ class TestBounds:
             ({"allowed": []}, "may not be empty"),
             ({"allowed": "ab"}, "must be a collection of values"),
             ({"allowed": [[1]]}, "must hold plain values"),
+            ({"low": "3x"}, "'3x': not a duration"),
+            ({"high": "P1Y"}, "'P1Y': not a duration"),
         ],
     )
     def test_bound_itself(self, arguments: dict[str, Any], match: str) -> None:
-        """A Bound gives either an order or a list of values, never an empty list."""
-        with pytest.raises(InvalidConfigError, match=match):
+        """A Bound gives either an order or a list of values, never an empty list; an end given
+        as text is a duration."""
+        with pytest.raises(InvalidConfigError, match=re.escape(match)):
             Bound(**arguments)
+
+    def test_a_bound_of_durations_as_text_admits_durations(self) -> None:
+        """``Bound(low="3d")`` compares durations as built, before any Settings reads it."""
+        bound = Bound(low="3d", high="P14D")
+        assert (bound.low, bound.high) == (days(3), days(14))
+        assert bound.admits(days(3))
+        assert bound.admits(days(14))
+        assert not bound.admits(days(3) - timedelta(microseconds=1))
+        assert not bound.admits(days(14) + timedelta(microseconds=1))
 
 
 class TestValidation:

@@ -375,17 +375,30 @@ class TestSnoozeRecord:
     @pytest.mark.parametrize("until", [NOW, at(microseconds=-1), at(days=-1)])
     def test_an_until_not_after_now_is_refused(self, until: datetime) -> None:
         """A snooze that ends at once would hide nothing: the record, field and value named."""
+        action = deal_action()
         with pytest.raises(InvalidRecordError) as info:
-            snooze(deal_action(), NOW, until=until)
+            snooze(action, NOW, until=until)
         (problem,) = info.value.problems
         assert (problem.kind, problem.record_id, problem.field, problem.value) == (
             "snoozes",
-            "u1",
+            action.key,  # a snooze has no id of its own: the key it snoozes names it
             "until",
             until,
         )
         assert "later than now" in problem.message
         assert snooze(deal_action(), NOW, until=until + timedelta(days=2)).until > NOW
+
+    def test_no_default_snooze_at_the_end_of_the_range(self) -> None:
+        """At the last supported instant there is no later one to propose: refused, not a snooze
+        that hides nothing."""
+        action = deal_action()
+        with pytest.raises(InvalidRecordError, match="later than now"):
+            snooze(action, LAST_UNTIL)
+        assert snooze(action, LAST_UNTIL - timedelta(microseconds=1)).until == LAST_UNTIL
+
+    def test_the_config_is_checked_even_with_an_until(self) -> None:
+        with pytest.raises(InvalidConfigError, match="config must be a Config"):
+            snooze(deal_action(), NOW, config=5, until=at(days=1))  # type: ignore[arg-type]
 
     def test_a_naive_until_is_refused(self) -> None:
         with pytest.raises(InvalidRecordError, match="naive") as info:

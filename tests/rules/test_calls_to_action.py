@@ -299,6 +299,7 @@ BAD_DECLARATIONS: list[tuple[str, object, str]] = [
     ("a lone value", START, "got CallToAction"),
     ("a duplicate id", (START, VIEW, attrs.evolve(VIEW, label="Again")), "item 2: id 'view_deals'"),
     ("a bad opens", (START, forged(opens="page")), "item 1: opens must be one of 'queue', "),
+    ("the queue after the records", (VIEW, START), "item 1: a link that opens the queue comes"),
     ("a bad id", (forged(id="Bad Id"),), "item 0: id must be ASCII lower_snake_case"),
     ("a bad label", (forged(label="two\nlines"),), "item 0: label must be a non-empty"),
     ("None", None, "got None"),

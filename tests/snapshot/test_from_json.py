@@ -90,3 +90,10 @@ def test_an_integer_too_long_is_a_problem_of_its_field() -> None:
     fields = {(p.kind, p.record_id, p.field) for p in caught.value.problems}
     assert ("tasks", "t1", "sequence_step") in fields
     assert len(str(caught.value)) < 2_000
+
+
+@pytest.mark.parametrize("text", [None, 1, ["{}"], {"schema": "guided-actions/1"}])
+def test_text_of_the_wrong_type_is_a_type_error(text: object) -> None:
+    """Only text is read: anything else is a TypeError naming it, not the json module's."""
+    with pytest.raises(TypeError, match="text must be a str or UTF-8 bytes"):
+        Snapshot.from_json(text)  # type: ignore[arg-type]

@@ -316,19 +316,19 @@ class Result:
         (see :meth:`Action.to_dict`)."""
         return [a.to_dict(locale) for a in self.actions]
 
-    def to_arrow(self, *, locale: str | None = SOURCE_LOCALE) -> pa.Table:
+    def to_arrow(self, locale: str | None = SOURCE_LOCALE) -> pa.Table:
         """The tidy table of the actions, one row per action, in order: the columns of
         :data:`~guided_actions._engine.tables.ACTION_COLUMNS` (``docs/reference/frames.md``),
         texts in ``locale``'s language. Needs pyarrow (``guided-actions[frames]``)."""
         return actions_table(self.actions, locale, "Result.to_arrow()")
 
-    def to_pandas(self, *, locale: str | None = SOURCE_LOCALE) -> pd.DataFrame:
+    def to_pandas(self, locale: str | None = SOURCE_LOCALE) -> pd.DataFrame:
         """:meth:`to_arrow` as a pandas ``DataFrame``: instants ``datetime64[us, UTC]``, texts
         ``string[pyarrow]``, lists Arrow-backed. Needs pyarrow and pandas."""
         purpose = "Result.to_pandas()"
         return to_pandas(actions_table(self.actions, locale, purpose), purpose)
 
-    def to_polars(self, *, locale: str | None = SOURCE_LOCALE) -> pl.DataFrame:
+    def to_polars(self, locale: str | None = SOURCE_LOCALE) -> pl.DataFrame:
         """:meth:`to_arrow` as a polars ``DataFrame``. Needs pyarrow and polars."""
         purpose = "Result.to_polars()"
         return to_polars(actions_table(self.actions, locale, purpose), purpose)

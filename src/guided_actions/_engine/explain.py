@@ -169,18 +169,18 @@ class Explanation:
         """The rules in one of these statuses."""
         return tuple(r for r in self.rules if r.status in statuses)
 
-    def to_arrow(self, *, locale: str | None = SOURCE_LOCALE) -> pa.Table:
+    def to_arrow(self, locale: str | None = SOURCE_LOCALE) -> pa.Table:
         """One row per rule and check, in rule order then check order: ``rule, title, status,
         created_at, expires_at, key, criterion, role, met, text`` (``docs/reference/frames.md``),
         texts in ``locale``'s language. Needs pyarrow (``guided-actions[frames]``)."""
         return explanation_table(self, locale, "Explanation.to_arrow()")
 
-    def to_pandas(self, *, locale: str | None = SOURCE_LOCALE) -> pd.DataFrame:
+    def to_pandas(self, locale: str | None = SOURCE_LOCALE) -> pd.DataFrame:
         """:meth:`to_arrow` as a pandas ``DataFrame``. Needs pyarrow and pandas."""
         purpose = "Explanation.to_pandas()"
         return to_pandas(explanation_table(self, locale, purpose), purpose)
 
-    def to_polars(self, *, locale: str | None = SOURCE_LOCALE) -> pl.DataFrame:
+    def to_polars(self, locale: str | None = SOURCE_LOCALE) -> pl.DataFrame:
         """:meth:`to_arrow` as a polars ``DataFrame``. Needs pyarrow and polars."""
         purpose = "Explanation.to_polars()"
         return to_polars(explanation_table(self, locale, purpose), purpose)

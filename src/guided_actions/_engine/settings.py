@@ -495,6 +495,17 @@ def _allowed(value: object) -> frozenset[object] | None:
         ) from None
 
 
+def _duration_text(value: object) -> object:
+    """An end of a bound: a duration given as text (``"3d"``, ``"P3D"``) is read as one, so
+    that :meth:`Bound.admits` compares durations; anything else is kept as it is."""
+    if isinstance(value, str):
+        try:
+            return parse_duration(value)
+        except ValueError:
+            raise InvalidConfigError(f"a Bound's end {short_repr(value)}: not a duration") from None
+    return value
+
+
 @attrs.frozen
 class Bound:
     """What a rep may set a setting to: between ``low`` and ``high`` (each included; either may
@@ -502,8 +513,8 @@ class Bound:
     ``Bound()`` lets reps set any valid value. Values may be given as the layers give them
     (a duration as ``timedelta(days=3)`` or ``"3d"``)."""
 
-    low: object = None
-    high: object = None
+    low: object = attrs.field(default=None, converter=_duration_text)
+    high: object = attrs.field(default=None, converter=_duration_text)
     allowed: frozenset[object] | None = attrs.field(default=None, converter=_allowed)
 
     def __attrs_post_init__(self) -> None:

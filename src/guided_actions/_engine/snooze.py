@@ -55,30 +55,33 @@ def snooze(
 ) -> Snooze:
     """The record that snoozes ``action`` for its user, to store and put back in the snapshot.
 
-    ``until`` defaults to :func:`snooze_until`; given, it must be timezone-aware and later than
-    ``now`` (a snooze that ends at once would hide nothing). A card's snooze names the card's
+    ``until`` defaults to :func:`snooze_until`; either way it must be timezone-aware and later
+    than ``now`` (a snooze that ends at once would hide nothing: at the very end of the supported
+    range there is no later instant to propose). A card's snooze names the card's
     members (``subject_ids``), so that the card comes back early when a new member joins it.
     Raises :class:`~guided_actions.errors.InvalidRecordError` for an invalid ``until``.
     """
     action = _check_action(action)
+    if config is not None and not isinstance(config, Config):
+        raise InvalidConfigError(f"config must be a Config, got {short_repr(config)}")
+    now_utc = check_now(now)
     if until is None:
         until = snooze_until(action, now, config=config)
-    else:
-        now_utc = check_now(now)
-        record = Snooze(user_id=action.user_id, action_key=action.key, until=until)
-        if record.until <= now_utc:
-            raise InvalidRecordError(
-                [
-                    Problem(
-                        "snoozes",
-                        action.user_id,
-                        "until",
-                        until,
-                        f"must be later than now ({now_utc.isoformat()}): the snooze would "
-                        "hide nothing",
-                    )
-                ]
-            )
+    record = Snooze(user_id=action.user_id, action_key=action.key, until=until)
+    if record.until <= now_utc:
+        # Given, or proposed at the very end of the supported range: it would hide nothing.
+        raise InvalidRecordError(
+            [
+                Problem(
+                    "snoozes",
+                    action.key,
+                    "until",
+                    until,
+                    f"must be later than now ({now_utc.isoformat()}): the snooze would hide "
+                    "nothing",
+                )
+            ]
+        )
     subject_ids = tuple(rid for _kind, rid in action.subjects) if action.grouped else ()
     return Snooze(
         user_id=action.user_id, action_key=action.key, until=until, subject_ids=subject_ids

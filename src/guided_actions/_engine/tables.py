@@ -265,17 +265,17 @@ class Results(dict[str, "Result"]):
         """Every user's actions, in user order then action order."""
         return itertools.chain.from_iterable(r.actions for r in self.values())
 
-    def to_arrow(self, *, locale: str | None = SOURCE_LOCALE) -> pa.Table:
+    def to_arrow(self, locale: str | None = SOURCE_LOCALE) -> pa.Table:
         """All users' actions in one tidy table (the columns of ``Result.to_arrow()``), in user
         order then action order; texts in ``locale``'s language."""
         return actions_table(self._actions(), locale, "Results.to_arrow()")
 
-    def to_pandas(self, *, locale: str | None = SOURCE_LOCALE) -> pd.DataFrame:
+    def to_pandas(self, locale: str | None = SOURCE_LOCALE) -> pd.DataFrame:
         """:meth:`to_arrow` as a pandas ``DataFrame`` (see ``Result.to_pandas()``)."""
         purpose = "Results.to_pandas()"
         return to_pandas(actions_table(self._actions(), locale, purpose), purpose)
 
-    def to_polars(self, *, locale: str | None = SOURCE_LOCALE) -> pl.DataFrame:
+    def to_polars(self, locale: str | None = SOURCE_LOCALE) -> pl.DataFrame:
         """:meth:`to_arrow` as a polars ``DataFrame``."""
         purpose = "Results.to_polars()"
         return to_polars(actions_table(self._actions(), locale, purpose), purpose)

@@ -93,7 +93,8 @@ class Rule:
     expires_doc: ClassVar[str] = ""
     #: The criteria the rule evaluates, in the order it lists them: its specification as data.
     criteria: ClassVar[tuple[Criterion, ...]] = ()
-    #: The links its cards offer, the queue of the work first: ids unique within the rule.
+    #: The links its cards offer, the queue of the work first (the contract refuses a queue link
+    #: after a records link): ids unique within the rule.
     calls_to_action: ClassVar[tuple[CallToAction, ...]] = ()
 
     def propose(self, ctx: RuleContext) -> Iterable[Proposal]:
@@ -195,10 +196,18 @@ def _calls_to_action_expectation(value: object) -> str | None:
     if type(value) is not tuple:
         return expected
     seen: set[str] = set()
+    records_from: int | None = None
     for i, item in enumerate(value):
         problem = call_to_action_problem(item)
         if problem is None and item.id in seen:
             problem = f"id {item.id!r} is declared twice"
+        if problem is None and item.opens == "records" and records_from is None:
+            records_from = i
+        if problem is None and item.opens == "queue" and records_from is not None:
+            problem = (
+                "a link that opens the queue comes before those that open records "
+                f"(item {records_from})"
+            )
         if problem is not None:
             return f"{expected} (item {i}: {problem})"
         seen.add(item.id)

@@ -331,6 +331,8 @@ class Snapshot:
         and column), so every bad input raises
         :class:`~guided_actions.errors.InvalidSnapshotError` listing every problem at once.
         """
+        if not isinstance(text, str | bytes | bytearray):
+            raise TypeError(f"text must be a str or UTF-8 bytes, got {short_repr(text)}")
         value: object
         try:
             return load_json(text)

@@ -892,6 +892,14 @@ class TestShapes:
         got = gaf.snapshot({"dashboards": dashboards})
         assert [d.access for d in got.dashboards] == ["everyone", ("emea",), ()]
 
+    def test_a_named_index_with_a_columns_name_is_that_column_twice(self) -> None:
+        """An index named like a column is not dropped in silence: the column is given twice."""
+        users = pd.DataFrame(USERS)
+        renamed = users.set_index(pd.Index(["u9"] * len(users), name="id"))
+        problems = problems_of(lambda: gaf.snapshot({"users": renamed}))
+        assert [(kind, rid, field) for kind, rid, field, *_ in problems] == [("users", None, "id")]
+        assert "given twice" in problems[0][-1]
+
     def test_pandas_named_index_is_a_column_unnamed_is_not(self) -> None:
         """``set_index("id")`` keeps the ids; the labels of a filtered frame are not a column,
         and a row is named by its position, as in JSON."""

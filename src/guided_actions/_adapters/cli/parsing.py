@@ -323,7 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     snapshot_arg(st)
-    st.add_argument("--user", required=True, metavar="ID", help=_("the user whose settings"))
+    st.add_argument(
+        "--user", required=True, metavar="ID", help=_("the user whose settings are shown")
+    )
     max_input_size(st)
     settings_file(st)
     fmt(st)

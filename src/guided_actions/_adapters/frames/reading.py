@@ -264,18 +264,20 @@ def _stage_list(stages: object) -> object:
 def _pandas_columns(pa: Any, frame: Any) -> tuple[list[tuple[Any, Any]], int]:
     """A pandas DataFrame's columns: Arrow arrays, or Python values for a column that Arrow
     cannot hold (mixed types: ``"everyone"`` in one row and a list of teams in another)."""
-    # A named index (set_index("id")) is a column; an unnamed one (a RangeIndex, the labels
-    # left by a filter) is only row labels.
-    named = [n for n in frame.index.names if n is not None and n not in frame.columns]
-    if named:
-        frame = frame.reset_index(level=named)
+    # A named index (set_index("id")) is a column, before the others, as reset_index() would
+    # put it; an unnamed one (a RangeIndex, the labels left by a filter) is only row labels. A
+    # named index that has a column's name is that column given twice: a problem.
+    named = [n for n in frame.index.names if n is not None]
+    given = [
+        *((label, frame.index.get_level_values(label)) for label in named),
+        *((label, frame.iloc[:, position]) for position, label in enumerate(frame.columns)),
+    ]
     columns: list[tuple[Any, Any]] = []
-    for position, label in enumerate(frame.columns):
-        series = frame.iloc[:, position]
+    for label, values in given:
         try:
-            columns.append((str(label), pa.Array.from_pandas(series)))
+            columns.append((str(label), pa.Array.from_pandas(values)))
         except (pa.ArrowException, TypeError, ValueError):
-            columns.append((str(label), series.tolist()))
+            columns.append((str(label), values.tolist()))
     return columns, len(frame)
 
 

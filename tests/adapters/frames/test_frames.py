@@ -448,76 +448,40 @@ PIPELINE = {
 T1 = datetime(2025, 3, 1, 9, 0)
 
 
-def _bad_pandas() -> Frames:
-    return {
-        "users": pd.DataFrame(USERS),
-        "pipelines": pd.DataFrame([PIPELINE]),
-        "contacts": pd.DataFrame(
-            {
-                "id": ["c1", "c2"],
-                "created_at": [T1, T1],
-                "colour": ["red", "blue"],
-                "owner_id": ["u1", "nobody"],
-            }
-        ),
-        "deals": pd.DataFrame(
-            {
-                "id": ["d1"],
-                "pipeline_id": ["sales"],
-                "stage_id": ["open"],
-                "created_at": [pd.Timestamp(T1, tz="UTC")],
-                "contact_ids": [["c1", "ghost"]],
-            }
-        ),
-    }
+#: The same bad CRM in every library: a naive ``contacts.created_at``, an unknown column, a
+#: dangling owner and a dangling contact id.
+BAD_CONTACTS = {
+    "id": ["c1", "c2"],
+    "created_at": [T1, T1],
+    "colour": ["red", "blue"],
+    "owner_id": ["u1", "nobody"],
+}
+BAD_DEALS = {
+    "id": ["d1"],
+    "pipeline_id": ["sales"],
+    "stage_id": ["open"],
+    "created_at": [T1.replace(tzinfo=UTC)],
+    "contact_ids": [["c1", "ghost"]],
+}
 
 
-def _bad_polars() -> Frames:
-    return {
-        "users": pl.DataFrame(USERS),
-        "pipelines": pl.DataFrame([PIPELINE]),
-        "contacts": pl.DataFrame(
-            {
-                "id": ["c1", "c2"],
-                "created_at": [T1, T1],
-                "colour": ["red", "blue"],
-                "owner_id": ["u1", "nobody"],
-            }
-        ),
-        "deals": pl.DataFrame(
-            {
-                "id": ["d1"],
-                "pipeline_id": ["sales"],
-                "stage_id": ["open"],
-                "created_at": [T1.replace(tzinfo=UTC)],
-                "contact_ids": [["c1", "ghost"]],
-            }
-        ),
-    }
+def _bad(
+    from_rows: Callable[[list[dict[str, Any]]], Any], from_columns: Callable[[Any], Any]
+) -> Callable[[], Frames]:
+    def make() -> Frames:
+        return {
+            "users": from_rows(USERS),
+            "pipelines": from_rows([PIPELINE]),
+            "contacts": from_columns(BAD_CONTACTS),
+            "deals": from_columns(BAD_DEALS),
+        }
+
+    return make
 
 
-def _bad_arrow() -> Frames:
-    return {
-        "users": pa.Table.from_pylist(USERS),
-        "pipelines": pa.Table.from_pylist([PIPELINE]),
-        "contacts": pa.table(
-            {
-                "id": ["c1", "c2"],
-                "created_at": pa.array([T1, T1], pa.timestamp("ns")),
-                "colour": ["red", "blue"],
-                "owner_id": ["u1", "nobody"],
-            }
-        ),
-        "deals": pa.table(
-            {
-                "id": ["d1"],
-                "pipeline_id": ["sales"],
-                "stage_id": ["open"],
-                "created_at": pa.array([T1.replace(tzinfo=UTC)], pa.timestamp("us", tz="UTC")),
-                "contact_ids": [["c1", "ghost"]],
-            }
-        ),
-    }
+_bad_pandas = _bad(pd.DataFrame, pd.DataFrame)
+_bad_polars = _bad(pl.DataFrame, pl.DataFrame)
+_bad_arrow = _bad(pa.Table.from_pylist, pa.table)
 
 
 class TestEveryProblemAtOnce:

@@ -104,11 +104,7 @@ def run_demo(args: argparse.Namespace) -> int:
             text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
             Path(args.export).write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise CliError(
-                _("cannot write {file}: {reason}").format(
-                    file=args.export, reason=exc.strerror or exc
-                )
-            ) from None
+            raise _cannot_write(args.export, exc) from None
         print_note(_("wrote the demo snapshot to {file}").format(file=args.export))
     snapshot = Snapshot.from_dict(document)
     ruleset = load_ruleset(args)
@@ -211,9 +207,7 @@ def _write_table(args: argparse.Namespace, results: Sequence[Result]) -> None:
     except BrokenPipeError:
         raise
     except OSError as exc:
-        raise CliError(
-            _("cannot write {file}: {reason}").format(file=target, reason=exc.strerror or exc)
-        ) from None
+        raise _cannot_write(target, exc) from None
     print_note(
         ngettext("wrote {count} action to {file}", "wrote {count} actions to {file}", count).format(
             count=count, file=target
@@ -399,9 +393,7 @@ def run_generate(args: argparse.Namespace) -> int:
         except BrokenPipeError:
             raise
         except OSError as exc:
-            raise CliError(
-                _("cannot write {file}: {reason}").format(file=target, reason=exc.strerror or exc)
-            ) from None
+            raise _cannot_write(target, exc) from None
         progress.finish(
             ngettext(
                 "wrote {count} record to {file} in {time}",
@@ -427,6 +419,13 @@ def _write_file(path: Path, chunks: Iterator[str]) -> None:
     """Write ``path`` whole or not at all, in UTF-8 (see :func:`_whole_file`)."""
     with _whole_file(path) as out:
         _write_chunks(out, chunks)
+
+
+def _cannot_write(target: object, exc: OSError) -> CliError:
+    """The one message of an output the program could not write."""
+    return CliError(
+        _("cannot write {file}: {reason}").format(file=target, reason=exc.strerror or exc)
+    )
 
 
 @contextlib.contextmanager

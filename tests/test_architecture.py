@@ -30,7 +30,7 @@ LAYERS = [
     "_workspace",
 ]
 #: At the edge: may import anything; the core imports none of it.
-EDGE = ["_plugins", "_adapters", "hookspecs", "testing", "synthetic", "__main__"]
+EDGE = ["_plugins", "_adapters", "hookspecs", "testing", "pytest_plugin", "synthetic", "__main__"]
 #: The package itself (its ``__init__``), on top of everything.
 TOP = "__init__"
 #: Top-level modules that belong to another layer: the public face of ``_rules``, and of the

@@ -122,6 +122,50 @@ class TestHowTo:
         assert all(line in printed for line in lines), (lines, printed)
 
 
+class TestHowToForAReader:
+    """What a reader does in order works: tests/test_plugin_kit_venv.py does it; these checks
+    need no environment."""
+
+    @staticmethod
+    def _fences(text: str) -> list[tuple[str | None, str, str]]:
+        """``(marker, lang, body)`` of every fenced block, in order."""
+        return [
+            (m["marker"], m["lang"], m["body"])
+            for m in re.finditer(
+                r"(?:^<!-- (?P<marker>[\w-]+)[^\n]*-->\n)?^```(?P<lang>\w*)\n(?P<body>.*?)^```$",
+                text,
+                re.MULTILINE | re.DOTALL,
+            )
+        ]
+
+    def test_pytest_is_installed_before_it_is_imported(self) -> None:
+        """The first block to run is the set-up, installing the library and pytest; every
+        `import pytest` comes after it."""
+        fences = [f for f in self._fences(HOWTO.read_text(encoding="utf-8")) if f[1] != "text"]
+        marker, lang, body = fences[0]
+        assert (marker, lang) == (None, "bash")
+        assert "python -m pip install guided-actions pytest\n" in body
+        assert any("import pytest" in b for _, lang, b in fences[1:] if lang == "python")
+
+    def test_the_module_is_the_blocks_the_page_names(self) -> None:
+        """Every python block of sections 1 and 2, and the first of section 10, is a block of
+        the module; no other block is."""
+        text = HOWTO.read_text(encoding="utf-8")
+        sections = re.split(r"^## (?=\d+\. )", text, flags=re.MULTILINE)[1:]
+        by_number = {int(s.split(".", 1)[0]): s for s in sections}
+        for number, section in by_number.items():
+            python = [(m, b) for m, lang, b in self._fences(section) if lang == "python"]
+            sources = [m == "source" for m, _ in python]
+            if number in (1, 2):
+                assert sources, number
+                assert all(sources), number
+            elif number == 10:
+                assert sources[0], number
+                assert not any(sources[1:]), number
+            else:
+                assert not any(sources), number
+
+
 def _hook_names() -> list[str]:
     return [
         name

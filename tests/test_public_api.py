@@ -85,6 +85,10 @@ RANKING = {
 SETTINGS = {"Settings", "Bound"}
 #: Data teams (issue 11): what ``evaluate_all`` returns, a dict that also gives tables.
 FRAMES = {"Results"}
+#: Live CRMs (issue 14): events between two results, and their replay.
+EVENTS = {"Event", "diff", "replay"}
+#: Live CRMs (issue 14): who a change concerns.
+AFFECTED = {"affected_users"}
 PUBLIC = (
     CORE
     | WORKSPACE
@@ -96,6 +100,8 @@ PUBLIC = (
     | RANKING
     | SETTINGS
     | FRAMES
+    | EVENTS
+    | AFFECTED
 )
 
 #: SPEC section 5's table, in order.

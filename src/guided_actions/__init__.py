@@ -23,6 +23,7 @@ from importlib.metadata import version as _version
 from guided_actions._engine.actions import Action, Result, RuleFailure
 from guided_actions._engine.config import Config
 from guided_actions._engine.evaluate import evaluate, evaluate_all
+from guided_actions._engine.events import Event, diff
 from guided_actions._engine.explain import Explanation, RuleExplanation, explain
 from guided_actions._engine.ranking import (
     Collapsed,
@@ -34,6 +35,7 @@ from guided_actions._engine.ranking import (
     Score,
     default_ranker,
 )
+from guided_actions._engine.replay import replay
 from guided_actions._engine.settings import Bound, Settings
 from guided_actions._engine.snooze import snooze, snooze_until
 from guided_actions._engine.tables import Results
@@ -62,6 +64,7 @@ from guided_actions._plugins.loader import RuleSet, load_rules
 from guided_actions._rules.call_to_action import CallToAction
 from guided_actions._rules.context import RuleContext
 from guided_actions._rules.rule import Proposal, Rule, threshold
+from guided_actions._snapshot.concern import affected_users
 from guided_actions._snapshot.snapshot import DEFAULT_LIFECYCLE_STAGES, Snapshot
 from guided_actions._workspace.summary import (
     FeedbackSummary,
@@ -89,6 +92,7 @@ __all__ = [
     "Dismissal",
     "Email",
     "EngagementEvent",
+    "Event",
     "Explanation",
     "FeedEntry",
     "Feedback",
@@ -122,13 +126,16 @@ __all__ = [
     "Task",
     "User",
     "__version__",
+    "affected_users",
     "default_ranker",
+    "diff",
     "evaluate",
     "evaluate_all",
     "explain",
     "feedback_summary",
     "hookimpl",
     "load_rules",
+    "replay",
     "snooze",
     "snooze_until",
     "summarize",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, get_args, overload
 
@@ -250,6 +250,57 @@ class RuleFailure:
         return f"rule {self.rule_id!r}{origin} failed: {self.message}"
 
 
+def _dropped() -> None:
+    """What an :class:`Origin` unpickles as: nothing (a result travels without its snapshot)."""
+    return None
+
+
+@attrs.frozen(eq=False, repr=False)
+class Origin:
+    """What a result was evaluated from, for :func:`~guided_actions.diff`: the snapshot, the
+    user, whether meetings were private to the viewer, and the prepared rules. Never pickled: a
+    result comes back from a pickle without it."""
+
+    snapshot: Any
+    user: Any
+    private: bool
+    prepared: Any
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_dropped, ())
+
+
+def _known_change(known: tuple[datetime | None, ...]) -> NextChange:
+    """What a :class:`NextChange` unpickles as: its value if it was computed, and no way to
+    compute it (a result travels without its snapshot)."""
+    change = NextChange(None)
+    change._known = known
+    return change
+
+
+class NextChange:
+    """``Result.next_change_at``, computed on first use by ``compute`` (the engine's) and kept."""
+
+    __slots__ = ("_compute", "_known")
+
+    def __init__(self, compute: Callable[[], datetime | None] | None) -> None:
+        self._compute = compute
+        self._known: tuple[datetime | None, ...] = ()
+
+    def get(self) -> datetime | None:
+        if not self._known:
+            if self._compute is None:
+                raise ValueError(
+                    "this result does not know its next change: it was not made by evaluate, "
+                    "or was pickled before next_change_at was read"
+                )
+            self._known = (self._compute(),)
+        return self._known[0]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_known_change, (self._known,))
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class Result:
     """The ordered guided actions of one user at one instant.
@@ -265,6 +316,33 @@ class Result:
     #: What :meth:`ranked` reads, attached by the engine (weights, deal amounts, the rule set's
     #: ranker); kept by :meth:`filter`, :meth:`top`…, and not part of equality.
     _ranking: RankingData | None = attrs.field(default=None, eq=False, repr=False, alias="_ranking")
+    #: What the result was evaluated from (:class:`Origin`), for ``diff``; not part of equality,
+    #: the repr or a pickle.
+    _origin: Origin | None = attrs.field(default=None, eq=False, repr=False, alias="_origin")
+    #: How the engine computes :attr:`next_change_at`, and its value once computed (shared by
+    #: the results :meth:`filter`, :meth:`top`… make, and kept by a pickle); not part of
+    #: equality.
+    _next_change: NextChange = attrs.field(
+        factory=lambda: NextChange(None), eq=False, repr=False, alias="_next_change"
+    )
+
+    @property
+    def next_change_at(self) -> datetime | None:
+        """When to look again: the earliest instant after :attr:`now` at which
+        :func:`~guided_actions.evaluate` with the same snapshot, user, viewer, config and rules
+        gives other actions (an action appears or expires, a card gains or loses a member, a
+        local day's card rolls over, a dismissal or a snooze ends), in UTC; ``None`` when time
+        alone changes nothing (up to the last instant ``evaluate`` accepts, the end of year
+        9998).
+
+        Exact for the built-in rules: the actions are the same at every instant from
+        :attr:`now` up to it, and differ at it. It is computed on first use (the rules run once
+        more, looking ahead) and kept; it belongs to the whole evaluation, so the results of
+        :meth:`filter` and :meth:`top` give the same. It is not part of equality: two results
+        of the same inputs have the same. A result made by hand, or unpickled before it was
+        computed, does not know it: :class:`ValueError`.
+        """
+        return self._next_change.get()
 
     def __iter__(self) -> Iterator[Action]:
         return iter(self.actions)

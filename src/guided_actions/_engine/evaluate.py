@@ -20,7 +20,14 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from guided_actions._engine.actions import Action, Result, RuleFailure, describe_exception
+from guided_actions._engine.actions import (
+    Action,
+    NextChange,
+    Origin,
+    Result,
+    RuleFailure,
+    describe_exception,
+)
 from guided_actions._engine.config import Config
 from guided_actions._engine.ranking import Ranker, RankingData, deal_amount
 from guided_actions._engine.ruleset import (
@@ -620,8 +627,11 @@ def context_for(
     private: bool,
     config: Config,
     focus: Subject | None = None,
+    *,
+    ahead: bool = False,
 ) -> RuleContext:
-    """The rule context of one user at ``now`` (focused on one record when explaining)."""
+    """The rule context of one user at ``now`` (focused on one record when explaining, looking
+    ahead for the next change with ``ahead``)."""
     return RuleContext(
         snapshot=snapshot,
         now=now_utc,
@@ -629,6 +639,7 @@ def context_for(
         engagement_kinds=config.engagement_kinds,
         private_meetings=private,
         focus=focus,
+        ahead=ahead,
     )
 
 
@@ -676,7 +687,134 @@ def evaluate_prepared(
         actions=tuple(kept),
         errors=tuple(failures),
         _ranking=ranking,
+        _origin=Origin(snapshot, target, private, prepared),
+        _next_change=NextChange(
+            functools.partial(next_change, snapshot, now_utc, target, private, prepared)
+        ),
     )
+
+
+#: The last instant ``evaluate`` accepts as ``now`` (the end of year ``MAX_YEAR`` in UTC): a
+#: change later than it is none that ``evaluate`` could show.
+LAST_NOW = datetime(MAX_YEAR, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
+
+#: What an action is, for telling whether the actions changed between two instants at which
+#: the rules read the same data: its key and its subjects (a card's members).
+_Shown = frozenset[tuple[str, frozenset[Subject]]]
+
+
+@attrs.frozen
+class _Ahead:
+    """What the rules propose at one instant, looking ahead: every window to come.
+
+    ``windows`` holds, per proposal whose conditions hold and whose window has not closed, the
+    key of its action (its card's when grouped), its subject and its window. ``revisit`` is the
+    earliest instant after ``now`` at which what the rules read would read otherwise
+    (:meth:`RuleContext.revisit_at`): until then, the rules' proposals are these.
+    """
+
+    windows: tuple[tuple[str, Subject, datetime, datetime | None], ...]
+    dismissals: tuple[Dismissal, ...]
+    snoozes: tuple[Snooze, ...]
+    revisit: datetime | None
+
+    def shown(self, instant: datetime) -> _Shown:
+        """The actions ``evaluate`` shows at ``instant`` (from ``now`` to ``revisit``)."""
+        members: dict[str, set[Subject]] = {}
+        for key, subject, created, expires in self.windows:
+            if created <= instant and (expires is None or instant < expires):
+                members.setdefault(key, set()).add(subject)
+        dismissed = {d.action_key for d in self.dismissals if d.until is None or instant < d.until}
+        snoozed: dict[str, list[Snooze]] = {}
+        for z in self.snoozes:
+            if instant < z.until:
+                snoozed.setdefault(z.action_key, []).append(z)
+        return frozenset(
+            (key, frozenset(subjects))
+            for key, subjects in members.items()
+            if key not in dismissed and snoozed_by(key, subjects, snoozed) is None
+        )
+
+    def instants(self, after: datetime) -> list[datetime]:
+        """Every instant after ``after`` at which :meth:`shown` may change, in order."""
+        found: set[datetime] = set()
+        for _key, _subject, created, expires in self.windows:
+            found.add(created)
+            if expires is not None:
+                found.add(expires)
+        found.update(d.until for d in self.dismissals if d.until is not None)
+        found.update(z.until for z in self.snoozes)
+        return sorted(t for t in found if t > after)
+
+
+def look_ahead(
+    snapshot: SnapshotReader, now_utc: datetime, target: User, private: bool, prepared: _Prepared
+) -> _Ahead:
+    """Run the rules looking ahead at ``now``: the windows of every proposal that is or will be
+    an action while the data read stay the same, and when they stop staying the same. A rule
+    that fails proposes nothing here, as in ``evaluate``."""
+    config = prepared.config
+    ctx = context_for(snapshot, now_utc, target, private, config, ahead=True)
+    windows: list[tuple[str, Subject, datetime, datetime | None]] = []
+    for rule in prepared.rules:
+        about = ctx.about(getattr(rule, "subject_kind", None))
+        proposals, failure = run_rule(rule, about, False)
+        if failure is not None:
+            continue
+        grouped = config.grouped(rule)
+        for p in proposals:
+            if p.created_at is None or not p.conditions_met:
+                continue
+            expires = p.expires_at.astimezone(UTC) if p.expires_at is not None else None
+            if expires is not None and expires <= now_utc:
+                continue
+            key = proposal_key(rule.id, target.id, p, grouped)
+            windows.append((key, p.subject, p.created_at.astimezone(UTC), expires))
+            # The associations read records too (a contact created later joins them then).
+            issued = None if grouped else snapshot.issued_action(key)
+            associations_of(ctx, p.subject, issued)
+    snoozes_of = getattr(snapshot, "snoozes_of", None)
+    return _Ahead(
+        windows=tuple(windows),
+        dismissals=tuple(snapshot.dismissals_of(target.id)),
+        snoozes=tuple(snoozes_of(target.id)) if snoozes_of is not None else (),
+        revisit=ctx.revisit,
+    )
+
+
+def next_change(
+    snapshot: SnapshotReader, now_utc: datetime, target: User, private: bool, prepared: _Prepared
+) -> datetime | None:
+    """The earliest instant after ``now`` at which ``evaluate`` with the same inputs gives other
+    actions, or ``None`` (``Result.next_change_at``; ``docs/explanation/when-to-look-again.md``).
+
+    The rules run once looking ahead: every window to come, every dismissal and snooze, and the
+    instant (``revisit``) until which the data they read stay the same. The actions shown are
+    simulated at each instant where a window opens or closes or a dismissal or snooze ends, in
+    order, without running the rules again; the first at which they differ from those at
+    ``now`` is the answer. At ``revisit`` the rules run again: the actions there are compared in
+    full (associations and reasons too), and the search goes on from there.
+    """
+    state = look_ahead(snapshot, now_utc, target, private, prepared)
+    shown = state.shown(now_utc)
+    at = now_utc
+    actions: tuple[Action, ...] | None = None
+    while True:
+        revisit = state.revisit
+        for instant in state.instants(at):
+            if instant > LAST_NOW or (revisit is not None and instant >= revisit):
+                break
+            if state.shown(instant) != shown:
+                return instant
+        if revisit is None or revisit > LAST_NOW:
+            return None
+        if actions is None:
+            actions = evaluate_prepared(snapshot, now_utc, target, private, prepared, False).actions
+        later = evaluate_prepared(snapshot, revisit, target, private, prepared, False).actions
+        if later != actions:
+            return revisit
+        at = revisit
+        state = look_ahead(snapshot, revisit, target, private, prepared)
 
 
 def evaluate_all(

@@ -247,20 +247,13 @@ def explain(
     target, _looker, private = resolve_viewer(snapshot, user, viewer)
     prepared = prepare(rules, config, target)
     ctx = context_for(snapshot, now_utc, target, private, prepared.config, focus=(kind, rid))
-    ref = ctx.ref(record)
-    # What a rule that proposes nothing about the record is told: the record is not there yet
-    # at ``now``, or the rule does not consider it.
-    unproposed = (
-        EXISTS.check(False, record=ref, now=ctx.local(now_utc))
-        if ctx.record(kind, rid) is None
-        else PROPOSED.check(False, record=ref)
-    )
+    unproposed = unproposed_check(ctx, record)
     dismissals = active_dismissals(ctx)
     snoozes = active_snoozes(ctx)
     # Rules are independent: a rule's actions about the record are the same whether the other
     # rules run or not, so only the rules of its kind run, each focused on the record.
     entries = [
-        _explain_rule(
+        explain_rule(
             rule,
             ctx,
             unproposed,
@@ -275,7 +268,17 @@ def explain(
     return Explanation(subject=(kind, rid), user_id=target.id, now=now_utc, rules=tuple(entries))
 
 
-def _explain_rule(
+def unproposed_check(ctx: RuleContext, record: object) -> Check:
+    """What a rule that proposes nothing about the focused record is told: the record is not
+    there yet at ``now``, or the rule does not consider it."""
+    assert ctx.focus is not None
+    ref = ctx.ref(record)
+    if ctx.record(*ctx.focus) is None:
+        return EXISTS.check(False, record=ref, now=ctx.local(ctx.now))
+    return PROPOSED.check(False, record=ref)
+
+
+def explain_rule(
     rule: Rule,
     ctx: RuleContext,
     unproposed: Check,

@@ -79,6 +79,14 @@ def activity_end(activity: Activity) -> datetime | None:
     return None
 
 
+def _sent_at(email: Email) -> datetime:
+    return email.sent_at
+
+
+def _occurred_at(event: EngagementEvent) -> datetime:
+    return event.occurred_at
+
+
 def domain_of(address: str | None) -> str | None:
     """The part of an address after ``@``, case-folded; ``None`` without one."""
     if not address or "@" not in address:
@@ -173,6 +181,11 @@ class RuleContext:
     candidates are then that record alone, whoever owns it, and every criterion is evaluated
     (:meth:`criteria` does not stop at the first that fails), so that the explanation lists them
     all. Without it, rules skip a subject as soon as it cannot be an action at ``now``.
+
+    ``ahead`` is set when the engine looks ahead for ``Result.next_change_at``: rules then also
+    propose the subjects whose window has not opened yet (pending), so that the engine knows every
+    window to come, and the context notes the earliest instant after ``now`` at which what the
+    rule read would read otherwise (:meth:`revisit_at`, :attr:`revisit`).
     """
 
     snapshot: SnapshotReader
@@ -182,6 +195,7 @@ class RuleContext:
     private_meetings: bool = False
     focus: Subject | None = None
     subject_kind: str | None = None
+    ahead: bool = False
     #: Per-evaluation indexes (the user's mailbox by contact and address), built on first use.
     _cache: dict[str, object] = attrs.field(factory=dict, eq=False, repr=False, alias="_cache")
     #: The user's zone, read once: every instant a check carries is converted to it.
@@ -199,6 +213,44 @@ class RuleContext:
     def explaining(self) -> bool:
         """True while the engine explains one record: evaluate everything, skip nothing."""
         return self.focus is not None
+
+    @property
+    def looking_ahead(self) -> bool:
+        """True while the engine looks for the next change: propose pending subjects too."""
+        return self.ahead
+
+    def revisit_at(self, instant: datetime) -> None:
+        """Say that what the rule reads at ``now`` may read otherwise from ``instant`` on.
+
+        The context calls it itself for every record it leaves out because it is stamped after
+        ``now`` (a record not created yet, an email not sent yet, a task completed later…). A
+        rule calls it when it compares an instant of the data with ``ctx.now`` itself, outside
+        the window of its proposals (a choice of "the latest activity that ended 24 hours ago",
+        say): the engine then evaluates again at that instant to learn when the actions change.
+        An instant not after ``now`` is ignored.
+        """
+        if instant > self.now:
+            known = self._cache.get("revisit")
+            if known is None or instant < typing.cast("datetime", known):
+                self._cache["revisit"] = instant
+
+    @property
+    def revisit(self) -> datetime | None:
+        """The earliest instant given to :meth:`revisit_at` so far (shared by the contexts of
+        one evaluation), or ``None``."""
+        return typing.cast("datetime | None", self._cache.get("revisit"))
+
+    def _upto(self, items: Iterable[R], stamp: Callable[[R], datetime]) -> list[R]:
+        """The items stamped by ``now``; the earliest later stamp is a revisit."""
+        kept = []
+        now = self.now
+        for item in items:
+            at = stamp(item)
+            if at <= now:
+                kept.append(item)
+            else:
+                self.revisit_at(at)
+        return kept
 
     def candidates(self, kind: SubjectKind, default: Callable[[], Iterable[R]]) -> list[R]:
         """The records a rule considers: ``default()``, or the record explained when focused.
@@ -229,7 +281,13 @@ class RuleContext:
         """
         if self.focus is not None:
             return True
-        if created_at is None or not in_window(self.now, created_at, expires_at):
+        if created_at is None:
+            return False
+        if self.ahead:
+            # Pending windows too: only an expired window can never open again.
+            if expires_at is not None and expires_at <= self.now:
+                return False
+        elif not in_window(self.now, created_at, expires_at):
             return False
         return possible is None or possible()
 
@@ -238,12 +296,14 @@ class RuleContext:
 
         When explaining, every criterion is evaluated and all checks are returned, met or not.
         Otherwise evaluation stops at the first check that fails and gives ``None``: the subject
-        is not an action, and the remaining criteria need not be paid for.
+        is not an action, and the remaining criteria need not be paid for. Looking ahead, only a
+        failing condition stops it: a wait or a limit is the window's to decide.
         """
         checks: list[Check] = []
         for criterion in criteria:
             check = criterion()
-            if not check.met and self.focus is None:
+            stops = not self.ahead or check.criterion.role == "condition"
+            if not check.met and self.focus is None and stops:
                 return None
             checks.append(check)
         return tuple(checks)
@@ -265,17 +325,27 @@ class RuleContext:
 
     def exists(self, record: Contact | Lead | Deal | Task | Note) -> bool:
         """A record created after ``now`` does not exist yet."""
-        return record.created_at <= self.now
+        if record.created_at <= self.now:
+            return True
+        self.revisit_at(record.created_at)
+        return False
 
     def happened(self, activity: Activity) -> bool:
         """An activity stamped after ``now`` has not happened yet."""
-        return activity_happened_at(activity) <= self.now
+        at = activity_happened_at(activity)
+        if at <= self.now:
+            return True
+        self.revisit_at(at)
+        return False
 
     def task_is_open(self, task: Task) -> bool:
         """Open: not completed, or completed at a stamp after ``now`` (not happened yet)."""
         if task.status != "completed":
             return True
-        return task.completed_at is not None and task.completed_at > self.now
+        if task.completed_at is not None and task.completed_at > self.now:
+            self.revisit_at(task.completed_at)
+            return True
+        return False
 
     # -- records as of now ------------------------------------------------------------
 
@@ -357,18 +427,14 @@ class RuleContext:
     def _mail(self) -> _Mailbox:
         mail = self._cache.get("mailbox")
         if not isinstance(mail, _Mailbox):
-            mail = _Mailbox(
-                e for e in self.snapshot.emails_in_mailbox(self.user.id) if e.sent_at <= self.now
-            )
+            mail = _Mailbox(self._upto(self.snapshot.emails_in_mailbox(self.user.id), _sent_at))
             self._cache["mailbox"] = mail
         return mail
 
     def inbound_to_you(self) -> list[Email]:
         """Inbound emails (anyone's mailbox) whose primary recipient is your address, sent by
         ``now``."""
-        return [
-            e for e in self.snapshot.inbound_emails_to(self.user.email) if e.sent_at <= self.now
-        ]
+        return self._upto(self.snapshot.inbound_emails_to(self.user.email), _sent_at)
 
     def emails_sent_to(self, contact: Contact) -> list[Email]:
         """Outbound emails in your mailbox to the contact ("you emailed them"), oldest first."""
@@ -380,14 +446,9 @@ class RuleContext:
 
     def engagements(self, contact_id: str) -> list[EngagementEvent]:
         """The contact's engagements of the counted kinds that happened by ``now``, oldest first."""
-        return sorted(
-            (
-                ev
-                for ev in self.snapshot.engagement_events_of(contact_id)
-                if ev.kind in self.engagement_kinds and ev.occurred_at <= self.now
-            ),
-            key=lambda ev: (ev.occurred_at, ev.id),
-        )
+        kinds = self.engagement_kinds
+        counted = (ev for ev in self.snapshot.engagement_events_of(contact_id) if ev.kind in kinds)
+        return sorted(self._upto(counted, _occurred_at), key=lambda ev: (ev.occurred_at, ev.id))
 
     def activities_listing(self, kind: ListedKind, record_id: str) -> list[Activity]:
         """Activities (anyone's) listing the record that happened by ``now``."""

@@ -43,6 +43,10 @@ class Proposal:
     ``created_at`` is ``None`` only when a condition fails and no window can be derived (no reply
     to date an action from, say). ``group`` names the card the proposal joins when its rule
     groups (``None``: the rule's single card).
+
+    The window is also how ``Result.next_change_at`` learns when the action appears and goes:
+    a proposal should depend on ``now`` only through its window and its checks of role
+    ``wait`` and ``limit`` (see :class:`Rule`).
     """
 
     subject: Subject
@@ -76,6 +80,14 @@ class Rule:
 
     Subclasses set the class data below, declare thresholds with :func:`threshold`, and implement
     :meth:`propose`. The class docstring is the rule's specification in the docs.
+
+    For ``Result.next_change_at`` to be exact, a rule reads the snapshot only through its
+    context (which notes what is stamped after ``now``), says how time matters through its
+    proposals' windows and its ``wait`` and ``limit`` criteria, skips subjects with
+    ``ctx.wants`` (which keeps pending ones while the engine looks ahead,
+    ``ctx.looking_ahead``), and calls ``ctx.revisit_at(instant)`` wherever it compares an
+    instant with ``ctx.now`` itself. A rule that does not still evaluates as before, but the
+    engine does not see its actions coming.
     """
 
     id: ClassVar[str]
@@ -98,7 +110,8 @@ class Rule:
     calls_to_action: ClassVar[tuple[CallToAction, ...]] = ()
 
     def propose(self, ctx: RuleContext) -> Iterable[Proposal]:
-        """Yield a proposal for every subject whose criteria hold at ``ctx.now``."""
+        """Yield a proposal for every subject whose criteria hold at ``ctx.now`` (and, while
+        ``ctx.looking_ahead``, for those whose window is still to open)."""
         raise NotImplementedError
 
     @classmethod

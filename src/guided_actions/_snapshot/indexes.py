@@ -22,10 +22,10 @@ from typing import Any
 import attrs
 
 from guided_actions._model.kinds import BY_CLASS, KINDS
-from guided_actions._model.records import Contact, Email, Record, Task
+from guided_actions._model.records import Contact, Email, Record, Task, User
 from guided_actions.typing import Activity
 
-__all__ = ["INDEXES", "ById", "Index", "Tables", "build"]
+__all__ = ["ACTION_KEYS", "CONCERN", "INDEXES", "ById", "Index", "Join", "Tables", "build"]
 
 #: The records of every list with a unique field, by that field (``id``, or ``key``).
 ById = Mapping[str, Mapping[str, Any]]
@@ -58,9 +58,16 @@ class Index:
             raise TypeError(f"index {self.name!r}: give exactly one of key and keys")
 
 
-def _casefolded_email(_by_id: ById, contact: Contact) -> str | None:
+def _casefolded_email(_by_id: ById, contact: Contact | User) -> str | None:
     """Addresses are compared case-insensitively; a contact without one is left out."""
     return contact.email.casefold() if contact.email else None
+
+
+def _inbound_from_address(_by_id: ById, email: Email) -> str | None:
+    """An inbound email under its sender's address, casefolded."""
+    if email.direction == "inbound" and email.from_address:
+        return email.from_address.casefold()
+    return None
 
 
 def _inbound_primary_recipient(_by_id: ById, email: Email) -> str | None:
@@ -116,6 +123,149 @@ INDEXES: tuple[Index, ...] = (
     Index("listing_contact", ACTIVITY_LISTS, keys=_listed("contact_ids")),
     Index("listing_lead", ACTIVITY_LISTS, keys=_listed("lead_ids")),
     Index("listing_deal", ACTIVITY_LISTS, keys=_listed("deal_ids")),
+    # Read by the concern relation (CONCERN below), to go from a record back to its users.
+    Index("users_email", "users", key=_casefolded_email),
+    Index("inbound_from", "emails", key=_inbound_from_address),
+    Index("leads_pipeline", "leads", key="pipeline_id"),
+    Index("deals_pipeline", "deals", key="pipeline_id"),
+    Index("tasks_sequence", "tasks", key="sequence_id"),
+    Index("issued_contact", "issued_actions", keys="contact_ids"),
+)
+
+
+# -- the concern relation ---------------------------------------------------------------------
+# Which records concern a user: those their evaluation may read, at any instant, with any
+# configuration. It is declared here, as joins between the keys above, so that what reads it
+# (``affected_users``; a user's book; a fan-out over tables) follows one declaration. See
+# :mod:`guided_actions._snapshot.concern`.
+
+#: A join key that is no index: the keys of the actions a user's evaluation gives.
+ACTION_KEYS = "action_keys"
+
+
+@attrs.frozen
+class Join:
+    """One step of the concern relation: from a record of the list above (the *source*) to the
+    records of ``target`` whose key under ``target_key`` is one of the source's keys under
+    ``source_key``.
+
+    A key is ``"id"`` (the list's unique field: ``key`` for ``issued_actions``), the name of an
+    index of :data:`INDEXES` over that list, or :data:`ACTION_KEYS`. ``reads`` names the only
+    fields of a target that the rules read through this step (besides whether it is there;
+    ``"stages.closed"``: that field of each stage); ``None``: any. ``then``: the steps that go
+    on from the target.
+    """
+
+    target: str
+    source_key: str
+    target_key: str
+    reads: tuple[str, ...] | None = None
+    then: tuple[Join, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        if self.reads is not None and self.then:
+            raise TypeError(f"join to {self.target!r}: a step that reads some fields ends a path")
+
+
+def _activities(kind: str, *then: Join) -> tuple[Join, ...]:
+    """The activities (anyone's) that list a record of ``kind``: one step per activity list."""
+    return tuple(Join(name, "id", f"listing_{kind}", then=then) for name in ACTIVITY_LISTS)
+
+
+#: A lead's or deal's stage is read in its pipeline: whether it is the first, closed, won.
+_STAGES = ("stages.id", "stages.closed", "stages.won")
+_LEAD_PIPELINE = Join("pipelines", "leads_pipeline", "id", reads=_STAGES)
+_DEAL_PIPELINE = Join("pipelines", "deals_pipeline", "id", reads=_STAGES)
+#: The deals listing a contact (no deal lists it; the deals named in a check; deal amounts).
+_DEALS_OF_CONTACT = Join("deals", "id", "deals_contact", then=(_DEAL_PIPELINE,))
+_LEADS_OF_CONTACT = Join("leads", "id", "leads_contact", then=(_LEAD_PIPELINE,))
+_ENGAGEMENTS = Join("engagement_events", "id", "engagements")
+#: A lead's contact: its engagements, its deals (the lead's deal amount).
+_CONTACT_OF_LEAD = Join("contacts", "leads_contact", "id", then=(_ENGAGEMENTS, _DEALS_OF_CONTACT))
+#: What an activity of yours names: its deals (deal amounts) and contacts (associations).
+_LISTED = (
+    Join("deals", "listing_deal", "id", then=(_DEAL_PIPELINE,)),
+    Join("contacts", "listing_contact", "id", reads=("created_at", "company_ids")),
+)
+#: The sender of an email to your address: its leads and its deals.
+_SENDER = (_LEADS_OF_CONTACT, _DEALS_OF_CONTACT)
+
+#: Every step from a user record to the records that concern the user (the user's own record
+#: concerns them too). A record concerns a user when a path of steps leads from the user to it.
+CONCERN: tuple[Join, ...] = (
+    Join("dismissals", "id", "dismissals"),
+    Join("snoozes", "id", "snoozes"),
+    # An issued action freezes the associations of the action with its key, which only an
+    # evaluation knows; the contacts it names are looked up (are they there yet?).
+    Join(
+        "issued_actions",
+        ACTION_KEYS,
+        "id",
+        then=(Join("contacts", "issued_contact", "id", reads=("created_at",)),),
+    ),
+    Join(
+        "contacts",
+        "id",
+        "contacts_owned",
+        then=(
+            _LEADS_OF_CONTACT,
+            _DEALS_OF_CONTACT,
+            _ENGAGEMENTS,
+            Join("companies", "contacts_company", "id"),
+        ),
+    ),
+    Join(
+        "companies",
+        "id",
+        "companies_owned",
+        then=(
+            Join(
+                "contacts",
+                "id",
+                "contacts_company",
+                then=(
+                    _ENGAGEMENTS,
+                    _DEALS_OF_CONTACT,
+                    Join("companies", "contacts_company", "id"),
+                ),
+            ),
+        ),
+    ),
+    Join(
+        "leads",
+        "id",
+        "leads_owned",
+        then=(_LEAD_PIPELINE, _CONTACT_OF_LEAD, *_activities("lead")),
+    ),
+    Join(
+        "deals",
+        "id",
+        "deals_owned",
+        then=(
+            _DEAL_PIPELINE,
+            Join("contacts", "deals_contact", "id", then=(_DEALS_OF_CONTACT,)),
+            *_activities("deal"),
+        ),
+    ),
+    Join("emails", "id", "mailbox"),
+    Join(
+        "emails",
+        "users_email",
+        "inbound_to",
+        then=(
+            Join("contacts", "listing_contact", "id", then=_SENDER),
+            Join("contacts", "inbound_from", "contacts_email", then=_SENDER),
+            Join("leads", "listing_lead", "id", then=(_LEAD_PIPELINE, _CONTACT_OF_LEAD)),
+        ),
+    ),
+    Join("calls", "id", "calls_owned", then=_LISTED),
+    Join("meetings", "id", "meetings_owned", then=(Join("tasks", "id", "tasks_meeting"), *_LISTED)),
+    Join(
+        "tasks",
+        "id",
+        "tasks_owned",
+        then=(Join("sequences", "tasks_sequence", "id"), *_LISTED),
+    ),
 )
 
 

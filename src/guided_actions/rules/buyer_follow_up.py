@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import attrs
 
@@ -51,6 +51,14 @@ def _sent_about(ctx: RuleContext, deal: Deal, contacts: list[Contact]) -> list[E
     return list(sent.values())
 
 
+def _opened_by_now(ctx: RuleContext, opened_at: datetime) -> bool:
+    """Opened by ``now``; an email opened later changes the choice then (a revisit)."""
+    if opened_at <= ctx.now:
+        return True
+    ctx.revisit_at(opened_at)
+    return False
+
+
 @attrs.frozen
 class BuyerFollowUp(Rule):
     """An email you sent about an open deal of yours was opened, and no buyer has written since.
@@ -92,7 +100,7 @@ class BuyerFollowUp(Rule):
             opened = [
                 e
                 for e in _sent_about(ctx, deal, contacts)
-                if e.opened_at is not None and e.opened_at <= ctx.now
+                if e.opened_at is not None and _opened_by_now(ctx, e.opened_at)
             ]
             # The latest opened email: if any opened email has had no reply from a contact of
             # the deal since it was sent, the latest has had none either; when it has had one,

@@ -97,7 +97,8 @@ class PriorityTasksDueToday(Rule):
                 start = end = day = None
             elif today_start <= due < today_end:
                 start, end, day = today_start, today_end, today
-            elif ctx.explaining:
+            elif ctx.explaining or ctx.looking_ahead:
+                # Looking ahead, a task due on a later day is proposed in its own day's card.
                 start, end = day_bounds(due, ctx.zone)
                 day = local_date(due, ctx.zone)
             else:

@@ -70,6 +70,14 @@ def _not_updated_since(
     )
 
 
+def _ended_by_now(ctx: RuleContext, end: datetime) -> bool:
+    """Ended by ``now``; an activity that ends later changes the choice then (a revisit)."""
+    if end <= ctx.now:
+        return True
+    ctx.revisit_at(end)
+    return False
+
+
 @attrs.frozen
 class UpdateNextSteps(Rule):
     """An open deal of yours had an activity end more than 24 hours ago, after its next step.
@@ -110,12 +118,17 @@ class UpdateNextSteps(Rule):
                 (
                     (end, a.id, a)
                     for a in ctx.activities_listing("deal", deal.id)
-                    if (end := activity_end(a)) is not None and end <= ctx.now
+                    if (end := activity_end(a)) is not None and _ended_by_now(ctx, end)
                 ),
                 key=lambda item: (item[0], item[1]),
             )
             after = [x for x in ended if updated is None or updated < x[0]]
             old = [x for x in after if shift(x[0], self.delay) <= ctx.now]
+            # The choice moves on when the next activity after it is old enough (the first
+            # activity's own wait, with no old one, is the proposal's window).
+            following = len(old) if old else 1
+            if following < len(after):
+                ctx.revisit_at(shift(after[following][0], self.delay))
             # The latest such activity old enough; else the first to become old enough (the
             # action is pending until then); else the latest ended (the next step was updated
             # since: the explanation names it).

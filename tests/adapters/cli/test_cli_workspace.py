@@ -637,7 +637,8 @@ class TestProgress:
         assert re.fullmatch(
             rf"wrote {records} records to {re.escape(str(target))} in \d+\.\d s\n", final
         )
-        assert text.startswith("\rgenerating: 1 record\r")  # one record: singular
+        assert text.startswith("\rgenerating: 1 record ")  # one record: singular; a bar follows
+        assert "   0% -:-- left\r" in text  # the bar of the contacts made, just begun
         assert target.read_text(encoding="utf-8") == expected_document()
 
     def test_loading_a_big_snapshot(self, monkeypatch, capsys, snapshot_file: Path) -> None:
@@ -653,8 +654,11 @@ class TestProgress:
             == evaluate(demo_snapshot(), DEMO_NOW, DEMO_USER).to_dicts()
         )
         size = snapshot_file.stat().st_size / 1_000_000
-        first, final = fake.getvalue().split("\r")[1:]
-        assert first == f"loading {snapshot_file} ({size:.1f} MB)..."
+        reading_line, checking, final = fake.getvalue().split("\r")[1:]
+        # The bytes read, as a bar: the file is read in one chunk here, so it is full at once.
+        assert reading_line.startswith(f"reading {snapshot_file} ({size:.1f} MB) ")
+        assert reading_line.rstrip().endswith("100% 0:00 left")
+        assert checking.rstrip() == f"checking {snapshot_file} ({size:.1f} MB)..."
         assert re.fullmatch(
             rf"loaded {re.escape(str(snapshot_file))} \({size:.1f} MB\) in \d+\.\d s *\n", final
         )
@@ -673,7 +677,8 @@ class TestProgress:
         monkeypatch.setattr(commands, "USERS_PER_STEP", 1)
         assert main(["evaluate", str(snapshot_file), "--all", "--now", NOW]) == 0
         parts = fake.getvalue().split("\r")[1:]
-        assert parts[0] == "evaluating: 1/3 users"
+        assert parts[0].startswith("evaluating: 1/3 users ")
+        assert "  33% " in parts[0]
         assert re.fullmatch(r"evaluated 3 users in \d+\.\d s *\n", parts[-1])
         assert "evaluating" not in capsys.readouterr().out
 

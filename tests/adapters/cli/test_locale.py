@@ -784,7 +784,9 @@ class TestMessages:
         ]  # fmt: skip
         assert main(argv) == 0
         text = fake.getvalue()
-        assert text.startswith("\rgénération : 1 enregistrement\r")
+        # A bar follows the text; its time left in French words.
+        assert text.startswith("\rgénération : 1 enregistrement ")
+        assert re.search(r" 0 % -:-- restant", text), text
         final = text.rsplit("\r", 1)[1]
         assert re.fullmatch(
             rf"\d+ enregistrements écrits dans {re.escape(str(target))} en \d+,\d s\n", final

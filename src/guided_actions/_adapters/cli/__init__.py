@@ -12,6 +12,7 @@ Sub-commands::
     guided-actions settings SNAPSHOT.json --user ID [--config FILE] [--format table|json]
     guided-actions rules [--format table|json]
     guided-actions generate --users N --contacts-per-user M [--seed S] --now ISO -o FILE
+    guided-actions completion bash|zsh|fish
 
 ``SNAPSHOT.json`` is an interchange document (``guided-actions/1``), or ``-`` for standard input.
 ``--now`` defaults to the current time here, and only here: the library never reads the clock.
@@ -27,6 +28,9 @@ data never reaches the terminal raw: every character a terminal would act on is 
 ``--locale LOCALE``, before or after the sub-command, chooses the language of everything the
 program writes (texts, dates, plurals; never a JSON key or an id); without it the language is the
 environment's (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), English when the library does not ship it.
+``--color auto|always|never``, before or after the sub-command, chooses colour (``NO_COLOR`` and
+``FORCE_COLOR`` under ``auto``); on a screen the tables fit its width, on a pipe they stay plain
+and 100 columns wide (:mod:`.display`).
 
 This module is the entry point, :func:`main`: it parses the arguments, runs the sub-command and
 turns what goes wrong into an exit status and one message. The rest of the package:
@@ -38,7 +42,9 @@ turns what goes wrong into an exit status and one message. The rest of the packa
 - :mod:`.explain`: the ``explain`` sub-command;
 - :mod:`.render`: the text tables of guided actions and of the workspace;
 - :mod:`.catalogue`: the rule catalogue of ``rules``, as JSON entries and as a table;
-- :mod:`.progress`: the progress line on a terminal;
+- :mod:`.progress`: the progress line on a terminal, with a bar when the work's size is known;
+- :mod:`.display`: colour or not, and the width of the tables, chosen once per run;
+- :mod:`.completion`: the shell completion scripts, made from the parser;
 - :mod:`.diagnostics`: the program's name, :class:`CliError` and its error and warning lines;
 - :mod:`.language`: the language of the run (``--locale`` or the environment) and its words;
 - :mod:`.terminal`: the one way out for text and JSON, made safe for a terminal.
@@ -54,6 +60,7 @@ import sys
 from collections.abc import Callable, Mapping
 
 from guided_actions._adapters.cli.commands import (
+    run_completion,
     run_demo,
     run_evaluate,
     run_generate,
@@ -62,9 +69,12 @@ from guided_actions._adapters.cli.commands import (
     run_workspace,
 )
 from guided_actions._adapters.cli.diagnostics import CliError, print_error
+from guided_actions._adapters.cli.display import choose_display, showing
+from guided_actions._adapters.cli.events import run_events
 from guided_actions._adapters.cli.explain import run_explain
 from guided_actions._adapters.cli.language import cli_locale, speaking
 from guided_actions._adapters.cli.parsing import build_parser, requested_locale
+from guided_actions._adapters.cli.scaffold import run_new_plugin
 from guided_actions.errors import GuidedActionsError
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_OK", "main"]
@@ -83,10 +93,13 @@ COMMANDS: Mapping[str, Callable[[argparse.Namespace], int]] = {
     "demo": run_demo,
     "evaluate": run_evaluate,
     "explain": run_explain,
+    "events": run_events,
     "workspace": run_workspace,
     "settings": run_settings,
     "rules": run_rules,
     "generate": run_generate,
+    "completion": run_completion,
+    "new-plugin": run_new_plugin,
 }
 
 
@@ -117,7 +130,7 @@ def _run(argv: list[str] | None) -> int:
             if isinstance(exc.code, int):
                 return exc.code
             return EXIT_OK if exc.code is None else EXIT_BAD_INPUT
-    with speaking(cli_locale(args.locale)):
+    with speaking(cli_locale(args.locale)), showing(choose_display(args.color, sys.stdout)):
         return _command(args)
 
 

@@ -13,12 +13,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from guided_actions._adapters.cli.language import _, language, ngettext, pgettext
-from guided_actions._adapters.cli.render import WIDTH, category_label, wrap
+from guided_actions._adapters.cli.render import (
+    HEADING,
+    LABEL,
+    category_label,
+    labelled,
+    width,
+)
+from guided_actions._adapters.cli.terminal import Line, safe_text, styled
 from guided_actions._engine.actions import PRIORITY_LABELS
 from guided_actions._engine.ruleset import BUILTIN_PLUGIN
 from guided_actions._plugins.loader import RuleSet
+from guided_actions._rules.facts import rule_facts
 from guided_actions._text.i18n import N_, SOURCE_LOCALE, resolve_locale, translate
-from guided_actions._text.render import format_duration
 
 __all__ = ["OPENS_TEXTS", "catalogue", "catalogue_table"]
 
@@ -34,43 +41,39 @@ def _plugin_label(plugin: str | None) -> str:
     return BUILTIN if plugin == BUILTIN_PLUGIN else plugin
 
 
-def _text(lang: str, text: str) -> str:
-    """A declared text (a doc, a label) in ``lang``, as declared when no catalogue has it."""
-    return translate(lang, text) if text else text
-
-
 def catalogue(ruleset: RuleSet, locale: str | None = SOURCE_LOCALE) -> list[dict[str, Any]]:
     """One JSON-ready entry per rule of ``ruleset``, in its order, its texts in ``locale``'s
-    language (its keys, ids and values such as ``category`` never change)."""
+    language (its keys, ids and values such as ``category`` never change): the rule's facts
+    (:func:`~guided_actions._rules.facts.rule_facts`, as the docs' rule pages show them), its
+    plugin and whether it is enabled."""
     lang = resolve_locale(locale)
     entries = []
     for rule in ruleset:
-        cls = type(rule)
-        docs = cls.threshold_docs()
+        facts = rule_facts(type(rule), lang)
         entries.append(
             {
-                "id": cls.id,
-                "title": cls.localized_title(lang),
-                "category": cls.category,
-                "priority": cls.priority,
-                "subject_kind": cls.subject_kind,
-                "grouped": cls.grouped,
-                "grouping": _text(lang, cls.grouping),
-                "created_at": _text(lang, cls.created_at_doc),
-                "expires": _text(lang, cls.expires_doc),
+                "id": facts.id,
+                "title": facts.title,
+                "category": facts.category,
+                "priority": facts.priority,
+                "subject_kind": facts.subject_kind,
+                "grouped": facts.grouped,
+                "grouping": facts.grouping,
+                "created_at": facts.created_at,
+                "expires": facts.expires,
                 "calls_to_action": [
-                    {**c.to_dict(), "label": _text(lang, c.label)} for c in cls.calls_to_action
+                    {"id": c.id, "label": c.label, "opens": c.opens} for c in facts.calls_to_action
                 ],
-                "plugin": _plugin_label(ruleset.plugin_of(cls.id)),
-                "enabled": cls.id not in ruleset.config.disabled_rules,
+                "plugin": _plugin_label(ruleset.plugin_of(facts.id)),
+                "enabled": facts.id not in ruleset.config.disabled_rules,
                 "thresholds": [
                     {
-                        "name": name,
-                        "default": format_duration(default, lang),
-                        "seconds": int(default.total_seconds()),
-                        "doc": _text(lang, docs.get(name, "")),
+                        "name": t.name,
+                        "default": t.default_text,
+                        "seconds": t.seconds,
+                        "doc": t.doc,
                     }
-                    for name, default in cls().thresholds().items()
+                    for t in facts.thresholds
                 ],
             }
         )
@@ -99,43 +102,49 @@ def _kind(entry: Mapping[str, Any]) -> str:
     return f"{label[:1].lower()}{label[1:]}, {priority}"
 
 
-def catalogue_table(entries: list[dict[str, Any]]) -> list[str]:
-    """The lines of the entries of :func:`catalogue` as a table, one block per rule."""
+def catalogue_table(entries: list[dict[str, Any]]) -> list[Line]:
+    """The lines of the entries of :func:`catalogue` as a table, one block per rule, as wide as
+    the run's tables (:func:`~.render.width`)."""
     words = [_("plugin"), _("subject"), _("created at"), _("expires"), _("links"), _("thresholds")]
-    width = max(len(word) for word in words) + 3
-    plugin, subject, created, expires, links, thresholds = (w.ljust(width) for w in words)
-    indent = " " * (2 + width)
-    lines = [_catalogue_head(entries)]
+    label_width = max(len(word) for word in words) + 3
+    plugin, subject, created, expires, links, thresholds = (w.ljust(label_width) for w in words)
+    indent = " " * (2 + label_width)
+    wide = width()
+    lines: list[Line] = [styled((_catalogue_head(entries), "bold"))]
     lang = language()
     for entry in entries:
-        head = f"{entry['id']}  {entry['title']}"
+        rule_id, title = safe_text(entry["id"]), safe_text(entry["title"])
+        head = f"{rule_id}  {title}"
         kind = _kind(entry)
-        if len(head) + 2 + len(kind) <= WIDTH:
-            lines.extend(["", f"{head}  {kind.rjust(WIDTH - 2 - len(head))}"])
+        named = ((rule_id, HEADING), "  ", (title, "bold"))
+        if len(head) + 2 + len(kind) <= wide:
+            lines.extend(["", styled(*named, "  ", (kind.rjust(wide - 2 - len(head)), LABEL))])
         else:  # a long title: the category and priority on a line of their own
-            lines.extend(["", head, kind.rjust(WIDTH)])
+            lines.extend(["", styled(*named), styled((kind.rjust(wide), LABEL))])
         disabled = " " + _("(disabled by the plugins' configuration)")
         shown = pgettext("plugin", "builtin") if entry["plugin"] == BUILTIN else entry["plugin"]
-        lines.append(f"  {plugin}{shown}{disabled if not entry['enabled'] else ''}")
+        lines.extend(
+            labelled(f"{shown}{disabled if not entry['enabled'] else ''}", f"  {plugin}", indent)
+        )
         noun = translate(lang, entry["subject_kind"], "record kind")
         grouping = entry["grouping"]
         if entry["grouped"]:
             grouping += " " + _("(grouped by default)")
-        lines.append(f"  {subject}{noun}; {grouping}")
-        lines.extend(wrap(entry["created_at"] or "-", f"  {created}", indent))
-        lines.extend(wrap(entry["expires"] or "-", f"  {expires}", indent))
+        lines.extend(labelled(f"{noun}; {grouping}", f"  {subject}", indent))
+        lines.extend(labelled(entry["created_at"] or "-", f"  {created}", indent))
+        lines.extend(labelled(entry["expires"] or "-", f"  {expires}", indent))
         if not entry["calls_to_action"]:
-            lines.append(f"  {links}" + pgettext("no link", "none"))
+            lines.extend(labelled(pgettext("no link", "none"), f"  {links}", indent))
         for i, c in enumerate(entry["calls_to_action"]):
-            label = links if i == 0 else " " * width
+            label = links if i == 0 else " " * label_width
             text = f"{c['label']} ({c['id']}; {_(OPENS_TEXTS[c['opens']])})"
-            lines.extend(wrap(text, f"  {label}", indent + "  "))
+            lines.extend(labelled(text, f"  {label}", indent + "  "))
         if not entry["thresholds"]:
-            lines.append(f"  {thresholds}" + pgettext("no threshold", "none"))
+            lines.extend(labelled(pgettext("no threshold", "none"), f"  {thresholds}", indent))
         for i, t in enumerate(entry["thresholds"]):
-            label = thresholds if i == 0 else " " * width
+            label = thresholds if i == 0 else " " * label_width
             text = _("{name} = {default}: {doc}").format(
                 name=t["name"], default=t["default"], doc=t["doc"]
             )
-            lines.extend(wrap(text, f"  {label}", indent + "  "))
+            lines.extend(labelled(text, f"  {label}", indent + "  "))
     return lines

@@ -25,8 +25,8 @@ from typing import IO, Any
 
 from guided_actions._adapters.cli.catalogue import catalogue, catalogue_table
 from guided_actions._adapters.cli.diagnostics import CliError, print_note, warn_failures
-from guided_actions._adapters.cli.language import _, language, ngettext, pgettext
-from guided_actions._adapters.cli.parsing import TABLE_FORMATS
+from guided_actions._adapters.cli.language import _, language, ngettext, number, pgettext
+from guided_actions._adapters.cli.parsing import TABLE_FORMATS, build_parser
 from guided_actions._adapters.cli.progress import Progress, seconds
 from guided_actions._adapters.cli.reading import (
     load_ruleset,
@@ -57,6 +57,7 @@ from guided_actions.typing import Category
 
 __all__ = [
     "USERS_PER_STEP",
+    "run_completion",
     "run_demo",
     "run_evaluate",
     "run_generate",
@@ -96,8 +97,26 @@ def _print_workspace(args: argparse.Namespace, snapshot: Snapshot, summary: Summ
 # -- demo -----------------------------------------------------------------------------------
 
 
+def _export_summary(document: Mapping[str, Any], target: str) -> str:
+    """``wrote the demo snapshot (94 records: 5 users, 12 contacts, …) to demo.json``: what the
+    snapshot holds, list by list (the lists it has), and the file, in one line."""
+    sizes = [(key, len(value)) for key, value in document.items() if isinstance(value, list)]
+    records = sum(size for _key, size in sizes)
+    return ngettext(
+        "wrote the demo snapshot ({count} record: {lists}) to {file}",
+        "wrote the demo snapshot ({count} records: {lists}) to {file}",
+        records,
+    ).format(
+        count=number(records),
+        lists=", ".join(f"{number(size)} {key}" for key, size in sizes if size),
+        file=target,
+    )
+
+
 def run_demo(args: argparse.Namespace) -> int:
-    """``guided-actions demo``: the demo snapshot at its own instant, optionally exported."""
+    """``guided-actions demo``: the demo snapshot at its own instant; with ``--export FILE``,
+    the snapshot written to a file and a one-line summary instead (the table, or the JSON, when
+    ``--format json`` or ``--workspace`` asks for it too)."""
     document = demo_document()
     if args.export is not None:
         try:
@@ -105,7 +124,9 @@ def run_demo(args: argparse.Namespace) -> int:
             Path(args.export).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise _cannot_write(args.export, exc) from None
-        print_note(_("wrote the demo snapshot to {file}").format(file=args.export))
+        print_note(_export_summary(document, args.export))
+        if not _asked_for_output(args):
+            return 0
     snapshot = Snapshot.from_dict(document)
     ruleset = load_ruleset(args)
     settings = load_settings(args, ruleset)
@@ -115,6 +136,23 @@ def run_demo(args: argparse.Namespace) -> int:
         return 0
     result = evaluate(snapshot, DEMO_NOW, args.user, config=settings, rules=ruleset)
     _print_result(args, snapshot, DEMO_NOW, result)
+    return 0
+
+
+def _asked_for_output(args: argparse.Namespace) -> bool:
+    """Whether ``demo --export`` was also asked for output: ``--format json`` or
+    ``--workspace`` (the table of actions is left out)."""
+    return bool(args.workspace or args.format != "table")
+
+
+# -- completion -----------------------------------------------------------------------------
+
+
+def run_completion(args: argparse.Namespace) -> int:
+    """``guided-actions completion SHELL``: the shell's completion script, on standard output."""
+    from guided_actions._adapters.cli.completion import completion_script  # only when asked
+
+    write_lines(completion_script(build_parser(), args.shell))
     return 0
 
 
@@ -140,7 +178,9 @@ def _evaluate_all(
                     "evaluating: {done}/{count} user",
                     "evaluating: {done}/{count} users",
                     len(users),
-                ).format(done=len(results), count=len(users))
+                ).format(done=len(results), count=len(users)),
+                done=len(results),
+                total=len(users),
             )
         progress.finish(
             ngettext(
@@ -330,9 +370,10 @@ def run_rules(args: argparse.Namespace) -> int:
 
 
 def _generate_lists(
-    records_of: Iterator[tuple[str, dict[str, Any]]], progress: Progress
+    records_of: Iterator[tuple[str, dict[str, Any]]], progress: Progress, contacts: int
 ) -> tuple[dict[str, list[dict[str, Any]]], int]:
-    """The records of ``generate(...)`` by list, and how many there are."""
+    """The records of ``generate(...)`` by list, and how many there are; the progress bar counts
+    the ``contacts`` to make (each rep's book is made contact by contact)."""
     lists: dict[str, list[dict[str, Any]]] = {key: [] for key in _LISTS}
     records = 0
     for key, record in records_of:
@@ -341,7 +382,9 @@ def _generate_lists(
         progress.update(
             ngettext("generating: {count} record", "generating: {count} records", records).format(
                 count=records
-            )
+            ),
+            done=len(lists["contacts"]),
+            total=contacts,
         )
     return lists, records
 
@@ -361,7 +404,9 @@ def _document_chunks(
             progress.update(
                 ngettext(
                     "writing: {done}/{count} record", "writing: {done}/{count} records", records
-                ).format(done=written, count=records)
+                ).format(done=written, count=records),
+                done=written,
+                total=records,
             )
         yield "]"
     yield "}"
@@ -383,7 +428,7 @@ def run_generate(args: argparse.Namespace) -> int:
     target = _("standard output") if args.output == "-" else args.output
     with Progress() as progress:
         start = time.monotonic()
-        lists, records = _generate_lists(records_of, progress)
+        lists, records = _generate_lists(records_of, progress, args.users * args.contacts_per_user)
         chunks = _document_chunks(lists, records, progress)
         try:
             if args.output == "-":

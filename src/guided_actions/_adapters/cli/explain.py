@@ -17,12 +17,26 @@ from guided_actions._adapters.cli.reading import (
     parse_subject,
     read_snapshot,
 )
-from guided_actions._adapters.cli.terminal import write_json, write_lines
+from guided_actions._adapters.cli.render import ID, fit
+from guided_actions._adapters.cli.terminal import Line, safe_text, styled, write_json, write_lines
 from guided_actions._engine.explain import Explanation, explain
 from guided_actions._text.i18n import translate
 from guided_actions._text.render import UNNAMED, render_check
 
-__all__ = ["explanation_lines", "run_explain"]
+__all__ = ["STATUS_STYLES", "explanation_lines", "run_explain"]
+
+#: A rule's status for the record, as its colour: an action (green), one to come (yellow), none
+#: (red), one the rep put aside (dimmed).
+STATUS_STYLES = {
+    "active": "bold green",
+    "pending": "yellow",
+    "expired": "red",
+    "unmet": "red",
+    "dismissed": "dim",
+    "snoozed": "dim",
+}
+#: A criterion, met or not.
+MET, UNMET = ("[x]", "green"), ("[ ]", "red")
 
 
 def run_explain(args: argparse.Namespace) -> int:
@@ -42,32 +56,36 @@ def run_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def explanation_lines(explanation: Explanation) -> list[str]:
+def explanation_lines(explanation: Explanation) -> list[Line]:
     """The explanation as lines of text, in the language of the run: one block per rule, each
-    check marked met ``[x]`` or not."""
+    check marked met ``[x]`` or not. On a pipe, each is one line, as it always was; on a
+    screen, a long one wraps under its text."""
     lang = language()
     kind, rid = explanation.subject
-    lines = [
-        _("{kind} {id}, for user {user} at {now}").format(
-            kind=translate(lang, kind, "record kind"),
-            id=rid,
-            user=explanation.user_id,
-            now=utc_time(explanation.now),
-        )
-    ]
+    head = _("{kind} {id}, for user {user} at {now}").format(
+        kind=translate(lang, kind, "record kind"),
+        id=rid,
+        user=explanation.user_id,
+        now=utc_time(explanation.now),
+    )
+    lines: list[Line] = [styled((line, "bold")) for line in fit(head)]
     if not explanation.rules:
         # "a contact", "an email": the renderer's words for a record of that kind.
         record = translate(lang, UNNAMED.get(kind, kind), "unnamed record")
         lines.append(_("No rule is about {record}.").format(record=record))
     for entry in explanation:
         lines.append("")
-        lines.append(
-            _("{title} [{rule}]: {status}").format(
-                title=entry.localized_title(lang),
-                rule=entry.rule,
-                status=entry.localized_status(lang),
+        title, rule = safe_text(entry.localized_title(lang)), safe_text(entry.rule)
+        status = safe_text(entry.localized_status(lang))
+        text = _("{title} [{rule}]: {status}").format(title=title, rule=rule, status=status)
+        shown = fit(text)
+        if len(shown) == 1 and shown[0] == text:  # in one line: in colour, piece by piece
+            pieces = _pieces(
+                text, {title: "bold", f"[{rule}]": ID, status: STATUS_STYLES.get(entry.status, "")}
             )
-        )
+            lines.append(styled(*pieces))
+        else:
+            lines.extend(shown)
         if entry.created_at is not None:
             start = utc_time(entry.created_at)
             if entry.expires_at is not None:
@@ -79,5 +97,24 @@ def explanation_lines(explanation: Explanation) -> list[str]:
             lines.append(f"  {window}")
         if entry.key is not None:
             lines.append("  " + _("key: {key}").format(key=entry.key))
-        lines.extend(f"  [{'x' if c.met else ' '}] {render_check(c, lang)}" for c in entry.checks)
+        for c in entry.checks:
+            mark, style = MET if c.met else UNMET
+            shown = fit(render_check(c, lang), f"  {mark} ", "      ")
+            lines.append(styled("  ", (mark, style), shown[0][len(mark) + 2 :]))
+            lines.extend(shown[1:])
     return lines
+
+
+def _pieces(text: str, styles: dict[str, str]) -> list[tuple[str, str]]:
+    """``text`` cut into pieces: each of ``styles``' keys (first found, left to right) in its
+    style, the rest without."""
+    pieces: list[tuple[str, str]] = []
+    rest = text
+    for part, style in styles.items():
+        at = rest.find(part) if part else -1
+        if at < 0:
+            continue
+        pieces.extend([(rest[:at], ""), (part, style)])
+        rest = rest[at + len(part) :]
+    pieces.append((rest, ""))
+    return [piece for piece in pieces if piece[0]]

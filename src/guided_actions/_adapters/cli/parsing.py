@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from guided_actions import __version__
 from guided_actions._adapters.cli.diagnostics import PROG, error_line
+from guided_actions._adapters.cli.display import COLOR_CHOICES
 from guided_actions._adapters.cli.language import _
 from guided_actions._adapters.cli.reading import MAX_INPUT_SIZE, size_text
 from guided_actions._adapters.cli.terminal import safe_text
@@ -24,6 +25,8 @@ from guided_actions._engine.actions import CATEGORIES
 from guided_actions._text.i18n import N_
 
 __all__ = [
+    "COLOR_OPTION",
+    "EXAMPLES",
     "LOCALE_OPTION",
     "NO_PLUGINS_HELP",
     "TABLE_FORMATS",
@@ -35,6 +38,118 @@ __all__ = [
 NO_PLUGINS_HELP = N_("use the built-in rules only, not those of installed plugins")
 #: The option that chooses the language, on the program and on every sub-command.
 LOCALE_OPTION = "--locale"
+#: The option that chooses colour, on the program and on every sub-command.
+COLOR_OPTION = "--color"
+COLOR_HELP = N_(
+    "colour: auto (the default: on a terminal, unless NO_COLOR is set or FORCE_COLOR asks for "
+    "it), always or never; wins over NO_COLOR and FORCE_COLOR"
+)
+#: The shells ``completion`` writes a script for.
+SHELLS = ("bash", "zsh", "fish")
+#: Each sub-command's examples, shown at the end of its help: real command lines, each with
+#: what it does (a message of its own, translated).
+EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "demo": (
+        ("guided-actions demo", N_("the demo rep's actions, as a table")),
+        ("guided-actions demo --workspace", N_("the demo rep's whole workspace")),
+        ("guided-actions demo --export demo.json", N_("write the demo snapshot to a file")),
+    ),
+    "evaluate": (
+        (
+            "guided-actions evaluate demo.json --user u-claire --now 2025-05-14T09:30+02:00",
+            N_("one rep's actions at an instant"),
+        ),
+        (
+            "guided-actions evaluate demo.json --all --now 2025-05-14T09:30Z --format json",
+            N_("every rep's actions, as JSON"),
+        ),
+        (
+            "guided-actions evaluate demo.json --all --now 2025-05-14T09:30Z --format csv "
+            "-o actions.csv",
+            N_("every action as one tidy table, in a CSV file"),
+        ),
+    ),
+    "explain": (
+        (
+            "guided-actions explain demo.json --user u-claire --now 2025-05-14T09:30+02:00 "
+            "--subject contact:c-sophie",
+            N_("why this contact has, or has not, each rule's action"),
+        ),
+        (
+            "guided-actions explain demo.json --user u-claire --now 2025-05-14T09:30+02:00 "
+            "--subject deal:d-acme-renewal --format json",
+            N_("the same for a deal, as JSON"),
+        ),
+    ),
+    "events": (
+        (
+            "guided-actions events demo.json --user u-claire --from 2025-05-14T09:30+02:00 "
+            "--to 2025-05-28T09:30+02:00",
+            N_("the rep's events over two weeks, as CloudEvents JSON lines"),
+        ),
+        (
+            "guided-actions events demo.json --user u-claire --from 2025-05-14T09:30Z "
+            "--to 2025-05-15T09:30Z --changes changes.jsonl",
+            N_("the same over a day, with the changes of a JSON Lines file applied"),
+        ),
+    ),
+    "workspace": (
+        (
+            "guided-actions workspace demo.json --user u-claire --now 2025-05-14T09:30+02:00",
+            N_("one rep's tasks, sequences, schedule, insights, feed and actions"),
+        ),
+        (
+            "guided-actions workspace demo.json --user u-claire --viewer u-priya "
+            "--now 2025-05-14T09:30+02:00",
+            N_("the same, as a super admin sees it"),
+        ),
+    ),
+    "settings": (
+        (
+            "guided-actions settings demo.json --user u-claire",
+            N_("every setting at its default"),
+        ),
+        (
+            "guided-actions settings demo.json --user u-claire --config settings.toml",
+            N_("the settings of a file, and the layer each came from"),
+        ),
+    ),
+    "rules": (
+        ("guided-actions rules", N_("the rule catalogue, plugins included")),
+        ("guided-actions rules --no-plugins --format json", N_("the built-in rules, as JSON")),
+    ),
+    "generate": (
+        (
+            "guided-actions generate --users 50 --contacts-per-user 200 --now 2025-05-14T09:30Z "
+            "-o big.json",
+            N_("a synthetic CRM of 50 reps and 10,000 contacts"),
+        ),
+        (
+            "guided-actions generate --users 2 --contacts-per-user 3 --now 2025-05-14T09:30Z -o -",
+            N_("a tiny one, on standard output"),
+        ),
+    ),
+    "completion": (
+        (
+            'eval "$(guided-actions completion bash)"',
+            N_("complete commands and options in this bash session"),
+        ),
+        (
+            "guided-actions completion fish > ~/.config/fish/completions/guided-actions.fish",
+            N_("install the completion for fish"),
+        ),
+    ),
+    "new-plugin": (
+        (
+            "guided-actions new-plugin stale_deals",
+            N_("a plugin package in ./stale_deals, whose tests pass"),
+        ),
+        (
+            "guided-actions new-plugin stale_deals --dir plugins/stale-deals",
+            N_("the same, in another directory"),
+        ),
+    ),
+}
 #: The formats of ``evaluate`` that write the tidy table of actions (``-o FILE``).
 TABLE_FORMATS = ("csv", "parquet")
 LOCALE_HELP = N_(
@@ -43,8 +158,26 @@ LOCALE_HELP = N_(
 )
 
 
+def examples_text(command: str) -> str | None:
+    """The ``examples:`` paragraph ending ``command``'s help: each example's purpose, then the
+    command line, indented (``None`` for a command without examples)."""
+    examples = EXAMPLES.get(command)
+    if not examples:
+        return None
+    lines = [_("examples:")]
+    for line, purpose in examples:
+        lines.extend([f"  # {_(purpose)}", f"  {line}"])
+    return "\n".join(lines)
+
+
 class _Formatter(argparse.HelpFormatter):
-    """argparse's help, with its own words ("usage:") in the language of the run."""
+    """argparse's help, with its own words ("usage:") in the language of the run; the epilog
+    (the examples) is kept as written, line by line."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith(_("examples:")):
+            return "".join(indent + line + "\n" for line in text.splitlines()).rstrip("\n")
+        return super()._fill_text(text, width, indent)
 
     def add_usage(
         self,
@@ -168,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-plugins", action="store_true", help=_(NO_PLUGINS_HELP))
     parser.add_argument(LOCALE_OPTION, metavar="LOCALE", help=_(LOCALE_HELP))
+    parser.add_argument(COLOR_OPTION, choices=COLOR_CHOICES, default="auto", help=_(COLOR_HELP))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def fmt(p: argparse.ArgumentParser) -> None:
@@ -183,6 +317,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             LOCALE_OPTION, metavar="LOCALE", default=argparse.SUPPRESS, help=_(LOCALE_HELP)
         )
+        p.add_argument(
+            COLOR_OPTION, choices=COLOR_CHOICES, default=argparse.SUPPRESS, help=_(COLOR_HELP)
+        )
+        if p.epilog is None:
+            p.epilog = examples_text(p.prog.rpartition(" ")[2])
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -301,6 +440,41 @@ def build_parser() -> argparse.ArgumentParser:
     settings_file(ex)
     common(ex)
 
+    events = commands.add_parser(
+        "events",
+        help=_("replay a user's events between two instants"),
+        description=_(
+            "The events of one user's actions (created, updated, expired, with the reason) "
+            "after --from up to and including --to, with the changes of --changes applied at "
+            "their instants: one CloudEvents JSON object per line."
+        ),
+    )
+    snapshot_arg(events)
+    events.add_argument("--user", required=True, metavar="ID", help=_("the user evaluated"))
+    events.add_argument(
+        "--from",
+        dest="start",
+        required=True,
+        metavar="ISO",
+        help=_("the first instant, with an offset"),
+    )
+    events.add_argument(
+        "--to", dest="end", required=True, metavar="ISO", help=_("the last instant, with an offset")
+    )
+    events.add_argument(
+        "--changes",
+        metavar="FILE.jsonl",
+        help=_(
+            'change sets, one JSON object per line with "at" (an instant), "upsert" and "delete"'
+        ),
+    )
+    events.add_argument(
+        "--viewer", metavar="ID", help=_("who is looking: the user or a super admin")
+    )
+    max_input_size(events)
+    settings_file(events)
+    common(events)
+
     ws = commands.add_parser(
         "workspace",
         help=_("show a user's sales workspace"),
@@ -369,4 +543,36 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("the file to write, or - for stdout"),
     )
     locale(gen)
+
+    completion = commands.add_parser(
+        "completion",
+        help=_("print a shell completion script"),
+        description=_(
+            "Print the script that completes guided-actions' commands, options and their values "
+            "in bash, zsh or fish."
+        ),
+    )
+    completion.add_argument("shell", choices=SHELLS, help=_("the shell"))
+    locale(completion)
+
+    scaffold = commands.add_parser(
+        "new-plugin",
+        help=_("start a plugin package from the template"),
+        description=_(
+            "Write a new plugin package: its pyproject.toml with the entry point, one rule, its "
+            "tests written with the library's pytest fixtures, and a README. Nothing is written "
+            "when NAME is not a lower-case Python identifier or the directory is not empty."
+        ),
+    )
+    scaffold.add_argument(
+        "name",
+        metavar="NAME",
+        help=_("the module, plugin and rule id, such as stale_deals"),
+    )
+    scaffold.add_argument(
+        "--dir",
+        metavar="DIR",
+        help=_("the directory to create, or an empty one (default: ./NAME)"),
+    )
+    locale(scaffold)
     return parser

@@ -14,6 +14,7 @@ import os
 import stat
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -64,7 +65,11 @@ _CHUNK = 1 << 20
 
 def read_snapshot(source: str, max_size: int = MAX_INPUT_SIZE) -> Snapshot:
     """Load the snapshot at ``source`` (a path, or ``-`` for standard input), refusing input
-    larger than ``max_size`` bytes (characters, for a standard input without bytes)."""
+    larger than ``max_size`` bytes (characters, for a standard input without bytes).
+
+    On a terminal, a snapshot of at least :data:`BIG_SNAPSHOT` bytes shows its reading as a bar
+    (the bytes read of the file's size; for standard input, whose size is unknown, the bytes
+    read so far), then that it is being checked, then how long it all took."""
     name = _stream_name(source)
     with Progress() as progress:
         start = time.monotonic()
@@ -72,17 +77,36 @@ def read_snapshot(source: str, max_size: int = MAX_INPUT_SIZE) -> Snapshot:
         if source != "-":
             with contextlib.suppress(OSError):
                 size = os.stat(source).st_size
-        big = size >= BIG_SNAPSHOT
-        if big:
-            progress.update(
-                _("loading {file} ({size})...").format(file=name, size=megabytes(size)),
-                force=True,
-            )
-        snapshot = _load(source, name, max_size)
-        if big:
+        read = [0]
+
+        def reading(count: int) -> None:
+            read[0] = count
+            if size >= BIG_SNAPSHOT:
+                progress.update(
+                    _("reading {file} ({size})").format(file=name, size=megabytes(size)),
+                    done=count,
+                    total=size,
+                    force=count >= size,
+                )
+            elif count >= BIG_SNAPSHOT:  # standard input, or a file that grew
+                progress.update(
+                    _("reading {file}: {size}").format(file=name, size=megabytes(count))
+                )
+
+        def checking() -> None:
+            if max(size, read[0]) >= BIG_SNAPSHOT:
+                progress.update(
+                    _("checking {file} ({size})...").format(
+                        file=name, size=megabytes(max(size, read[0]))
+                    ),
+                    force=True,
+                )
+
+        snapshot = _load(source, name, max_size, reading, checking)
+        if max(size, read[0]) >= BIG_SNAPSHOT:
             progress.finish(
                 _("loaded {file} ({size}) in {time}").format(
-                    file=name, size=megabytes(size), time=seconds(start)
+                    file=name, size=megabytes(max(size, read[0])), time=seconds(start)
                 )
             )
     return snapshot
@@ -112,8 +136,11 @@ def _too_big(name: str, max_size: int, size: int | None = None) -> CliError:
     )
 
 
-def _read_binary(stream: BinaryIO, name: str, max_size: int) -> bytearray:
-    """Everything ``stream`` holds, read in chunks, at most ``max_size`` bytes (else refused)."""
+def _read_binary(
+    stream: BinaryIO, name: str, max_size: int, reading: Callable[[int], None] | None = None
+) -> bytearray:
+    """Everything ``stream`` holds, read in chunks, at most ``max_size`` bytes (else refused);
+    ``reading`` is told the bytes read so far after each chunk."""
     data = bytearray()
     while True:
         chunk = stream.read(min(_CHUNK, max_size + 1 - len(data)))
@@ -122,6 +149,8 @@ def _read_binary(stream: BinaryIO, name: str, max_size: int) -> bytearray:
         data += chunk
         if len(data) > max_size:
             raise _too_big(name, max_size)
+        if reading is not None:
+            reading(len(data))
 
 
 def _read_text(stream: TextIO, name: str, max_size: int) -> str:
@@ -138,23 +167,31 @@ def _read_text(stream: TextIO, name: str, max_size: int) -> str:
             raise _too_big(name, max_size)
 
 
-def _read(source: str, name: str, max_size: int) -> bytearray | str:
+def _read(
+    source: str, name: str, max_size: int, reading: Callable[[int], None] | None = None
+) -> bytearray | str:
     if source == "-":
         stream = sys.stdin
         buffer = getattr(stream, "buffer", None)
         if buffer is not None:
-            return _read_binary(buffer, name, max_size)
+            return _read_binary(buffer, name, max_size, reading)
         return _read_text(stream, name, max_size)
     with Path(source).open("rb") as f:
         status = os.fstat(f.fileno())
         if stat.S_ISREG(status.st_mode) and status.st_size > max_size:
             raise _too_big(name, max_size, status.st_size)  # refused before reading a byte
-        return _read_binary(f, name, max_size)
+        return _read_binary(f, name, max_size, reading)
 
 
-def _load(source: str, name: str, max_size: int) -> Snapshot:
+def _load(
+    source: str,
+    name: str,
+    max_size: int,
+    reading: Callable[[int], None] | None = None,
+    checking: Callable[[], None] | None = None,
+) -> Snapshot:
     try:
-        raw = _read(source, name, max_size)
+        raw = _read(source, name, max_size, reading)
     except OSError as exc:
         raise CliError(_cannot_read(name, exc)) from None
     if isinstance(raw, bytearray):
@@ -165,6 +202,8 @@ def _load(source: str, name: str, max_size: int) -> Snapshot:
         del raw  # hold the text only, not the bytes as well
     else:
         text = raw
+    if checking is not None:
+        checking()
     try:
         # The library's strict reader: a key given twice in an object is a problem.
         return load_json(text)

@@ -2,11 +2,14 @@
 
 Every table is a list of lines, printed by :func:`~.terminal.write_lines`, which makes each one
 safe for the terminal: a newline or an escape sequence in the data is shown, escaped, inside its
-line. Lines fit in :data:`WIDTH` columns; instants are shown in the local time of the user
-evaluated. The tables are in the language of the run (:mod:`.language`): their own words, dates
-(French ``14 mai 2025 09:30 CEST``) and plurals, and the library's texts (titles, reasons,
-categories, the feed's) as its API gives them in that language; ids and the data's own values
-(titles of tasks and meetings, addresses) are shown as they are.
+line. Lines fit in the width of the run (:func:`width`: :data:`WIDTH` columns on a pipe, the
+terminal's on a screen, see :mod:`.display`); a line may hold styled pieces
+(:class:`~.terminal.Styled`: headings in bold, priorities and statuses in colour, labels dimmed),
+drawn in colour only when the run has colour, the same text otherwise. Instants are shown in the
+local time of the user evaluated. The tables are in the language of the run (:mod:`.language`):
+their own words, dates (French ``14 mai 2025 09:30 CEST``) and plurals, and the library's
+texts (titles, reasons, categories, the feed's) as its API gives them in that language; ids
+and the data's own values (titles of tasks and meetings, addresses) are shown as they are.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from guided_actions._adapters.cli.diagnostics import failure_text
+from guided_actions._adapters.cli.display import PLAIN_WIDTH, display
 from guided_actions._adapters.cli.language import _, language, local_time, ngettext, pgettext
-from guided_actions._adapters.cli.terminal import safe_text
+from guided_actions._adapters.cli.terminal import Line, safe_text, styled
 from guided_actions._engine.actions import CATEGORIES, CATEGORY_LABELS, Action, Result
 from guided_actions._model.records import User
 from guided_actions._plugins.loader import RuleSet
@@ -31,16 +35,34 @@ from guided_actions.typing import Category
 
 __all__ = [
     "WIDTH",
+    "HEADING",
+    "LABEL",
+    "PRIORITY_STYLES",
     "all_table",
     "category_label",
+    "fit",
+    "labelled",
     "local",
     "table",
+    "width",
     "workspace_table",
     "wrap",
 ]
 
-#: The widest line of a table.
-WIDTH = 100
+#: The widest line of a table on a pipe (:data:`~.display.PLAIN_WIDTH`).
+WIDTH = PLAIN_WIDTH
+#: The styles of the tables, in rich's words: a heading, a label, an id.
+HEADING = "bold cyan"
+LABEL = "dim"
+ID = "dim"
+#: An action's priority, as its colour.
+PRIORITY_STYLES = {"high": "bold red", "normal": "yellow", "low": "green"}
+
+
+def width() -> int:
+    """The widest line of a table in this run: :data:`WIDTH` on a pipe, the terminal's width on
+    a screen."""
+    return display().width
 
 
 # The words of a column, each in a context of its own (a word reads differently elsewhere), written
@@ -84,23 +106,41 @@ def local(instant: datetime, zone: ZoneInfo) -> str:
 
 
 def wrap(text: str, first: str, rest: str) -> list[str]:
-    """``text`` wrapped to :data:`WIDTH`, after ``first`` on its first line, ``rest`` after.
+    """``text`` wrapped to :func:`width`, after ``first`` on its first line, ``rest`` after.
 
     ``text`` is made safe first, so that a newline or a tab in it is shown (``textwrap`` would
-    turn it into a space) and the escapes count in the width.
+    turn it into a space) and the escapes count in the width. On a pipe a word longer than the
+    line stays whole, as it always has; on a screen it is broken, so that no line overflows.
     """
     return textwrap.wrap(
         safe_text(text),
-        width=WIDTH,
+        width=width(),
         initial_indent=first,
         subsequent_indent=rest,
-        break_long_words=False,
+        break_long_words=display().screen,
         break_on_hyphens=False,
     ) or [first.rstrip()]
 
 
-def _heading(title: str, underline: str) -> list[str]:
-    return ["", title, underline * len(title)]
+def fit(text: str, first: str = "", rest: str = "  ") -> list[str]:
+    """A line that a pipe shows whole, as it always has (``first`` then ``text``, made safe),
+    wrapped like :func:`wrap` on a screen."""
+    if display().screen:
+        return wrap(text, first, rest)
+    return [first + safe_text(text)]
+
+
+def labelled(text: str, first: str, rest: str, style: str = LABEL) -> list[Line]:
+    """:func:`wrap`, with ``first`` (the label) in ``style`` on the first line."""
+    lines: list[Line] = list(wrap(text, first, rest))
+    head = str(lines[0])
+    if head.startswith(first):
+        lines[0] = styled((first, style), head[len(first) :])
+    return lines
+
+
+def _heading(title: str, underline: str) -> list[Line]:
+    return ["", styled((title, HEADING)), styled((underline * len(title), HEADING))]
 
 
 def _labels(words: Sequence[str]) -> list[str]:
@@ -122,19 +162,35 @@ def category_label(category: Category) -> str:
 # -- guided actions -------------------------------------------------------------------------
 
 
-def _action_block(action: Action, zone: ZoneInfo, labels: Sequence[str]) -> list[str]:
+def _action_block(action: Action, zone: ZoneInfo, labels: Sequence[str]) -> list[Line]:
     about, created, expires_label, because = labels
     lang = language()
-    priority = _priority_words()[action.priority]
-    head = f"[{priority}] {action.localized_title(lang)}"
-    lines = [f"  {head}  {action.rule.rjust(WIDTH - 4 - len(head))}"]
+    wide = width()
+    priority = f"[{_priority_words()[action.priority]}]"
+    title = safe_text(action.localized_title(lang))
+    rule = safe_text(action.rule)
+    head = f"{priority} {title}"
+    tag = (priority, PRIORITY_STYLES.get(action.priority, ""))
+    lines: list[Line]
+    if 4 + len(head) + len(rule) <= wide:
+        lines = [
+            styled("  ", tag, " ", (title, "bold"), "  ", (rule.rjust(wide - 4 - len(head)), ID))
+        ]
+    else:  # a long title: the rule on a line of its own
+        lines = [styled("  ", tag, " ", (title, "bold")), styled((rule.rjust(wide), ID))]
     subjects = ", ".join(f"{kind}:{rid}" for kind, rid in action.subjects)
-    lines.extend(wrap(subjects, f"      {about}  ", " " * (6 + len(about) + 2)))
+    lines.extend(labelled(subjects, f"      {about}  ", " " * (6 + len(about) + 2)))
     expires = local(action.expires_at, zone) if action.expires_at else _("no time limit")
-    lines.append(f"      {created}  {local(action.created_at, zone)}    {expires_label}  {expires}")
+    start = ("      ", (created, LABEL), "  ", local(action.created_at, zone))
+    end = ((expires_label, LABEL), "  ", expires)
+    window = styled(*start, "    ", *end)
+    if len(window) <= wide:
+        lines.append(window)
+    else:  # a narrow terminal: the time limit on a line of its own
+        lines.extend([styled(*start), styled("      ", *end)])
     for i, reason in enumerate(action.localized_reasons(lang)):
         label = because if i == 0 else " " * len(because)
-        lines.extend(wrap(reason, f"      {label}  - ", " " * (6 + len(because) + 4)))
+        lines.extend(labelled(reason, f"      {label}  - ", " " * (6 + len(because) + 4)))
     return lines
 
 
@@ -166,9 +222,9 @@ def _header(user: User, now: datetime, result: Result, viewer: User | None) -> s
     )
 
 
-def _actions_body(result: Result, zone: ZoneInfo, underline: str = "=") -> list[str]:
+def _actions_body(result: Result, zone: ZoneInfo, underline: str = "=") -> list[Line]:
     """The actions by category, then the rules that failed (each naming its plugin)."""
-    lines: list[str] = []
+    lines: list[Line] = []
     labels = _block_labels()
     for category in CATEGORIES:
         actions = [a for a in result if a.category == category]
@@ -181,21 +237,27 @@ def _actions_body(result: Result, zone: ZoneInfo, underline: str = "=") -> list[
                 lines.append("")
             lines.extend(_action_block(action, zone, labels))
     if result.errors:
-        lines.extend(["", _("Rules that failed:")])
-        lines.extend(f"  - {failure_text(failure)}" for failure in result.errors)
+        lines.extend(["", styled((_("Rules that failed:"), "bold red"))])
+        for failure in result.errors:
+            lines.extend(fit(failure_text(failure), "  - ", "    "))
     return lines
 
 
-def table(user: User, now: datetime, result: Result, viewer: User | None) -> list[str]:
+def table(user: User, now: datetime, result: Result, viewer: User | None) -> list[Line]:
     """One user's actions at ``now``, as ``viewer`` (if another user) sees them."""
-    return [_header(user, now, result, viewer), *_actions_body(result, user.zone)]
+    return [*_title(_header(user, now, result, viewer)), *_actions_body(result, user.zone)]
 
 
-def all_table(now: datetime, results: Mapping[str, Result], ruleset: RuleSet) -> list[str]:
+def _title(text: str) -> list[Line]:
+    """The first line of a table, in bold, wrapped to the width."""
+    return [styled((line, "bold")) for line in fit(text)]
+
+
+def all_table(now: datetime, results: Mapping[str, Result], ruleset: RuleSet) -> list[Line]:
     """Every user's number of actions, by rule in the order of ``ruleset`` (``evaluate --all``)."""
     total = sum(len(r) for r in results.values())
     users = len(results)
-    lines = [
+    lines: list[Line] = _title(
         ngettext(
             "{count} guided action for {users} at {now}",
             "{count} guided actions for {users} at {now}",
@@ -205,17 +267,18 @@ def all_table(now: datetime, results: Mapping[str, Result], ruleset: RuleSet) ->
             users=ngettext("{count} user", "{count} users", users).format(count=users),
             now=local(now, ZoneInfo("UTC")),
         )
-    ]
+    )
     order = {rule.id: i for i, rule in enumerate(ruleset)}
     for user_id, result in results.items():
         count = len(result)
+        lines.append("")
         lines.extend(
-            [
-                "",
+            styled((line, HEADING))
+            for line in fit(
                 ngettext("{user}: {count} action", "{user}: {count} actions", count).format(
                     user=user_id, count=count
-                ),
-            ]
+                )
+            )
         )
         by_rule = Counter(a.rule for a in result)
         width = max((len(rule) for rule in by_rule), default=0)
@@ -223,10 +286,10 @@ def all_table(now: datetime, results: Mapping[str, Result], ruleset: RuleSet) ->
             by_rule.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])
         ):
             lines.append(f"  {rule.ljust(width)}  {n:>5}")
-        lines.extend(
-            "  " + _("failed: {failure}").format(failure=failure_text(failure))
-            for failure in result.errors
-        )
+        for failure in result.errors:
+            lines.extend(
+                fit(_("failed: {failure}").format(failure=failure_text(failure)), "  ", "    ")
+            )
     return lines
 
 
@@ -264,20 +327,20 @@ def _schedule_lines(schedule: Sequence[Mapping[str, Any]], zone: ZoneInfo) -> li
     return lines
 
 
-def workspace_table(snapshot: Snapshot, summary: Summary, viewer: User | None) -> list[str]:
+def workspace_table(snapshot: Snapshot, summary: Summary, viewer: User | None) -> list[Line]:
     """The workspace: tasks, sequences, schedule, insights, feed, then the guided actions."""
     user = snapshot.user(summary.user_id)
     assert user is not None
     zone = user.zone
     lang = language()
-    lines = [
+    lines: list[Line] = _title(
         _("Workspace of {user}{seen_by} at {now} ({zone})").format(
             user=user.id,
             seen_by=_seen_by(user, viewer),
             now=local(summary.now, zone),
             zone=user.timezone,
         )
-    ]
+    )
 
     def counted(label: str, count: int) -> str:
         return f"{label} ({count})"
@@ -288,7 +351,7 @@ def workspace_table(snapshot: Snapshot, summary: Summary, viewer: User | None) -
         (_("Overdue"), summary.overdue),
         (_("Due tomorrow"), summary.due_tomorrow),
     ):
-        lines.extend(["", counted(label, len(ids))])
+        lines.extend(["", styled((counted(label, len(ids)), "bold"))])
         lines.extend(_task_lines(snapshot, ids, zone, "  ") or ["  " + pgettext("no task", "none")])
 
     lines.extend(_heading(counted(_("Sequences"), len(summary.sequences)), "="))
@@ -298,7 +361,7 @@ def workspace_table(snapshot: Snapshot, summary: Summary, viewer: User | None) -
         count = len(card.task_ids)
         name = card.name or card.sequence_id
         tasks = ngettext("{count} open task", "{count} open tasks", count).format(count=count)
-        lines.append(f"  {name}  [{card.sequence_id}]  {tasks}")
+        lines.extend(fit(f"{name}  [{card.sequence_id}]  {tasks}", "  ", "    "))
         stepped: set[str] = set()
         for step, ids in card.steps:
             lines.append("    " + counted(_("Step {step}").format(step=step), len(ids)))

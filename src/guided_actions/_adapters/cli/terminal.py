@@ -11,7 +11,14 @@ below apply it to every line of text, so no command can forget it:
 - :func:`write_lines`: text, one line per item; a line break can only come from here;
 - :func:`write_json`: JSON, exact (``json.dumps`` escapes every non-ASCII and control character);
 - :func:`write_csv`: CSV (:func:`csv_lines`), each cell made safe, so each row is one line;
-- :func:`redraw`: the progress line, drawn over itself with a carriage return.
+- :func:`redraw`: the progress line, drawn over itself with a carriage return, and
+  :func:`redraw_bar`, the same with a bar drawn by rich.
+
+A line of text is a ``str`` or a :class:`Styled` line, whose pieces carry a style (bold, a
+colour). In colour (:mod:`.display`), each piece is made safe first and then drawn by rich
+(:func:`rich_console`), which adds the only escape sequences that reach the terminal: its own
+colours; without colour the styles are dropped and the text is the same, character for
+character. rich is imported only here, and only when something is drawn in colour or as a bar.
 
 Each one also fits the text to the stream's encoding: a character that the stream cannot encode
 (``ë`` on an ASCII-only standard output) is written as its backslash escape (``\\xeb``), as
@@ -26,11 +33,28 @@ import itertools
 import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from guided_actions._adapters.cli.display import display
 from guided_actions._text.visible import visible
 
-__all__ = ["csv_lines", "redraw", "safe_text", "write_csv", "write_json", "write_lines"]
+if TYPE_CHECKING:
+    from rich.console import Console
+
+__all__ = [
+    "Line",
+    "Styled",
+    "csv_lines",
+    "plain",
+    "redraw",
+    "redraw_bar",
+    "rich_console",
+    "safe_text",
+    "styled",
+    "write_csv",
+    "write_json",
+    "write_lines",
+]
 
 #: Every text from the data reaches the terminal through this, as the HTML display does.
 safe_text = visible
@@ -55,13 +79,98 @@ def _emit(stream: TextIO, text: str) -> None:
     stream.write(_encodable(text, stream))
 
 
-def write_lines(lines: Iterable[str], stream: TextIO | None = None) -> None:
-    """Write each of ``lines`` on ``stream`` (standard output by default), made safe, as a line.
+class Styled(str):
+    """A line of text in pieces, each ``(text, style)``: a rich style such as ``"bold"`` or
+    ``"red"``, or ``""`` for none. It is the ``str`` of its pieces' text, end to end (so it
+    joins, measures and compares as that text); the styles only show in colour."""
+
+    pieces: tuple[tuple[str, str], ...]
+
+    def __new__(cls, pieces: Iterable[tuple[str, str]]) -> Styled:
+        kept = tuple(pieces)
+        line = super().__new__(cls, "".join(text for text, _style in kept))
+        line.pieces = kept
+        return line
+
+
+#: A line of a table: plain text, or a :class:`Styled` one.
+Line = str
+
+
+def styled(*pieces: str | tuple[str, str]) -> Styled:
+    """A :class:`Styled` line from pieces, a bare ``str`` being a piece without style."""
+    return Styled((p, "") if isinstance(p, str) else p for p in pieces)
+
+
+def plain(line: Line) -> str:
+    """The text of ``line``, without its styles."""
+    return str(line)
+
+
+class _Buffer(io.StringIO):
+    """What rich draws, kept to be written out here; it says the encoding of the stream it is
+    for, so that rich draws a bar the stream can hold (ASCII when it holds no more)."""
+
+    def __init__(self, encoding: str | None) -> None:
+        super().__init__()
+        self._encoding = encoding or "utf-8"
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self._encoding
+
+
+def rich_console(stream: TextIO, *, width: int, color: bool) -> tuple[Console, io.StringIO]:
+    """A rich console drawing ``width`` columns, in the 16 standard colours (the terminal's own
+    palette) or none, into a buffer for ``stream``: rich writes nothing itself, and reads no
+    environment variable (the run's choice is made once, in :mod:`.display`)."""
+    from rich.console import Console
+
+    buffer = _Buffer(getattr(stream, "encoding", None))
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        color_system="standard" if color else None,
+        no_color=not color,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=True,
+        legacy_windows=False,
+        force_jupyter=False,
+        force_interactive=False,
+        _environ={},
+    )
+    return console, buffer
+
+
+def _colored(lines: Iterable[Line], stream: TextIO) -> str:
+    """``lines`` made safe, then drawn in colour by rich."""
+    from rich.text import Text
+
+    console, buffer = rich_console(stream, width=display().width, color=True)
+    for line in lines:
+        text = Text()
+        pieces = line.pieces if isinstance(line, Styled) else ((line, ""),)
+        for piece, style in pieces:
+            text.append(safe_text(piece), style or None)
+        console.print(text)
+    return buffer.getvalue()
+
+
+def write_lines(lines: Iterable[Line], stream: TextIO | None = None) -> None:
+    """Write each of ``lines`` on ``stream`` (standard output by default), made safe, as a line,
+    in colour when the run colours that stream (:mod:`.display`).
 
     A newline inside an item is shown as ``\\n``: only this function ends a line.
     """
     out = sys.stdout if stream is None else stream
-    _emit(out, "".join(f"{safe_text(line)}\n" for line in lines))
+    lines = list(lines)
+    if any(isinstance(line, Styled) for line in lines) and display().color_on(out):
+        _emit(out, _colored(lines, out))
+        return
+    _emit(out, "".join(f"{safe_text(str(line))}\n" for line in lines))
 
 
 def write_json(data: object, stream: TextIO | None = None) -> None:
@@ -108,3 +217,32 @@ def redraw(stream: TextIO, text: str, width: int, end: str = "") -> int:
     _emit(stream, "\r" + shown.ljust(width) + end)
     stream.flush()
     return len(shown)
+
+
+def redraw_bar(
+    stream: TextIO,
+    text: str,
+    fraction: float,
+    tail: str,
+    *,
+    columns: int,
+    width: int,
+    color: bool,
+) -> int:
+    """Draw ``text`` (made safe), a bar filled to ``fraction`` (0 to 1, drawn by rich) and
+    ``tail`` over the line of ``width`` characters that the cursor is on, in at most
+    ``columns - 1`` columns (the bar gives way; the last column is left free, so the terminal
+    never wraps the line). Returns the width of what was drawn."""
+    from rich.progress_bar import ProgressBar
+
+    shown, end = safe_text(text), safe_text(tail)
+    room = columns - 1 - len(shown) - len(end) - 2
+    if room < 10:  # no room for a bar worth the name
+        return redraw(stream, f"{text} {tail}", width)
+    bar_width = min(room, 40)
+    console, buffer = rich_console(stream, width=bar_width, color=color)
+    console.print(ProgressBar(total=1.0, completed=fraction, width=bar_width), end="")
+    drawn = len(shown) + 1 + bar_width + 1 + len(end)
+    _emit(stream, f"\r{shown} {buffer.getvalue().ljust(bar_width)} {end}" + " " * (width - drawn))
+    stream.flush()
+    return drawn

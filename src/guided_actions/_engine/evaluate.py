@@ -786,7 +786,8 @@ def next_change(
     snapshot: SnapshotReader, now_utc: datetime, target: User, private: bool, prepared: _Prepared
 ) -> datetime | None:
     """The earliest instant after ``now`` at which ``evaluate`` with the same inputs gives other
-    actions, or ``None`` (``Result.next_change_at``; ``docs/explanation/when-to-look-again.md``).
+    actions, or ``None``: ``Result.next_change_at`` (``docs/explanation/time.md``, "When to look
+    again").
 
     The rules run once looking ahead: every window to come, every dismissal and snooze, and the
     instant (``revisit``) until which the data they read stay the same. The actions shown are

@@ -237,8 +237,14 @@ def redraw_bar(
 
     shown, end = safe_text(text), safe_text(tail)
     room = columns - 1 - len(shown) - len(end) - 2
-    if room < 10:  # no room for a bar worth the name
-        return redraw(stream, f"{text} {tail}", width)
+    if room < 10:  # no room for a bar worth the name: the text gives way, then the tail
+        line, limit = f"{shown} {end}", columns - 1
+        if len(line) > limit:
+            keep = limit - len(end) - 2
+            line = f"{shown[:keep]}\u2026 {end}" if keep > 0 else end[:limit]
+        _emit(stream, "\r" + line.ljust(width))
+        stream.flush()
+        return len(line)
     bar_width = min(room, 40)
     console, buffer = rich_console(stream, width=bar_width, color=color)
     console.print(ProgressBar(total=1.0, completed=fraction, width=bar_width), end="")

@@ -646,6 +646,8 @@ class TestProgress:
         fake = FakeTerminal()
         monkeypatch.setattr("sys.stderr", fake)
         monkeypatch.setattr(reading, "BIG_SNAPSHOT", 1)
+        # Wide enough for the whole temporary path (a narrower line shortens its text).
+        monkeypatch.setenv("COLUMNS", "400")
         code = main(["evaluate", str(snapshot_file), "--user", DEMO_USER, "--now", NOW,
                      "--format", "json", "--no-plugins"])  # fmt: skip
         assert code == 0

@@ -240,8 +240,11 @@ def redraw_bar(
     if room < 10:  # no room for a bar worth the name: the text gives way, then the tail
         line, limit = f"{shown} {end}", columns - 1
         if len(line) > limit:
+            # The text loses its middle (a path keeps its start and its file name).
             keep = limit - len(end) - 2
-            line = f"{shown[:keep]}\u2026 {end}" if keep > 0 else end[:limit]
+            head = keep // 2
+            short = f"{shown[:head]}\u2026{shown[len(shown) - (keep - head) :]}"
+            line = f"{short} {end}" if keep > 0 else end[:limit]
         _emit(stream, "\r" + line.ljust(width))
         stream.flush()
         return len(line)

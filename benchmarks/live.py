@@ -18,28 +18,19 @@ every minute measured.
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from apply import timed
 
 from guided_actions import Snapshot, affected_users, evaluate, evaluate_all, replay
 from guided_actions._snapshot.changes import apply_to_document
 from guided_actions.synthetic import generate
 
 NOW = datetime(2024, 5, 1, 12, tzinfo=UTC)
-
-
-def timed(work: Callable[[], object], repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def show(times: list[float]) -> str:

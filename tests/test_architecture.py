@@ -34,8 +34,14 @@ EDGE = ["_plugins", "_adapters", "hookspecs", "testing", "pytest_plugin", "synth
 #: The package itself (its ``__init__``), on top of everything.
 TOP = "__init__"
 #: Top-level modules that belong to another layer: the public face of ``_rules``, and of the
-#: adapters (``plot``, ``frames``).
-SAME_LAYER = {"criteria": "_rules", "plot": "_adapters", "frames": "_adapters"}
+#: adapters (``plot``, ``frames``, ``spark``, ``dask``).
+SAME_LAYER = {
+    "criteria": "_rules",
+    "plot": "_adapters",
+    "frames": "_adapters",
+    "spark": "_adapters",
+    "dask": "_adapters",
+}
 
 
 def module_name(path: Path) -> str:
@@ -177,5 +183,7 @@ def test_public_import_paths_stay() -> None:
         "guided_actions.testing",
         "guided_actions.synthetic",
         "guided_actions.frames",
+        "guided_actions.spark",
+        "guided_actions.dask",
     ):
         assert importlib.import_module(name).__name__ == name

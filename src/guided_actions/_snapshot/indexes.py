@@ -25,7 +25,17 @@ from guided_actions._model.kinds import BY_CLASS, KINDS
 from guided_actions._model.records import Contact, Email, Record, Task, User
 from guided_actions.typing import Activity
 
-__all__ = ["ACTION_KEYS", "CONCERN", "INDEXES", "ById", "Index", "Join", "Tables", "build"]
+__all__ = [
+    "ACTION_KEYS",
+    "CONCERN",
+    "INDEXES",
+    "ById",
+    "Index",
+    "Join",
+    "Listed",
+    "Tables",
+    "build",
+]
 
 #: The records of every list with a unique field, by that field (``id``, or ``key``).
 ById = Mapping[str, Mapping[str, Any]]
@@ -82,18 +92,24 @@ def _inbound_reply_to(_by_id: ById, email: Email) -> str | None:
     return email.in_reply_to if email.direction == "inbound" else None
 
 
-def _listed(field: str) -> KeysOf:
-    """The ids an activity lists in ``field``, each once; a task's include its meeting's."""
-    ids_of = attrgetter(field)
+@attrs.frozen
+class Listed:
+    """The keys of a listing index: the ids an activity lists in ``field``, each once; a task's
+    include its meeting's (which another record holds: a book's plan reaches them through the
+    meeting instead, reading only ``field``)."""
 
-    def keys(by_id: ById, activity: Any) -> Iterable[str]:
-        ids: tuple[str, ...] = ids_of(activity)
+    field: str
+
+    def __call__(self, by_id: ById, activity: Any) -> Iterable[str]:
+        ids: tuple[str, ...] = getattr(activity, self.field)
         if isinstance(activity, Task) and activity.meeting_id is not None:
-            return {*ids, *ids_of(by_id["meetings"][activity.meeting_id])}
+            return {*ids, *getattr(by_id["meetings"][activity.meeting_id], self.field)}
         return ids if len(ids) < 2 else set(ids)
 
-    keys.__qualname__ = keys.__name__ = f"listed_{field}"
-    return keys
+
+def _listed(field: str) -> KeysOf:
+    """The ids an activity lists in ``field``, each once; a task's include its meeting's."""
+    return Listed(field)
 
 
 #: The lists of activities: what ``activities_listing`` answers with, in this order.

@@ -38,6 +38,7 @@ from guided_actions._model.records import (
 )
 from guided_actions._model.records import Sequence as SalesSequence
 from guided_actions._model.validation import shown_list
+from guided_actions._snapshot import book as book_module
 from guided_actions._snapshot import changes as changes_module
 from guided_actions._snapshot import indexes
 from guided_actions._text import html
@@ -423,6 +424,29 @@ class Snapshot:
         that path costs as much as ``from_dict``.
         """
         return changes_module.apply(self, changes)
+
+    def book(self, user_ids: Iterable[str]) -> Snapshot:
+        """The book of these users: the smallest part of this snapshot on which their results
+        are the same.
+
+        For each of ``user_ids``, :func:`~guided_actions.evaluate`,
+        :func:`~guided_actions.explain` (of the records their rules are about) and
+        :func:`~guided_actions.summarize` give on the book what they give on this snapshot, at
+        every ``now``, for every viewer and configuration. The book holds the records that
+        concern those users (the concern relation, read forwards as
+        :data:`guided_actions._snapshot.book.PLAN`), the records those reference (so that it is
+        a valid snapshot), and the lists of :data:`~guided_actions._snapshot.book.WHOLE` whole
+        (users, pipelines, sequences, issued actions, dashboards); each list in this snapshot's
+        order, with its lifecycle stages. See the explanation page "Which records concern a
+        user".
+
+        An id that no user has raises :class:`~guided_actions.errors.UnknownUserError` (a
+        :class:`LookupError`) naming it; a single ``str`` instead of an iterable of ids raises
+        :class:`TypeError`. No user ids: the whole lists only.
+        """
+        book = type(self).__new__(type(self))
+        book._become(book_module.book_lists(self, user_ids), self._lifecycle_stages)
+        return book
 
     def to_dict(self) -> dict[str, Any]:
         """The snapshot as a JSON-ready interchange document (``Snapshot.from_dict`` reads it)."""

@@ -31,7 +31,7 @@ from guided_actions._model.validation import field_types, shown_list
 from guided_actions._snapshot.snapshot import Snapshot
 from guided_actions.errors import Problem, short_repr
 
-__all__ = ["FramesReader", "snapshot"]
+__all__ = ["FramesReader", "interchange_rows", "snapshot"]
 
 NOT_A_FRAME = "expected a pandas, polars or pyarrow frame, or an object with __arrow_c_stream__"
 UNKNOWN_LIST = "unknown record list; expected one of " + shown_list(NAMES, quote=True)
@@ -232,6 +232,15 @@ class FramesReader:
         if lifecycle_stages is not None:
             document["lifecycle_stages"] = _stage_list(lifecycle_stages)
         return Snapshot._from_decoded(decode(document), self.problems)
+
+
+def interchange_rows(name: str, frame: object) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """The rows of one frame read as the list ``name``, as interchange objects (what
+    :meth:`FramesReader.add` puts in the document), and the problems of its columns (a row's
+    own problems are the decoder's to find)."""
+    reader = FramesReader()
+    reader.add(name, frame)
+    return list(reader.document.get(name, ())), reader.problems
 
 
 def _has_struct(types: Any, arrow_type: Any) -> bool:

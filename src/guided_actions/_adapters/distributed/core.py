@@ -1,0 +1,285 @@
+"""The engine-agnostic core of the fan-out: interchange tables to rows and keys, every user's book
+as Arrow joins, and one user's book to their action table.
+
+A distributed runner reads each list's table into *rows* (:data:`ROW_SCHEMA`: one record as
+compact JSON of its interchange object, with its list, id and position) and *keys*
+(:data:`KEY_SCHEMA`: every key :data:`~guided_actions._snapshot.book.PLAN` joins on, from
+:func:`~guided_actions._snapshot.book.record_keys`), runs the plan as its own joins, and hands
+each user's rows to :func:`evaluate_book`. :func:`fan_out_local` is the reference interpreter of
+the plan as pyarrow joins: what a runner must produce, user by user.
+
+pyarrow is imported when first needed (the ``frames`` extra); no engine is imported here.
+The schemas are attributes computed on first access.
+"""
+
+from __future__ import annotations
+
+import json
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from guided_actions._adapters.frames.arrow import pyarrow
+from guided_actions._adapters.frames.reading import interchange_rows
+from guided_actions._engine.config import Config
+from guided_actions._engine.evaluate import RuleSetLike, evaluate
+from guided_actions._engine.settings import Settings
+from guided_actions._engine.tables import ACTION_COLUMNS, arrow_type
+from guided_actions._model.document import SCHEMA, _RecordLoader, record_to_dict
+from guided_actions._model.kinds import BY_NAME, NAMES
+from guided_actions._snapshot.book import PLAN, WHOLE, record_keys
+from guided_actions._snapshot.snapshot import Snapshot
+from guided_actions.errors import InvalidSnapshotError, Problem, short_repr
+
+if typing.TYPE_CHECKING:
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+__all__ = [
+    "ACTIONS_SCHEMA",
+    "BOOK_SCHEMA",
+    "KEY_SCHEMA",
+    "ROW_SCHEMA",
+    "evaluate_book",
+    "fan_out_local",
+    "keys_of",
+    "row_id",
+    "rows_of",
+]
+
+#: The order of the lists in a document: a book's rows are sorted by list, then position.
+LIST_ORDER: Mapping[str, int] = {name: i for i, name in enumerate(NAMES)}
+
+
+def _schemas(pa: Any) -> dict[str, Any]:
+    row = [
+        pa.field("list", pa.string(), nullable=False),
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("pos", pa.int64(), nullable=False),
+        pa.field("json", pa.string(), nullable=False),
+    ]
+    return {
+        "ROW_SCHEMA": pa.schema(row),
+        "KEY_SCHEMA": pa.schema(
+            [
+                pa.field("list", pa.string(), nullable=False),
+                pa.field("id", pa.string(), nullable=False),
+                pa.field("key", pa.string(), nullable=False),
+                pa.field("value", pa.string(), nullable=False),
+            ]
+        ),
+        "BOOK_SCHEMA": pa.schema([pa.field("user_id", pa.string(), nullable=False), *row]),
+        "ACTIONS_SCHEMA": pa.schema(
+            [pa.field(n, arrow_type(pa, kind), nullable=null) for n, kind, null in ACTION_COLUMNS]
+        ),
+    }
+
+
+_SCHEMAS: dict[str, Any] = {}
+
+#: A row: one record as compact JSON of its interchange object (``json``), its list, its id
+#: (:func:`row_id`) and its position in its input list (``pos``).
+ROW_SCHEMA: pa.Schema
+#: A key of a row: one value (``value``) of one key name (``key``) the plan joins on.
+KEY_SCHEMA: pa.Schema
+#: A row of a user's book: :data:`ROW_SCHEMA` with the user's id first.
+BOOK_SCHEMA: pa.Schema
+#: The tidy table of actions: the columns of ``ACTION_COLUMNS``.
+ACTIONS_SCHEMA: pa.Schema
+
+
+def __getattr__(name: str) -> Any:
+    """``ROW_SCHEMA``, ``KEY_SCHEMA``, ``BOOK_SCHEMA``, ``ACTIONS_SCHEMA``: made on first use."""
+    if name in ("ROW_SCHEMA", "KEY_SCHEMA", "BOOK_SCHEMA", "ACTIONS_SCHEMA"):
+        if not _SCHEMAS:
+            _SCHEMAS.update(_schemas(pyarrow()))
+        return _SCHEMAS[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _schema(name: str) -> Any:
+    return __getattr__(name)
+
+
+def row_id(list_name: str, record: Mapping[str, Any], pos: int) -> str:
+    """A row's id: its record's unique field (``id``; ``key`` for ``issued_actions``), or
+    ``"#<pos>"`` in a list without one (feedback, dismissals, snoozes)."""
+    id_field = BY_NAME[list_name].id_field
+    if id_field is None:
+        return f"#{pos}"
+    return typing.cast(str, record[id_field])
+
+
+def rows_of(list_name: str, table: pa.Table | pa.RecordBatch, first_pos: int) -> pa.Table:
+    """The rows (:data:`ROW_SCHEMA`) of an Arrow table of the list ``list_name`` in the
+    interchange columns (as :func:`guided_actions.frames.write_parquet` writes them), the
+    first at position ``first_pos``.
+
+    Each row is decoded as :func:`guided_actions.frames.snapshot` decodes it; its ``json`` is its
+    record's interchange object (``Snapshot.to_dict``'s form) as compact JSON. A bad column or
+    row raises :class:`~guided_actions.errors.InvalidSnapshotError` listing every problem, each
+    naming the list, the row (its id, or ``#<position>``) and the field.
+    """
+    pa = pyarrow()
+    kind = BY_NAME.get(list_name) if isinstance(list_name, str) else None
+    if kind is None:
+        raise InvalidSnapshotError(
+            [Problem("snapshot", None, None, short_repr(list_name), "unknown record list")]
+        )
+    objects, problems = interchange_rows(list_name, table)
+    loader = _RecordLoader(problems)
+    ids: list[str] = []
+    texts: list[str] = []
+    for offset, raw in enumerate(objects):
+        pos = first_pos + offset
+        label = raw.get(kind.id_field) if kind.id_field else None
+        label = label if isinstance(label, str) and label else f"#{pos}"
+        record = loader.load(list_name, kind.cls, raw, label)
+        if record is None:
+            continue
+        obj = record_to_dict(record)
+        ids.append(row_id(list_name, obj, pos))
+        texts.append(json.dumps(obj, separators=(",", ":"), ensure_ascii=False))
+    if problems:
+        raise InvalidSnapshotError(problems)
+    n = len(texts)
+    return pa.Table.from_arrays(
+        [
+            pa.array([list_name] * n, pa.string()),
+            pa.array(ids, pa.string()),
+            pa.array(range(first_pos, first_pos + n), pa.int64()),
+            pa.array(texts, pa.string()),
+        ],
+        schema=_schema("ROW_SCHEMA"),
+    )
+
+
+def keys_of(rows: pa.Table) -> pa.Table:
+    """The keys (:data:`KEY_SCHEMA`) of rows (:data:`ROW_SCHEMA`): one row per key name
+    :data:`~guided_actions._snapshot.book.PLAN` uses on the row's list and per value
+    (:func:`~guided_actions._snapshot.book.record_keys`); a key without values has no row."""
+    pa = pyarrow()
+    out: dict[str, list[str]] = {"list": [], "id": [], "key": [], "value": []}
+    columns = rows.select(["list", "id", "json"]).to_pydict()
+    for list_name, rid, text in zip(columns["list"], columns["id"], columns["json"], strict=True):
+        for key, values in record_keys(list_name, json.loads(text)).items():
+            for value in values:
+                out["list"].append(list_name)
+                out["id"].append(rid)
+                out["key"].append(key)
+                out["value"].append(value)
+    return pa.Table.from_pydict(out, schema=_schema("KEY_SCHEMA"))
+
+
+def _pairs(pa: Any, user_ids: Sequence[str], ids: Sequence[str]) -> Any:
+    return pa.table({"user_id": pa.array(user_ids, pa.string()), "id": pa.array(ids, pa.string())})
+
+
+def _distinct(table: Any) -> Any:
+    return table.group_by(table.column_names, use_threads=False).aggregate([])
+
+
+def _step_keys(pa: Any, keys: Any, list_name: str, key: str) -> Any:
+    """The ``(id, value)`` pairs of one list under one key name."""
+    pc = pa.compute
+    mask = pc.and_(pc.equal(keys["list"], list_name), pc.equal(keys["key"], key))
+    return keys.filter(mask).select(["id", "value"])
+
+
+def fan_out_local(tables: Mapping[str, pa.Table]) -> pa.Table:
+    """Every user's book rows (:data:`BOOK_SCHEMA`), with pyarrow joins: the reference
+    interpreter of :data:`~guided_actions._snapshot.book.PLAN` over tables.
+
+    ``tables`` maps list names to Arrow tables in the interchange columns. Each step is an
+    equi-join of its sources' keys with its targets' keys (a repeated step again, until it
+    reaches nothing new); a step from a whole list is run once, for every user. The rows of
+    user ``u`` are those of ``snapshot.book([u])``, sorted by user, list (in interchange order)
+    and position.
+    """
+    pa = pyarrow()
+    rows = pa.concat_tables(
+        [rows_of(name, table, 0) for name, table in tables.items()]
+        or [_schema("ROW_SCHEMA").empty_table()]
+    )
+    keys = keys_of(rows)
+    users = rows.filter(pa.compute.equal(rows["list"], "users"))["id"].to_pylist()
+    everyone = "\x00"  # the user of what a step from a whole list reaches: every user
+    by_step: dict[str, Any] = {}
+    reached: list[Any] = []
+    for step in PLAN:
+        if step.parent is not None:
+            sources = by_step[step.parent]
+        elif step.source == "users":
+            sources = _pairs(pa, users, users)
+        else:
+            ids = rows.filter(pa.compute.equal(rows["list"], step.source))["id"].to_pylist()
+            sources = _pairs(pa, [everyone] * len(ids), ids)
+        source_keys = _step_keys(pa, keys, step.source, step.source_key)
+        target_keys = _step_keys(pa, keys, step.target, step.target_key)
+        found = _pairs(pa, [], [])
+        level = sources
+        while level.num_rows:
+            values = level.join(source_keys, "id", join_type="inner").select(["user_id", "value"])
+            targets = values.join(target_keys, "value", join_type="inner")
+            new = _distinct(targets.select(["user_id", "id"]))
+            if found.num_rows:
+                new = new.join(found, ["user_id", "id"], join_type="left anti")
+            found = pa.concat_tables([found, new.select(["user_id", "id"])])
+            level = new if step.repeat else _pairs(pa, [], [])
+        by_step[step.name] = found
+        reached.append(
+            found.append_column("list", pa.array([step.target] * found.num_rows, pa.string()))
+        )
+    for name in WHOLE:
+        ids = rows.filter(pa.compute.equal(rows["list"], name))["id"].to_pylist()
+        whole = _pairs(pa, [everyone] * len(ids), ids)
+        reached.append(whole.append_column("list", pa.array([name] * len(ids), pa.string())))
+    pairs = _distinct(pa.concat_tables([t.select(["user_id", "list", "id"]) for t in reached]))
+    shared = pairs.filter(pa.compute.equal(pairs["user_id"], everyone)).drop_columns("user_id")
+    own = pairs.filter(pa.compute.not_equal(pairs["user_id"], everyone))
+    users_table = pa.table({"user_id": pa.array(users, pa.string())})
+    crossed = users_table.append_column("k", pa.array([0] * len(users), pa.int8())).join(
+        shared.append_column("k", pa.array([0] * shared.num_rows, pa.int8())), "k"
+    )
+    pairs = _distinct(pa.concat_tables([own, crossed.select(["user_id", "list", "id"])]))
+    book = pairs.join(rows, ["list", "id"], join_type="inner")
+    order = pa.array([LIST_ORDER[name] for name in book["list"].to_pylist()], pa.int64())
+    book = book.append_column("order", order).sort_by(
+        [("user_id", "ascending"), ("order", "ascending"), ("pos", "ascending")]
+    )
+    return book.select(["user_id", "list", "id", "pos", "json"]).cast(_schema("BOOK_SCHEMA"))
+
+
+def book_document(rows: pa.Table, lifecycle_stages: Iterable[str] | None = None) -> dict[str, Any]:
+    """The interchange document of book rows (:data:`ROW_SCHEMA`, any order): each list's
+    records in position order, lists in interchange order."""
+    columns = rows.select(["list", "pos", "json"]).to_pydict()
+    ordered = sorted(
+        zip(columns["list"], columns["pos"], columns["json"], strict=True),
+        key=lambda row: (LIST_ORDER[row[0]], row[1]),
+    )
+    document: dict[str, Any] = {"schema": SCHEMA}
+    if lifecycle_stages is not None:
+        document["lifecycle_stages"] = list(lifecycle_stages)
+    for list_name, _pos, text in ordered:
+        document.setdefault(list_name, []).append(json.loads(text))
+    return document
+
+
+def evaluate_book(
+    user_id: str,
+    rows: pa.Table,
+    now: datetime,
+    *,
+    config: Config | Settings | None = None,
+    rules: RuleSetLike | None = None,
+    lifecycle_stages: Iterable[str] | None = None,
+) -> pa.Table:
+    """One user's action table (:data:`ACTIONS_SCHEMA`) from their book's rows
+    (:data:`ROW_SCHEMA`, any order): the document of the rows, ordered by list then position,
+    :meth:`Snapshot.from_dict`, :func:`~guided_actions.evaluate` and
+    :meth:`Result.to_arrow <guided_actions.Result.to_arrow>`. ``lifecycle_stages``: the CRM's
+    own, when it has some (``None``: the default list)."""
+    snapshot = Snapshot.from_dict(book_document(rows, lifecycle_stages))
+    result = evaluate(snapshot, now, user_id, config=config, rules=rules)
+    return result.to_arrow().cast(_schema("ACTIONS_SCHEMA"))

@@ -1,0 +1,337 @@
+"""The Dask runner: every user's actions over Dask DataFrames or a Parquet directory.
+
+1. Each input partition becomes rows (``core.ROW_SCHEMA``) by ``core.rows_of`` (a Dask
+   DataFrame's partitions through ``map_partitions``; a Parquet file's row groups through
+   ``from_map``, read with pyarrow, so that a column written as JSON text is read as such). A bad
+   record is reported, not raised, in the task, so that every problem of every partition is
+   raised together as one :class:`~guided_actions.errors.InvalidSnapshotError`. The rows' keys
+   (``core.KEY_SCHEMA``) come from ``core.keys_of``. Both are persisted: the input is read once,
+   when :func:`evaluate_all` is called.
+2. :data:`~guided_actions._snapshot.book.PLAN` runs as rounds of merges
+   (:mod:`guided_actions._adapters.distributed.engines`) until no step reaches anything new; the
+   ``(user_id, list, id)`` pairs reached are merged with the rows: each user's book.
+3. The books are shuffled on the user so that each partition holds whole books, heavy books
+   each in a partition of their own (:func:`partition_of`), and each book is evaluated by
+   ``core.evaluate_book``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from guided_actions._adapters.distributed import core
+from guided_actions._adapters.distributed.engines import (
+    EVERYONE,
+    NO_USERS,
+    PROBLEMS,
+    USER_ROOT,
+    WHOLE,
+    edges,
+    lifecycle_problem,
+    problems_error,
+    root_of,
+    rows_or_problems,
+)
+from guided_actions._adapters.frames.arrow import SCHEMA_KEY
+from guided_actions._adapters.frames.parquet import LIFECYCLE_STAGES
+from guided_actions._adapters.frames.reading import UNKNOWN_LIST
+from guided_actions._engine.config import Config
+from guided_actions._engine.evaluate import RuleSetLike, check_now
+from guided_actions._engine.settings import Settings
+from guided_actions._engine.tables import require
+from guided_actions._model.document import SCHEMA
+from guided_actions._model.kinds import BY_NAME
+from guided_actions.errors import InvalidSnapshotError, Problem, short_repr
+
+__all__ = ["DASK_INSTALL", "evaluate_all", "partition_of"]
+
+#: What to install for :mod:`guided_actions.dask`.
+DASK_INSTALL = "pip install 'guided-actions[dask]'"
+PURPOSE = "guided_actions.dask"
+#: The size of a partition of the keys, and of what each round of the plan reaches.
+PLAN_PARTITION_SIZE = "128MB"
+
+
+def _modules() -> tuple[Any, Any, Any]:
+    """pyarrow, pandas and ``dask.dataframe``: an :class:`ImportError` naming the extra when one
+    is missing."""
+    pa = require("pyarrow", PURPOSE, DASK_INSTALL)
+    require("pyarrow.parquet", PURPOSE, DASK_INSTALL)
+    pd = require("pandas", PURPOSE, DASK_INSTALL)
+    require("dask", PURPOSE, DASK_INSTALL)
+    dd = require("dask.dataframe", PURPOSE, DASK_INSTALL)
+    return pa, pd, dd
+
+
+def _frame(table: Any, *, arrow: bool = False) -> Any:
+    """An Arrow table as pandas: texts as ``string[pyarrow]`` (Dask's own), or, with ``arrow``,
+    each column of the Arrow type it has (``ArrowDtype``: lists of texts, instants in UTC)."""
+    pa = require("pyarrow", PURPOSE, DASK_INSTALL)
+    pd = require("pandas", PURPOSE, DASK_INSTALL)
+    if arrow:
+        return table.to_pandas(types_mapper=pd.ArrowDtype)
+    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+
+
+def _table(frame: Any, schema: Any) -> Any:
+    """A pandas frame of :func:`_frame`'s kind as an Arrow table of ``schema``."""
+    pa = require("pyarrow", PURPOSE, DASK_INSTALL)
+    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+
+
+def evaluate_all(
+    tables: Mapping[str, Any] | str | os.PathLike[str],
+    now: datetime,
+    *,
+    config: Config | Settings | None = None,
+    rules: RuleSetLike | None = None,
+) -> Any:
+    """See :func:`guided_actions.dask.evaluate_all`."""
+    _modules()
+    now_utc = check_now(now)
+    if isinstance(tables, str | os.PathLike):
+        parts, stages = _parquet(Path(tables))
+    else:
+        parts, stages = _frames(tables)
+    rows, keys = _rows_and_keys(parts)
+
+    pairs = _fan_out(keys).persist()
+    sizes = pairs["user_id"].value_counts().compute()
+    partitions = max(1, rows.npartitions)
+    placed = partition_of(sizes.to_dict(), partitions)
+    books = pairs.merge(rows, on=["list", "id"])
+    books["partition"] = books["user_id"].map(placed, meta=("partition", "int64"))
+    # Exactly one partition per value: each user in the partition partition_of chose.
+    books = books.set_index("partition", divisions=[*range(partitions), partitions - 1])
+    evaluation = _Evaluation(now_utc, config, rules, stages)
+    meta = _frame(core.ACTIONS_SCHEMA.empty_table(), arrow=True)
+    return books.map_partitions(_evaluate, evaluation, meta=meta)
+
+
+def _rows_and_keys(parts: list[Any]) -> tuple[Any, Any]:
+    """The rows of the input's parts and their keys, both persisted; every problem of every
+    part raised together."""
+    dd = require("dask.dataframe", PURPOSE, DASK_INSTALL)
+    rows = dd.concat(parts).persist()
+    found = rows[rows["list"] == PROBLEMS]["json"].compute()
+    if len(found):
+        raise problems_error(found.tolist())
+    keys = rows.map_partitions(_keys, meta=_frame(core.KEY_SCHEMA.empty_table()))
+    # The plan's merges run over partitions of a size, not of the input's number (small keys:
+    # one partition, merged without a shuffle).
+    keys = keys.repartition(partition_size=PLAN_PARTITION_SIZE).persist()
+    return rows, keys
+
+
+def partition_of(sizes: Mapping[str, int], partitions: int) -> dict[str, int]:
+    """Each user's partition, for ``partitions`` partitions of books of ``sizes`` rows: the
+    largest book first, each to the partition that holds the fewest rows so far (so a book
+    larger than an even share of the rows is alone in its partition, or with small ones)."""
+    heap = [(0, p) for p in range(partitions)]
+    placed: dict[str, int] = {}
+    for user, size in sorted(sizes.items(), key=lambda item: (-item[1], item[0])):
+        load, partition = heapq.heappop(heap)
+        placed[user] = partition
+        heapq.heappush(heap, (load + size, partition))
+    return placed
+
+
+# -- the input --------------------------------------------------------------------------------
+
+
+def _frames(tables: object) -> tuple[list[Any], list[str] | None]:
+    """The rows of Dask DataFrames by list name, and the lifecycle stages."""
+    dd = require("dask.dataframe", PURPOSE, DASK_INSTALL)
+    if not isinstance(tables, Mapping):
+        raise TypeError(
+            f"tables must map list names to Dask DataFrames or be a directory, "
+            f"got {short_repr(tables)}"
+        )
+    meta = _frame(core.ROW_SCHEMA.empty_table())
+    problems: list[Problem] = []
+    parts: list[Any] = []
+    stages: list[str] | None = None
+    for name, frame in tables.items():
+        if name == LIFECYCLE_STAGES and isinstance(frame, dd.DataFrame):
+            if list(frame.columns) != ["id"]:
+                problems.append(lifecycle_problem(list(frame.columns)))
+            else:
+                stages = [str(s) for s in frame["id"].compute().tolist()]
+        elif not isinstance(name, str) or name not in BY_NAME:
+            key = name if isinstance(name, str) else short_repr(name)
+            problems.append(Problem("snapshot", None, key, type(frame).__name__, UNKNOWN_LIST))
+        elif not isinstance(frame, dd.DataFrame):
+            message = "expected a Dask DataFrame"
+            problems.append(Problem("snapshot", None, name, type(frame).__name__, message))
+        else:
+            parts.append(frame.map_partitions(_Rows(name), meta=meta))
+    if "users" not in tables:
+        problems.append(Problem("snapshot", None, "users", None, NO_USERS))
+    if problems:
+        raise InvalidSnapshotError(problems)
+    return parts, stages
+
+
+@attrs.frozen
+class _Rows:
+    """``map_partitions``: one list's pandas partition to rows."""
+
+    list_name: str
+
+    def __call__(self, frame: Any, partition_info: Mapping[str, Any] | None = None) -> Any:
+        # Positions keep the input order: the partition, then the row within it.
+        number = partition_info["number"] if partition_info is not None else 0
+        return _frame(rows_or_problems(self.list_name, frame, number << 32))
+
+
+def _parquet(directory: Path) -> tuple[list[Any], list[str] | None]:
+    """The rows of a directory as ``write_parquet`` writes it, one partition per row group,
+    and its lifecycle stages; a file that cannot be read or follows another schema is a
+    problem, as ``read_parquet`` reports it."""
+    pa, _pd, dd = _modules()
+    if not directory.is_dir():
+        if not directory.exists():
+            raise FileNotFoundError(f"no such directory: {directory}")
+        raise NotADirectoryError(f"not a directory: {directory}")
+    problems: list[Problem] = []
+    pieces: list[tuple[str, str, int, int]] = []
+    stages: list[str] | None = None
+    for file in sorted(p for p in directory.glob("*.parquet") if p.is_file()):
+        name = file.stem
+        try:
+            metadata = pa.parquet.ParquetFile(file).metadata
+        except (pa.ArrowException, OSError) as exc:
+            message = f"not a readable Parquet file: {short_repr(str(exc), 200)}"
+            problems.append(Problem("snapshot", None, name, file.name, message))
+            continue
+        schema = (metadata.schema.to_arrow_schema().metadata or {}).get(SCHEMA_KEY)
+        if schema is not None and schema != SCHEMA.encode():
+            message = f"unsupported schema; expected {SCHEMA!r}"
+            problems.append(
+                Problem("snapshot", None, name, schema.decode(errors="replace"), message)
+            )
+        elif name == LIFECYCLE_STAGES:
+            table = pa.parquet.read_table(file)
+            if table.column_names != ["id"]:
+                problems.append(lifecycle_problem(table.column_names))
+            else:
+                stages = [str(s) for s in table.column("id").to_pylist()]
+        elif name not in BY_NAME:
+            problems.append(Problem("snapshot", None, name, file.name, UNKNOWN_LIST))
+        else:
+            first = 0
+            for group in range(metadata.num_row_groups):
+                pieces.append((name, str(file), group, first))
+                first += metadata.row_group(group).num_rows
+    if not any(name == "users" for name, *_rest in pieces):
+        problems.append(Problem("snapshot", None, "users", None, NO_USERS))
+    if problems:
+        raise InvalidSnapshotError(problems)
+    meta = _frame(core.ROW_SCHEMA.empty_table())
+    return [dd.from_map(_read_row_group, pieces, meta=meta, enforce_metadata=False)], stages
+
+
+def _read_row_group(piece: tuple[str, str, int, int]) -> Any:
+    """``from_map``: one row group of one list's Parquet file to rows."""
+    pa = require("pyarrow", PURPOSE, DASK_INSTALL)
+    require("pyarrow.parquet", PURPOSE, DASK_INSTALL)
+    name, file, group, first = piece
+    table = pa.parquet.ParquetFile(file).read_row_group(group)
+    return _frame(rows_or_problems(name, table, first))
+
+
+def _keys(frame: Any) -> Any:
+    """``map_partitions``: rows to their keys."""
+    return _frame(core.keys_of(_table(frame, core.ROW_SCHEMA)))
+
+
+# -- the plan ---------------------------------------------------------------------------------
+
+
+def _fan_out(keys: Any) -> Any:
+    """The ``(user_id, list, id)`` pairs of every user's book: PLAN's rounds of merges."""
+    pa, _pd, dd = _modules()
+    plan = _frame(pa.Table.from_pylist([attrs.asdict(e) for e in edges()]))
+    ids = keys[keys["key"] == "id"][["list", "id"]]
+    roots = [_root(ids[ids["list"] == "users"], None, USER_ROOT)]
+    for name in sorted({e.source for e in edges() if e.parent < USER_ROOT}):
+        roots.append(_root(ids[ids["list"] == name], EVERYONE, root_of(name)))
+    frontier = dd.concat(roots)
+    source = keys.rename(columns={"list": "source", "key": "source_key"})
+    target = keys.rename(columns={"list": "target", "key": "target_key", "id": "target_id"})
+    columns = ["owner", "step", "list", "id"]
+    partitions = keys.npartitions
+    found: Any = None
+    while True:
+        reached = (
+            frontier.rename(columns={"step": "parent"})
+            .merge(plan, on="parent")
+            .merge(source, on=["source", "source_key", "id"])
+            .merge(target, on=["target", "target_key", "value"])[
+                ["owner", "step", "target", "target_id"]
+            ]
+            .rename(columns={"target": "list", "target_id": "id"})
+            .drop_duplicates()
+        )
+        if found is not None:
+            joined = reached.merge(found, on=columns, how="left", indicator=True)
+            reached = joined[joined["_merge"] == "left_only"][columns]
+        # As many partitions as the keys have, round after round (a merge would double them).
+        reached = reached.repartition(npartitions=partitions).persist()
+        if len(reached) == 0:
+            break
+        found = reached if found is None else dd.concat([found, reached])
+        found = found.repartition(npartitions=partitions).persist()
+        frontier = reached
+    users = ids[ids["list"] == "users"][["id"]].rename(columns={"id": "user_id"})
+    whole = ids[ids["list"].isin(list(WHOLE))].assign(owner=EVERYONE)[["owner", "list", "id"]]
+    pairs = whole if found is None else dd.concat([found[["owner", "list", "id"]], whole])
+    everyone = pairs[pairs["owner"] == EVERYONE][["list", "id"]]
+    crossed = everyone.assign(k=0).merge(users.assign(k=0), on="k")[["user_id", "list", "id"]]
+    own = pairs[pairs["owner"] != EVERYONE].rename(columns={"owner": "user_id"})
+    return dd.concat([own, crossed]).drop_duplicates()
+
+
+def _root(ids: Any, owner: str | None, step: int) -> Any:
+    """Frontier rows of records: owned by ``owner`` (``None``: by the user who is the record)."""
+    rows = ids.assign(owner=ids["id"] if owner is None else owner, step=step)
+    return rows.astype({"owner": "string[pyarrow]", "step": "int64"})[
+        ["owner", "step", "list", "id"]
+    ]
+
+
+# -- the evaluation ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Evaluation:
+    """What every partition's evaluation takes, sent to the workers by pickle."""
+
+    now: datetime
+    config: Config | Settings | None
+    rules: RuleSetLike | None
+    stages: list[str] | None
+
+
+def _evaluate(frame: Any, evaluation: _Evaluation) -> Any:
+    """``map_partitions``: the books of a partition (whole books) to their actions."""
+    pa = require("pyarrow", PURPOSE, DASK_INSTALL)
+    tables: Iterable[Any] = (
+        core.evaluate_book(
+            str(user_id),
+            _table(book[core.ROW_SCHEMA.names], core.ROW_SCHEMA),
+            evaluation.now,
+            config=evaluation.config,
+            rules=evaluation.rules,
+            lifecycle_stages=evaluation.stages,
+        )
+        for user_id, book in frame.groupby("user_id", sort=True)
+    )
+    return _frame(pa.concat_tables([core.ACTIONS_SCHEMA.empty_table(), *tables]), arrow=True)

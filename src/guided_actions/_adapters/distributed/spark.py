@@ -1,0 +1,246 @@
+"""The Spark runner: every user's actions over PySpark DataFrames.
+
+1. Each input DataFrame becomes rows (``core.ROW_SCHEMA``) by ``mapInArrow`` calling
+   ``core.rows_of`` on each Arrow batch; a bad record is reported, not raised, in the task, so
+   that every problem of every partition is raised together, on the driver, as one
+   :class:`~guided_actions.errors.InvalidSnapshotError`. The rows' keys (``core.KEY_SCHEMA``)
+   come from ``core.keys_of``. Both are checkpointed (``localCheckpoint``): the input is read
+   once, when :func:`evaluate_all` is called.
+2. :data:`~guided_actions._snapshot.book.PLAN` runs as rounds of joins
+   (:mod:`guided_actions._adapters.distributed.engines`) until no step reaches anything new; the
+   ``(user_id, list, id)`` pairs reached are joined back to the rows: each user's book.
+3. The books are grouped by user (``groupBy("user_id").applyInPandas``), and each group is
+   evaluated by ``core.evaluate_book``: one task per user's book, so that a book is in one
+   Python process, as a snapshot must be.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from functools import reduce
+from typing import Any
+
+import attrs
+
+from guided_actions._adapters.distributed import core
+from guided_actions._adapters.distributed.engines import (
+    EDGE_COLUMNS,
+    EVERYONE,
+    NO_USERS,
+    PROBLEMS,
+    USER_ROOT,
+    WHOLE,
+    edges,
+    lifecycle_problem,
+    problems_error,
+    root_of,
+    rows_or_problems,
+)
+from guided_actions._adapters.frames.parquet import LIFECYCLE_STAGES
+from guided_actions._adapters.frames.reading import UNKNOWN_LIST
+from guided_actions._engine.config import Config
+from guided_actions._engine.evaluate import RuleSetLike, check_now
+from guided_actions._engine.settings import Settings
+from guided_actions._engine.tables import require
+from guided_actions._model.kinds import BY_NAME
+from guided_actions.errors import InvalidSnapshotError, Problem, short_repr
+
+__all__ = ["SPARK_INSTALL", "evaluate_all"]
+
+#: What to install for :mod:`guided_actions.spark`.
+SPARK_INSTALL = "pip install 'guided-actions[spark]'"
+PURPOSE = "guided_actions.spark"
+
+
+def _modules() -> tuple[Any, Any]:
+    """pyspark's ``sql.functions`` and ``sql.pandas.types``, with pyarrow and pandas imported:
+    an :class:`ImportError` naming the extra when one is missing."""
+    require("pyarrow", PURPOSE, SPARK_INSTALL)
+    require("pandas", PURPOSE, SPARK_INSTALL)
+    require("pyspark", PURPOSE, SPARK_INSTALL)
+    functions = require("pyspark.sql.functions", PURPOSE, SPARK_INSTALL)
+    arrow_types = require("pyspark.sql.pandas.types", PURPOSE, SPARK_INSTALL)
+    return functions, arrow_types
+
+
+def evaluate_all(
+    tables: Mapping[str, Any],
+    now: datetime,
+    *,
+    config: Config | Settings | None = None,
+    rules: RuleSetLike | None = None,
+) -> Any:
+    """See :func:`guided_actions.spark.evaluate_all`."""
+    F, arrow_types = _modules()
+    now_utc = check_now(now)
+    frames, stages = _checked(tables)
+    spark = next(iter(frames.values())).sparkSession
+    schema = arrow_types.from_arrow_schema
+
+    parts = [
+        frame.mapInArrow(_Rows(name), schema(core.ROW_SCHEMA)) for name, frame in frames.items()
+    ]
+    rows = reduce(lambda a, b: a.unionByName(b), parts).localCheckpoint()
+    _raise_problems(rows, F)
+    keys = rows.mapInArrow(_Keys(), schema(core.KEY_SCHEMA)).localCheckpoint()
+
+    pairs = _fan_out(spark, keys, F)
+    books = pairs.join(rows, ["list", "id"]).select(*core.BOOK_SCHEMA.names)
+    evaluate = functools.partial(_evaluate, _Evaluation(now_utc, config, rules, stages))
+    with warnings.catch_warnings():
+        # PySpark looks for type hints on the function, which a partial does not have.
+        warnings.filterwarnings("ignore", "Cannot infer the eval type", UserWarning)
+        return books.groupBy("user_id").applyInPandas(evaluate, schema(core.ACTIONS_SCHEMA))
+
+
+def _checked(tables: object) -> tuple[dict[str, Any], list[str] | None]:
+    """The input DataFrames by list name, and the lifecycle stages (the ids of the
+    ``"lifecycle_stages"`` DataFrame's one column, ``id``, in order; ``None`` without it); an
+    unknown list name or something that is no DataFrame is a problem, all reported at once."""
+    if not isinstance(tables, Mapping):
+        raise TypeError(f"tables must map list names to DataFrames, got {short_repr(tables)}")
+    dataframe = require("pyspark.sql", PURPOSE, SPARK_INSTALL).DataFrame
+    problems: list[Problem] = []
+    frames: dict[str, Any] = {}
+    stages: list[str] | None = None
+    for name, frame in tables.items():
+        if name == LIFECYCLE_STAGES and isinstance(frame, dataframe):
+            if frame.columns != ["id"]:
+                problems.append(lifecycle_problem(frame.columns))
+            else:
+                stages = [row["id"] for row in frame.collect()]
+        elif not isinstance(name, str) or name not in BY_NAME:
+            key = name if isinstance(name, str) else short_repr(name)
+            problems.append(Problem("snapshot", None, key, type(frame).__name__, UNKNOWN_LIST))
+        elif not isinstance(frame, dataframe):
+            message = "expected a PySpark DataFrame"
+            problems.append(Problem("snapshot", None, name, type(frame).__name__, message))
+        else:
+            frames[name] = frame
+    if "users" not in frames:
+        problems.append(Problem("snapshot", None, "users", None, NO_USERS))
+    if problems:
+        raise InvalidSnapshotError(problems)
+    return frames, stages
+
+
+class _Rows:
+    """``mapInArrow``: one list's Arrow batches to rows (problems as :data:`PROBLEMS`)."""
+
+    def __init__(self, list_name: str) -> None:
+        self.list_name = list_name
+
+    def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
+        from pyspark import TaskContext
+
+        context = TaskContext.get()
+        # Positions keep the input order: the partition, then the row within it.
+        pos = (context.partitionId() if context is not None else 0) << 32
+        for batch in batches:
+            yield from rows_or_problems(self.list_name, batch, pos).to_batches()
+            pos += batch.num_rows
+
+
+class _Keys:
+    """``mapInArrow``: rows to their keys."""
+
+    def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
+        pa = require("pyarrow", PURPOSE, SPARK_INSTALL)
+        for batch in batches:
+            yield from core.keys_of(pa.Table.from_batches([batch])).to_batches()
+
+
+def _raise_problems(rows: Any, F: Any) -> None:
+    found = rows.filter(F.col("list") == PROBLEMS).select("json").collect()
+    if found:
+        raise problems_error([row["json"] for row in found])
+
+
+def _fan_out(spark: Any, keys: Any, F: Any) -> Any:
+    """The ``(user_id, list, id)`` pairs of every user's book: PLAN's rounds of joins."""
+    edge_rows = [tuple(getattr(e, c) for c in EDGE_COLUMNS) for e in edges()]
+    plan = F.broadcast(
+        spark.createDataFrame(
+            edge_rows,
+            "parent long, step long, source string, source_key string, "
+            "target string, target_key string",
+        )
+    )
+    ids = keys.filter(F.col("key") == "id")
+    roots = [
+        ids.filter(F.col("list") == "users").select(
+            F.col("id").alias("owner"), F.lit(USER_ROOT).alias("step"), "list", "id"
+        )
+    ]
+    for name in {e.source for e in edges() if e.parent < USER_ROOT}:
+        roots.append(
+            ids.filter(F.col("list") == name).select(
+                F.lit(EVERYONE).alias("owner"), F.lit(root_of(name)).alias("step"), "list", "id"
+            )
+        )
+    frontier = reduce(lambda a, b: a.unionByName(b), roots)
+    source = keys.select(
+        F.col("list").alias("source"), F.col("key").alias("source_key"), "id", "value"
+    )
+    target = keys.select(
+        F.col("list").alias("target"),
+        F.col("key").alias("target_key"),
+        "value",
+        F.col("id").alias("target_id"),
+    )
+    found = None
+    while True:
+        reached = (
+            frontier.withColumnRenamed("step", "parent")
+            .join(plan, ["parent"])
+            .join(source, ["source", "source_key", "id"])
+            .join(target, ["target", "target_key", "value"])
+            .select("owner", "step", F.col("target").alias("list"), F.col("target_id").alias("id"))
+            .distinct()
+        )
+        if found is not None:
+            reached = reached.join(found, ["owner", "step", "list", "id"], "left_anti")
+        reached = reached.localCheckpoint()
+        if reached.isEmpty():
+            break
+        found = reached if found is None else found.unionByName(reached)
+        frontier = reached
+
+    users = ids.filter(F.col("list") == "users").select(F.col("id").alias("user_id"))
+    whole = ids.filter(F.col("list").isin(list(WHOLE))).select(
+        F.lit(EVERYONE).alias("owner"), "list", "id"
+    )
+    pairs = whole if found is None else found.select("owner", "list", "id").unionByName(whole)
+    everyone = pairs.filter(F.col("owner") == EVERYONE).drop("owner").crossJoin(users)
+    own = pairs.filter(F.col("owner") != EVERYONE).withColumnRenamed("owner", "user_id")
+    return own.unionByName(everyone).distinct()
+
+
+@attrs.frozen
+class _Evaluation:
+    """What every group's evaluation takes, sent to the executors by pickle."""
+
+    now: datetime
+    config: Config | Settings | None
+    rules: RuleSetLike | None
+    stages: list[str] | None
+
+
+def _evaluate(evaluation: _Evaluation, key: tuple[Any, ...], frame: Any) -> Any:
+    """``applyInPandas`` (with ``evaluation`` bound): one user's book rows to their actions."""
+    pa = require("pyarrow", PURPOSE, SPARK_INSTALL)
+    (user_id,) = key
+    columns = {name: frame[name].tolist() for name in core.ROW_SCHEMA.names}
+    rows = pa.table(columns, schema=core.ROW_SCHEMA)
+    actions = core.evaluate_book(
+        user_id,
+        rows,
+        evaluation.now,
+        config=evaluation.config,
+        rules=evaluation.rules,
+        lifecycle_stages=evaluation.stages,
+    )
+    return actions.to_pandas()

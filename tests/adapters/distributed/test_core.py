@@ -1,0 +1,164 @@
+"""The engine-agnostic core of the fan-out: rows and keys of interchange tables, every user's
+book as pyarrow joins (equal to ``Snapshot.book``), one user's book to their action table
+(equal to ``evaluate_all``'s rows for that user)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from crms import NOW, crossing_crm, skewed_crm
+from guided_actions import Config, Snapshot, evaluate_all
+from guided_actions._adapters.distributed import core
+from guided_actions._model.document import record_to_dict
+from guided_actions._model.kinds import NAMES
+from guided_actions.errors import InvalidSnapshotError
+from guided_actions.frames import write_parquet
+from guided_actions.rules import BUILTIN_RULES
+from strategies import snapshots
+
+AT = "2026-01-01T00:00:00+00:00"
+UNGROUPED = Config(grouping={rule.id: False for rule in BUILTIN_RULES})
+
+
+def tables_of(snapshot: Snapshot, directory: Path) -> dict[str, pa.Table]:
+    """The Arrow tables ``frames.write_parquet`` writes, by list."""
+    write_parquet(snapshot, directory)
+    return {p.stem: pq.read_table(p) for p in directory.glob("*.parquet") if p.stem in NAMES}
+
+
+def stages_of(snapshot: Snapshot) -> tuple[str, ...] | None:
+    return snapshot.lifecycle_stages if snapshot.custom_lifecycle_stages else None
+
+
+def rows_for(book: pa.Table, user_id: str) -> pa.Table:
+    return book.filter(pc.equal(book["user_id"], user_id)).drop_columns("user_id")
+
+
+def check_fan_out(snapshot: Snapshot, directory: Path, now: datetime) -> None:
+    """fan_out_local's rows of each user are snapshot.book([user]) record for record, in
+    order; evaluate_book of them is evaluate_all's table for that user."""
+    book = core.fan_out_local(tables_of(snapshot, directory))
+    assert book.schema == core.BOOK_SCHEMA
+    results = evaluate_all(snapshot, now)
+    grouped = evaluate_all(snapshot, now, config=UNGROUPED)
+    for u in snapshot.users():
+        rows = rows_for(book, u.id)
+        expected = snapshot.book([u.id])
+        got = [
+            (name, json.loads(text))
+            for name, text in zip(rows["list"].to_pylist(), rows["json"].to_pylist(), strict=True)
+        ]
+        want = [(name, record_to_dict(r)) for name in NAMES for r in expected.records(name)]
+        assert got == want, u.id
+        for config, everyone in ((None, results), (UNGROUPED, grouped)):
+            table = core.evaluate_book(
+                u.id, rows, now, config=config, lifecycle_stages=stages_of(snapshot)
+            )
+            assert table.schema == core.ACTIONS_SCHEMA
+            assert table.equals(everyone[u.id].to_arrow().cast(core.ACTIONS_SCHEMA))
+
+
+class TestFanOut:
+    @settings(
+        max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(case=snapshots())
+    def test_every_user_s_rows_are_their_book_and_give_their_actions(
+        self, case: tuple[Snapshot, datetime, str], tmp_path: Path
+    ) -> None:
+        snapshot, now, _user = case
+        check_fan_out(snapshot, tmp_path / "crm", now)
+
+    @pytest.mark.parametrize("make", [skewed_crm, crossing_crm], ids=["skewed", "crossing"])
+    def test_the_skewed_and_the_crossing_crm(self, make: Any, tmp_path: Path) -> None:
+        snapshot = Snapshot.from_dict(make())
+        fired = {a.rule for r in evaluate_all(snapshot, NOW).values() for a in r.actions}
+        assert fired == {rule.id for rule in BUILTIN_RULES}
+        assert snapshot.records("issued_actions")
+        assert snapshot.records("dismissals")
+        assert snapshot.records("snoozes")
+        check_fan_out(snapshot, tmp_path, NOW)
+
+    def test_the_skewed_crm_has_one_heavy_user(self) -> None:
+        """The first user's book holds about 30 % of the records; every other's far less."""
+        snapshot = Snapshot.from_dict(skewed_crm())
+        total = sum(len(snapshot.records(name)) for name in NAMES)
+        share = {
+            u.id: sum(len(snapshot.book([u.id]).records(name)) for name in NAMES) / total
+            for u in snapshot.users()
+        }
+        heavy, *others = share.values()
+        assert 0.28 <= heavy <= 0.4
+        assert max(others) < 0.2
+
+    def test_the_crms_are_deterministic_by_seed(self) -> None:
+        assert skewed_crm(3) == skewed_crm(3)
+        assert crossing_crm(3) == crossing_crm(3)
+        assert crossing_crm(3) != crossing_crm(4)
+
+
+class TestRowsAndKeys:
+    def test_rows_keep_positions_ids_and_interchange_objects(self) -> None:
+        table = pa.table(
+            {
+                "id": ["c1", "c2"],
+                "owner_id": ["u1", None],
+                "email": ["A@X.test", None],
+                "created_at": [AT, AT],
+            }
+        )
+        rows = core.rows_of("contacts", table, 10)
+        assert rows.schema == core.ROW_SCHEMA
+        assert rows["pos"].to_pylist() == [10, 11]
+        assert rows["id"].to_pylist() == ["c1", "c2"]
+        assert [json.loads(t) for t in rows["json"].to_pylist()] == [
+            {"id": "c1", "owner_id": "u1", "email": "A@X.test", "created_at": AT},
+            {"id": "c2", "created_at": AT},
+        ]
+        keys = core.keys_of(rows)
+        assert keys.schema == core.KEY_SCHEMA
+        assert set(zip(*keys.to_pydict().values(), strict=True)) == {
+            ("contacts", "c1", "id", "c1"),
+            ("contacts", "c1", "contacts_owned", "u1"),
+            ("contacts", "c1", "contacts_email", "a@x.test"),
+            ("contacts", "c2", "id", "c2"),
+        }
+
+    def test_a_list_without_ids_numbers_its_rows(self) -> None:
+        table = pa.table({"user_id": ["u1"], "action_key": ["r:1"]})
+        rows = core.rows_of("dismissals", table, 4)
+        assert rows["id"].to_pylist() == ["#4"]
+        assert core.keys_of(rows).to_pydict()["value"] == ["u1"]
+
+    def test_a_bad_row_names_the_list_the_row_and_the_field(self) -> None:
+        table = pa.table({"id": ["c1", "c2"], "created_at": ["2026-01-01T00:00:00+00:00", "soon"]})
+        with pytest.raises(InvalidSnapshotError) as caught:
+            core.rows_of("contacts", table, 0)
+        (problem,) = caught.value.problems
+        assert (problem.kind, problem.record_id, problem.field, problem.value) == (
+            "contacts",
+            "c2",
+            "created_at",
+            "soon",
+        )
+        table = pa.table({"user_id": ["u1", None], "action_key": ["r:1", "r:2"]})
+        with pytest.raises(InvalidSnapshotError) as caught:
+            core.rows_of("dismissals", table, 7)
+        assert [(p.kind, p.record_id, p.field) for p in caught.value.problems] == [
+            ("dismissals", "#8", "user_id")
+        ]
+
+    def test_a_bad_column_or_list_is_a_problem_too(self) -> None:
+        with pytest.raises(InvalidSnapshotError, match="unknown column"):
+            core.rows_of("contacts", pa.table({"id": ["c1"], "colour": ["red"]}), 0)
+        with pytest.raises(InvalidSnapshotError, match="unknown record list"):
+            core.rows_of("people", pa.table({"id": ["c1"]}), 0)

@@ -1,0 +1,270 @@
+"""``guided_actions.dask.evaluate_all`` on a ``distributed`` cluster of two worker processes: the
+same table as ``guided_actions.evaluate_all`` on the same data, row for row once sorted by key,
+from Dask DataFrames or from a Parquet directory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import dask.dataframe as dd
+import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pytest
+from distributed import Client, LocalCluster
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crms import NOW, crossing_crm, skewed_crm
+from guided_actions import Config, Snapshot, evaluate_all, load_rules
+from guided_actions._adapters.distributed import core
+from guided_actions._adapters.distributed.dask import (
+    _fan_out,
+    _frames,
+    _parquet,
+    _rows_and_keys,
+    partition_of,
+)
+from guided_actions.dask import evaluate_all as dask_evaluate_all
+from guided_actions.errors import InvalidSnapshotError
+from guided_actions.frames import write_parquet
+from guided_actions.rules import BUILTIN_RULES
+
+ROOT = Path(__file__).resolve().parents[3]
+#: The example plugin, importable from its source tree here and on the workers.
+PLUGIN_SRC = ROOT / "examples" / "plugin-stale-deals" / "src"
+if str(PLUGIN_SRC) not in sys.path:
+    sys.path.insert(0, str(PLUGIN_SRC))
+
+import stale_deals  # type: ignore[import-not-found]  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def client() -> Iterator[Client]:
+    """One cluster for the whole session: two worker processes of one thread each, which import
+    the example plugin as this process does (a plugin installed on the workers)."""
+    with pytest.MonkeyPatch.context() as patch:
+        paths = [str(PLUGIN_SRC), os.environ.get("PYTHONPATH", "")]
+        patch.setenv("PYTHONPATH", os.pathsep.join(p for p in paths if p))
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+        with (
+            LocalCluster(
+                n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
+            ) as cluster,
+            Client(cluster) as session,
+        ):
+            yield session
+
+
+def parquet(document: Mapping[str, Any], directory: Path) -> Path:
+    write_parquet(Snapshot.from_dict(dict(document)), directory)
+    return directory
+
+
+def dask_frames(directory: Path, partitions: int = 3) -> dict[str, dd.DataFrame]:
+    """Each list as a Dask DataFrame of several partitions, from pandas with Arrow types (Dask
+    turns a pandas column of Python lists into text)."""
+    return {
+        p.stem: dd.from_pandas(
+            pq.read_table(p).to_pandas(types_mapper=pd.ArrowDtype), npartitions=partitions
+        )
+        for p in sorted(directory.glob("*.parquet"))
+    }
+
+
+def expected(document: Mapping[str, Any], **options: Any) -> pa.Table:
+    table = evaluate_all(Snapshot.from_dict(dict(document)), NOW, **options).to_arrow()
+    return table.cast(core.ACTIONS_SCHEMA).sort_by("key")
+
+
+def collected(actions: dd.DataFrame) -> pa.Table:
+    frame = actions.compute()
+    return (
+        pa.Table.from_pandas(frame, preserve_index=False).cast(core.ACTIONS_SCHEMA).sort_by("key")
+    )
+
+
+def assert_same(got: pa.Table, want: pa.Table) -> None:
+    assert got.num_rows == want.num_rows
+    assert got.to_pylist() == want.to_pylist()
+    assert len(set(got["key"].to_pylist())) == got.num_rows  # keyed by the action key
+
+
+class TestEqualsEvaluateAll:
+    def test_skewed_crm_from_a_parquet_directory(self, client: Client, tmp_path: Path) -> None:
+        """One rep concerns ~30 % of the records; every built-in rule fires."""
+        document = skewed_crm()
+        want = expected(document)
+        assert set(want["rule"].to_pylist()) == {rule.id for rule in BUILTIN_RULES}
+        actions = dask_evaluate_all(parquet(document, tmp_path / "crm"), NOW)
+        assert list(actions.columns) == core.ACTIONS_SCHEMA.names
+        assert_same(collected(actions), want)
+
+    def test_crossing_crm_from_dataframes_with_config(self, client: Client, tmp_path: Path) -> None:
+        """Contacts, companies and mailboxes cross owners; dismissals, snoozes and issued
+        actions; lists of several partitions; grouping off and a threshold changed."""
+        document = crossing_crm()
+        config = Config(
+            grouping={"newly_assigned_contacts": False, "log_call_outcomes": False},
+            thresholds={"email_replies": {"lifetime": timedelta(days=10)}},
+        )
+        want = expected(document, config=config)
+        assert want.num_rows != expected(document).num_rows  # the config changes the table
+        assert set(want["rule"].to_pylist()) == {rule.id for rule in BUILTIN_RULES}
+        tables = dask_frames(parquet(document, tmp_path / "crm"))
+        assert_same(collected(dask_evaluate_all(tables, NOW, config=config)), want)
+
+    def test_plugin_rule_set(self, client: Client, tmp_path: Path) -> None:
+        """A rule set with the example plugin's rule, pickled to the workers, which import it."""
+        document = crossing_crm(seed=2, users=4, contacts_per_user=30)
+        rules = load_rules([stale_deals], entry_points=False)
+        want = expected(document, rules=rules)
+        assert "stale_deals" in want["rule"].to_pylist()
+        directory = parquet(document, tmp_path / "crm")
+        assert_same(collected(dask_evaluate_all(directory, NOW, rules=rules)), want)
+
+    def test_custom_lifecycle_stages(self, client: Client, tmp_path: Path) -> None:
+        """A CRM's own lifecycle stages: ``lifecycle_stages.parquet``, or its one-column frame."""
+        document = dict(crossing_crm(seed=3, users=3, contacts_per_user=20))
+        document["lifecycle_stages"] = [
+            *("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead"),
+            *("opportunity", "customer", "evangelist", "other"),
+        ]
+        directory = parquet(document, tmp_path / "crm")
+        assert (directory / "lifecycle_stages.parquet").exists()
+        want = expected(document)
+        assert_same(collected(dask_evaluate_all(directory, NOW)), want)
+        assert_same(collected(dask_evaluate_all(dask_frames(directory, 1), NOW)), want)
+
+
+class TestFanOut:
+    def test_books_equal_the_reference_fan_out(self, client: Client, tmp_path: Path) -> None:
+        """Dask's rounds of merges reach, for every user, exactly the rows the pyarrow
+        reference interpreter of the plan reaches."""
+        directory = parquet(crossing_crm(seed=4, users=4, contacts_per_user=25), tmp_path)
+        arrow = {p.stem: pq.read_table(p) for p in directory.glob("*.parquet")}
+        key = ("user_id", "list", "json")  # a row without an id is named by its position
+        want = core.fan_out_local(arrow).select(list(key)).to_pylist()
+        for parts in (_parquet(directory)[0], _frames(dask_frames(directory))[0]):
+            rows, keys = _rows_and_keys(parts)
+            got = _fan_out(keys).merge(rows, on=["list", "id"]).compute()
+            assert sorted(got[list(key)].itertuples(index=False, name=None)) == sorted(
+                tuple(r[k] for k in key) for r in want
+            )
+
+
+class TestHeavyBooks:
+    @given(
+        sizes=st.dictionaries(st.text(min_size=1, max_size=3), st.integers(1, 1000), max_size=30),
+        partitions=st.integers(1, 8),
+    )
+    def test_partition_of_balances(self, sizes: dict[str, int], partitions: int) -> None:
+        """Every user has one partition; no partition holds more than 4/3 of the larger of the
+        largest book and an even share (the longest-first bound)."""
+        placed = partition_of(sizes, partitions)
+        assert placed.keys() == sizes.keys()
+        assert set(placed.values()) <= set(range(partitions))
+        loads = [sum(s for u, s in sizes.items() if placed[u] == p) for p in range(partitions)]
+        bound = max([*sizes.values(), sum(sizes.values()) / partitions], default=0)
+        assert max(loads, default=0) <= bound * 4 / 3
+
+    def test_a_heavy_book_is_alone(self) -> None:
+        """A book larger than all the others together has its partition to itself."""
+        sizes = {"heavy": 3000, **{f"u{i}": 100 for i in range(20)}}
+        placed = partition_of(sizes, 4)
+        assert [u for u, p in placed.items() if p == placed["heavy"]] == ["heavy"]
+
+
+class TestBadInput:
+    def test_bad_records_in_several_lists_raise_together(
+        self, client: Client, tmp_path: Path
+    ) -> None:
+        """Every bad record of every partition, one error naming list, record and field."""
+        directory = parquet(crossing_crm(seed=5, users=3, contacts_per_user=10), tmp_path)
+        tables = dask_frames(directory)
+        emails = tables["emails"].compute()
+        first_email = emails["id"].iloc[0]
+        emails.loc[emails.index[0], "direction"] = "sideways"
+        tables["emails"] = dd.from_pandas(emails, npartitions=2)
+        deals = tables["deals"].compute()
+        deals["created_at"] = None
+        tables["deals"] = dd.from_pandas(deals, npartitions=2)
+        with pytest.raises(InvalidSnapshotError) as caught:
+            dask_evaluate_all(tables, NOW)
+        problems = caught.value.problems
+        assert {(p.kind, p.field) for p in problems} == {
+            ("emails", "direction"),
+            ("deals", "created_at"),
+        }
+        assert [(p.record_id, p.value) for p in problems if p.kind == "emails"] == [
+            (first_email, "sideways")
+        ]
+        assert len([p for p in problems if p.kind == "deals"]) == len(deals)
+
+    def test_a_missing_reference_is_raised_by_the_evaluation(
+        self, client: Client, tmp_path: Path
+    ) -> None:
+        """A record that names a missing one is valid alone: its book is not, when computed."""
+        document = crossing_crm(seed=6, users=3, contacts_per_user=10)
+        missing = document["deals"][0]["contact_ids"][0]
+        tables = dask_frames(parquet(document, tmp_path))
+        tables["contacts"] = tables["contacts"][tables["contacts"]["id"] != missing]
+        actions = dask_evaluate_all(tables, NOW)
+        with pytest.raises(InvalidSnapshotError, match=missing):
+            actions.compute()
+
+    def test_unknown_list_and_not_a_dataframe(self, client: Client) -> None:
+        users = dd.from_dict({"id": ["u1"], "email": ["u1@example.com"]}, npartitions=1)
+        tables: dict[str, Any] = {"users": users, "contacs": users, "deals": [1]}
+        with pytest.raises(InvalidSnapshotError) as caught:
+            dask_evaluate_all(tables, NOW)
+        assert [(p.field, p.value) for p in caught.value.problems] == [
+            ("contacs", "DataFrame"),
+            ("deals", "list"),
+        ]
+
+    def test_a_directory_without_users_or_of_another_schema(self, tmp_path: Path) -> None:
+        table = pa.table({"id": ["s1"]}).replace_schema_metadata(
+            {b"guided_actions.schema": b"other/9"}
+        )
+        pq.write_table(table, tmp_path / "sequences.parquet")
+        pq.write_table(pa.table({"id": ["x"]}), tmp_path / "sequence.parquet")
+        with pytest.raises(InvalidSnapshotError) as caught:
+            dask_evaluate_all(tmp_path, NOW)
+        assert [(p.field, p.value) for p in caught.value.problems] == [
+            ("sequence", "sequence.parquet"),
+            ("sequences", "other/9"),
+            ("users", None),
+        ]
+
+    def test_a_missing_directory(self, tmp_path: Path) -> None:
+        with pytest.raises(FileNotFoundError):
+            dask_evaluate_all(tmp_path / "nowhere", NOW)
+
+    def test_naive_now_is_refused_before_dask_runs(self) -> None:
+        with pytest.raises(ValueError, match="now"):
+            dask_evaluate_all({}, datetime(2026, 11, 26, 12))
+
+    def test_without_dask_the_error_names_the_extra(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setitem(sys.modules, "dask", None)
+        monkeypatch.setitem(sys.modules, "dask.dataframe", None)
+        with pytest.raises(ImportError, match=r"guided-actions\[dask\]"):
+            dask_evaluate_all({}, NOW)
+
+    def test_importing_the_module_imports_no_engine(self) -> None:
+        """``guided_actions.dask`` imports dask only when ``evaluate_all`` is called."""
+        code = (
+            "import sys, guided_actions.dask; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'pyarrow')))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
+        assert out.strip() == "[]"

@@ -1,0 +1,153 @@
+"""Whole CRMs for the book and the distributed runners: a skewed one and a crossing one.
+
+Both start from the synthetic generator (``guided_actions.synthetic.generate``, where every rule
+fires somewhere and every rep's book has the same shape) and move records across owners with a
+seeded random generator, so that each is deterministic by seed and stays a valid interchange
+document:
+
+- :func:`skewed_crm`: one rep, the first, owns most target-account companies and receives, as
+  a shared mailbox, the inbound emails of many other reps' contacts, so that their book holds
+  about 30 % of the records;
+- :func:`crossing_crm`: contacts, companies and mailboxes cross owners everywhere: contacts
+  given to other reps (their deals and leads stay), contacts on other reps' companies, inbound
+  emails in one rep's mailbox addressed to another, emails that list another rep's contacts;
+  with dismissals, snoozes and issued actions of some of the reps' action keys.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+from guided_actions import Snapshot, evaluate_all
+from guided_actions.synthetic import generate
+
+__all__ = ["NOW", "crossing_crm", "skewed_crm", "with_state"]
+
+#: The instant the CRMs are generated around (and evaluated at).
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+Document = dict[str, Any]
+
+
+def _base(users: int, contacts_per_user: int, seed: int) -> Document:
+    return copy.deepcopy(
+        generate(users=users, contacts_per_user=contacts_per_user, seed=seed, now=NOW)
+    )
+
+
+def _user_ids(doc: Document) -> list[str]:
+    return [u["id"] for u in doc["users"]]
+
+
+def _address(doc: Document, user_id: str) -> str:
+    return next(u["email"] for u in doc["users"] if u["id"] == user_id)
+
+
+def skewed_crm(
+    seed: int = 1, *, users: int = 10, contacts_per_user: int = 60, share: float = 0.3
+) -> Document:
+    """A CRM where the first user concerns about ``share`` of the records.
+
+    The first user takes over the companies of the other reps' contacts (made target accounts)
+    until they concern about ``share`` of the records, and is the primary recipient of the
+    inbound emails of those contacts (a shared mailbox: the emails stay in their reps'
+    mailboxes).
+    """
+    doc = _base(users, contacts_per_user, seed)
+    rng = random.Random(seed)
+    heavy = _user_ids(doc)[0]
+    heavy_address = _address(doc, heavy)
+    total = sum(len(v) for v in doc.values() if isinstance(v, list))
+    others = [c for c in doc["companies"] if c.get("owner_id") != heavy]
+    rng.shuffle(others)
+    inbound: dict[str, list[dict[str, Any]]] = {}
+    for email in doc["emails"]:
+        if email.get("direction") == "inbound" and email.get("from_address"):
+            inbound.setdefault(email["from_address"], []).append(email)
+    for taken, company in enumerate(others, start=1):
+        company["owner_id"] = heavy
+        company["target_account"] = True
+        for contact in doc["contacts"]:
+            if company["id"] in contact.get("company_ids", ()):
+                for email in inbound.get(contact.get("email") or "", ()):
+                    email["to"] = [heavy_address, *email.get("to", ())[1:]]
+        if taken % 2 == 0:
+            book = Snapshot.from_dict(doc).book([heavy])
+            if sum(len(book.records(name)) for name in _lists_of(doc)) >= share * total:
+                break
+    return with_state(doc, seed)
+
+
+def _lists_of(doc: Document) -> list[str]:
+    return [name for name, value in doc.items() if isinstance(value, list)]
+
+
+def crossing_crm(seed: int = 1, *, users: int = 10, contacts_per_user: int = 60) -> Document:
+    """A CRM where contacts, companies and mailboxes cross owners everywhere, with per-user
+    state (dismissals, snoozes, issued actions) for some action keys."""
+    doc = _base(users, contacts_per_user, seed)
+    rng = random.Random(seed)
+    ids = _user_ids(doc)
+
+    def another(owner: str | None) -> str:
+        return rng.choice([u for u in ids if u != owner])
+
+    companies = [c["id"] for c in doc["companies"]]
+    contacts = [c["id"] for c in doc["contacts"]]
+    for contact in doc["contacts"]:
+        if rng.random() < 0.3:
+            contact["owner_id"] = another(contact.get("owner_id"))
+        if rng.random() < 0.3:
+            contact["company_ids"] = [*contact.get("company_ids", ()), rng.choice(companies)]
+            contact["company_ids"] = list(dict.fromkeys(contact["company_ids"]))
+    for company in doc["companies"]:
+        if rng.random() < 0.3:
+            company["owner_id"] = another(company.get("owner_id"))
+            company["target_account"] = True
+    for email in doc["emails"]:
+        roll = rng.random()
+        if roll < 0.2 and email.get("direction") == "inbound":
+            # Addressed to another rep, in this one's mailbox.
+            email["to"] = [_address(doc, another(email.get("owner_id")))]
+        elif roll < 0.3:
+            email["owner_id"] = another(email.get("owner_id"))
+        elif roll < 0.4:
+            email["contact_ids"] = [*email.get("contact_ids", ()), rng.choice(contacts)]
+            email["contact_ids"] = list(dict.fromkeys(email["contact_ids"]))
+    for deal in doc["deals"]:
+        if rng.random() < 0.2:
+            deal["contact_ids"] = list(dict.fromkeys([*deal["contact_ids"], rng.choice(contacts)]))
+    return with_state(doc, seed)
+
+
+def with_state(doc: Document, seed: int = 0) -> Document:
+    """``doc`` with a dismissal, a snooze or an issued action (naming one of the CRM's
+    contacts) for about one action key in six of its users' actions at :data:`NOW`."""
+    rng = random.Random(seed + 1)
+    results = evaluate_all(Snapshot.from_dict(doc), NOW)
+    contacts = [c["id"] for c in doc["contacts"]]
+    doc = dict(doc)
+    for name in ("dismissals", "snoozes", "issued_actions"):
+        doc[name] = list(doc.get(name, ()))
+    for user_id, result in results.items():
+        for action in result.actions:
+            roll = rng.random()
+            if roll < 0.05:
+                doc["dismissals"].append({"user_id": user_id, "action_key": action.key})
+            elif roll < 0.1:
+                doc["snoozes"].append(
+                    {
+                        "user_id": user_id,
+                        "action_key": action.key,
+                        "until": "2026-11-30T12:00:00+00:00",
+                        "subject_ids": [rid for _kind, rid in action.subjects],
+                    }
+                )
+            elif roll < 0.17 and not action.grouped:
+                doc["issued_actions"].append(
+                    {"key": action.key, "contact_ids": [rng.choice(contacts)]}
+                )
+    return doc

@@ -151,3 +151,19 @@ def with_state(doc: Document, seed: int = 0) -> Document:
                     {"key": action.key, "contact_ids": [rng.choice(contacts)]}
                 )
     return doc
+
+
+def expected(document: Document, **options: Any) -> Any:
+    """The table a runner must give: ``evaluate_all`` of the document in one process, as the
+    actions' Arrow table sorted by key (``options``: ``config``, ``rules``)."""
+    from guided_actions._adapters.distributed import core
+
+    table = evaluate_all(Snapshot.from_dict(dict(document)), NOW, **options).to_arrow()
+    return table.cast(core.ACTIONS_SCHEMA).sort_by("key")
+
+
+def assert_same(got: Any, want: Any) -> None:
+    """A runner's table (sorted by key) has exactly the rows of :func:`expected`, one per key."""
+    assert got.num_rows == want.num_rows
+    assert got.to_pylist() == want.to_pylist()
+    assert len(set(got["key"].to_pylist())) == got.num_rows  # keyed by the action key

@@ -22,8 +22,8 @@ from distributed import Client, LocalCluster
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crms import NOW, crossing_crm, skewed_crm
-from guided_actions import Config, Snapshot, evaluate_all, load_rules
+from crms import NOW, assert_same, crossing_crm, expected, skewed_crm
+from guided_actions import Config, Snapshot, load_rules
 from guided_actions._adapters.distributed import core
 from guided_actions._adapters.distributed.dask import (
     _fan_out,
@@ -79,22 +79,11 @@ def dask_frames(directory: Path, partitions: int = 3) -> dict[str, dd.DataFrame]
     }
 
 
-def expected(document: Mapping[str, Any], **options: Any) -> pa.Table:
-    table = evaluate_all(Snapshot.from_dict(dict(document)), NOW, **options).to_arrow()
-    return table.cast(core.ACTIONS_SCHEMA).sort_by("key")
-
-
 def collected(actions: dd.DataFrame) -> pa.Table:
     frame = actions.compute()
     return (
         pa.Table.from_pandas(frame, preserve_index=False).cast(core.ACTIONS_SCHEMA).sort_by("key")
     )
-
-
-def assert_same(got: pa.Table, want: pa.Table) -> None:
-    assert got.num_rows == want.num_rows
-    assert got.to_pylist() == want.to_pylist()
-    assert len(set(got["key"].to_pylist())) == got.num_rows  # keyed by the action key
 
 
 class TestEqualsEvaluateAll:

@@ -15,8 +15,8 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 
-from crms import NOW, crossing_crm, skewed_crm
-from guided_actions import Config, Snapshot, evaluate_all, load_rules
+from crms import NOW, assert_same, crossing_crm, expected, skewed_crm
+from guided_actions import Config, Snapshot, load_rules
 from guided_actions._adapters.distributed import core
 from guided_actions._adapters.distributed.spark import _fan_out, _Keys, _Rows
 from guided_actions.errors import InvalidSnapshotError
@@ -61,19 +61,8 @@ def frames(spark: SparkSession, document: Mapping[str, Any], directory: Path) ->
     return {p.stem: spark.read.parquet(str(p)) for p in sorted(directory.glob("*.parquet"))}
 
 
-def expected(document: Mapping[str, Any], **options: Any) -> pa.Table:
-    table = evaluate_all(Snapshot.from_dict(dict(document)), NOW, **options).to_arrow()
-    return table.cast(core.ACTIONS_SCHEMA).sort_by("key")
-
-
 def collected(actions: DataFrame) -> pa.Table:
     return actions.toArrow().cast(core.ACTIONS_SCHEMA).sort_by("key")
-
-
-def assert_same(got: pa.Table, want: pa.Table) -> None:
-    assert got.num_rows == want.num_rows
-    assert got.to_pylist() == want.to_pylist()
-    assert len(set(got["key"].to_pylist())) == got.num_rows  # keyed by the action key
 
 
 class TestEqualsEvaluateAll:

@@ -1,42 +1,55 @@
 """Every rep's actions through the Dask and Spark runners on two local workers, against
-single-process ``evaluate_all``, on the synthetic CRM and on the skewed one.
+single-process ``evaluate_all`` (one process, and ``workers=2``), on the synthetic CRM and on the
+skewed one.
 
 Run from the repository root, after ``pip install -e '.[test]'`` (pyspark, dask, pyarrow; Spark
 needs Java)::
 
-    python benchmarks/distributed.py                  # 50 x 200 = 10k contacts; skewed 2k
-    python benchmarks/distributed.py --users 100 --contacts-per-user 10000   # 1 M contacts
+    python benchmarks/distributed.py                          # 50 x 200 = 10k contacts
+    python benchmarks/distributed.py --users 200 --contacts-per-user 500   # 100k contacts
+    python benchmarks/distributed.py --parquet DIR            # a CRM already in Parquet
+    python benchmarks/distributed.py --issued 50000 --engines none   # what issued actions cost
 
-The CRMs are ``guided_actions.synthetic.generate(users=…, contacts_per_user=…, seed=0, now=…)``
-and ``skewed_crm`` of ``tests/crms.py`` (``--skewed-users`` x ``--skewed-contacts-per-user``,
-10 x 200 by default: its first rep concerns ~30 % of the records; making it takes a snapshot
-per step, so it is kept smaller), each written once as a Parquet directory
-(``guided_actions.frames.write_parquet``).
-Then, for each CRM, once each:
+The synthetic CRM is ``guided_actions.synthetic.generate(users=…, contacts_per_user=…, seed=0,
+now=…)``, written once as a Parquet directory (``guided_actions.frames.write_parquet``), or the
+directory ``--parquet`` names; the skewed one is ``skewed_crm`` of ``tests/crms.py``
+(``--skewed-users`` x ``--skewed-contacts-per-user``, 50 x 200 by default: its first rep
+concerns ~30 % of the records). Then, for each CRM, once each:
 
-- single process: ``read_parquet`` then ``evaluate_all(...).to_arrow()``;
-- Dask: ``guided_actions.dask.evaluate_all(directory, now).compute()`` on a ``LocalCluster`` of
-  2 worker processes of 1 thread;
-- Spark: ``guided_actions.spark.evaluate_all({list: spark.read.parquet(file)}, now).toArrow()``
-  on ``local[2]`` (``spark.sql.shuffle.partitions`` 8, adaptive execution on).
+- single process: ``read_parquet`` then ``evaluate_all(...).to_arrow()``, in a fresh process,
+  with ``workers=1`` and ``workers=2``;
+- Dask: ``guided_actions.dask.evaluate_all(directory, now)`` (reading, the fan-out and sizing
+  the books) then ``.compute()`` (the evaluation), on a ``LocalCluster`` of 2 worker processes
+  of 1 thread;
+- Spark: ``guided_actions.spark.evaluate_all({list: spark.read.parquet(file)}, now)`` then
+  ``.toArrow()``, on ``local[2]`` with the settings of :data:`SPARK_CONF`.
 
-The first rep's book (``snapshot.book([rep])``: the skewed CRM's heavy one, the longest task of
-either runner) is also evaluated alone, in this process. Each runner's table is checked equal to
-the single process's, sorted by key. Prints wall-clock seconds and the peak resident memory of
-each process: the single process's own, each Dask worker's (``getrusage`` run on the workers)
-and Spark's JVM and Python workers' (sampled from ``/proc`` every 0.1 s: the JVM holds the rows
-between stages, the Python workers run the library's code, a user's book in one of them).
+Each runner's table is checked equal to the single process's, sorted by key. Prints the wall
+time of each stage and the peak resident memory of each process: the single process's own,
+each Dask worker's (``getrusage`` run on the workers) and Spark's JVM and Python workers'
+(sampled from ``/proc`` every 0.1 s: the JVM holds the rows between stages, the Python workers
+run the library's code, a user's book in one of them). For the evaluation stage it prints the
+longest task against the median task (Dask: the task stream; Spark: the stage's task list
+from its status API): a heavy book in a shared task makes the longest one much longer.
+
+``--issued N`` adds N issued actions (random keys, each naming a random contact) to the
+synthetic CRM: every book holds every issued action and the contacts they name (an issued
+action does not say whose it is), and the first rep's book is measured with and without them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
+import random
 import resource
+import statistics
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,27 +75,38 @@ from crms import skewed_crm  # noqa: E402
 NOW = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 MB = 1024 * 1024
 
+#: Spark's settings here; the how-to's "Sizing partitions" gives those for 1 M contacts.
+SPARK_CONF = {
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "8",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.driver.memory": "4g",
+    "spark.sql.execution.arrow.maxRecordsPerBatch": "2000",
+}
 
-def _single(directory: str, now: datetime, out: Any) -> None:
-    """In a fresh process: the single-process table, its time and the process's peak memory."""
+
+def _single(directory: str, now: datetime, workers: int, out: Any) -> None:
+    """In a fresh process: the single-process table, its time and the process's peak memory
+    (its children's too, with workers)."""
     start = time.perf_counter()
-    table = evaluate_all(read_parquet(directory), now).to_arrow()
+    table = evaluate_all(read_parquet(directory), now, workers=workers).to_arrow()
     seconds = time.perf_counter() - start
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    out.send((seconds, peak, sink.getvalue().to_pybytes()))
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    out.send((seconds, peak, children, sink.getvalue().to_pybytes()))
 
 
-def single(directory: Path, now: datetime) -> tuple[float, int, pa.Table]:
+def single(directory: Path, now: datetime, workers: int) -> tuple[float, int, int, pa.Table]:
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_single, args=(str(directory), now, send))
+    process = context.Process(target=_single, args=(str(directory), now, workers, send))
     process.start()
-    seconds, peak, data = receive.recv()
+    seconds, peak, children, data = receive.recv()
     process.join()
-    return seconds, peak, pa.ipc.open_stream(data).read_all()
+    return seconds, peak, children, pa.ipc.open_stream(data).read_all()
 
 
 class Sampler:
@@ -132,87 +156,176 @@ def sorted_table(table: pa.Table) -> pa.Table:
     return table.cast(core.ACTIONS_SCHEMA).sort_by("key")
 
 
-def run_dask(client: Any, directory: Path, now: datetime) -> tuple[float, pa.Table, list[int]]:
+def spread(durations: list[float]) -> str:
+    """The longest task against the median task."""
+    if not durations:
+        return "no tasks"
+    longest, median = max(durations), statistics.median(durations)
+    return (
+        f"{len(durations)} tasks, longest {longest:.1f} s, median {median:.1f} s "
+        f"({longest / median if median else float('inf'):.1f}x)"
+    )
+
+
+def run_dask(client: Any, directory: Path, now: datetime) -> dict[str, Any]:
+    from distributed import get_task_stream
+
     from guided_actions.dask import evaluate_all as dask_evaluate_all
 
     start = time.perf_counter()
-    frame = dask_evaluate_all(directory, now).compute()
+    actions = dask_evaluate_all(directory, now)
+    fan_out = time.perf_counter() - start
+    with get_task_stream(client) as stream:
+        frame = actions.compute()
     seconds = time.perf_counter() - start
+    durations = [
+        sum(s["stop"] - s["start"] for s in task["startstops"] if s["action"] == "compute")
+        for task in stream.data
+        if "_evaluate" in task["key"] or "evaluate" in str(task["key"])
+    ]
     peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
-    return seconds, pa.Table.from_pandas(frame, preserve_index=False), list(peaks.values())
+    return {
+        "fan_out": fan_out,
+        "seconds": seconds,
+        "table": pa.Table.from_pandas(frame, preserve_index=False),
+        "peaks": list(peaks.values()),
+        "tasks": durations,
+    }
 
 
-def run_spark(directory: Path, now: datetime) -> tuple[float, pa.Table, int, int]:
+def _stage_tasks(spark: Any) -> list[float]:
+    """The durations of the tasks of the last stage Spark completed (the evaluation), from
+    its status API."""
+    base = f"{spark.sparkContext.uiWebUrl}/api/v1/applications/{spark.sparkContext.applicationId}"
+    with urllib.request.urlopen(f"{base}/stages?status=complete") as response:
+        stages = json.load(response)
+    last = max(stages, key=lambda s: s["stageId"])
+    url = f"{base}/stages/{last['stageId']}/{last['attemptId']}/taskList?length=100000"
+    with urllib.request.urlopen(url) as response:
+        tasks = json.load(response)
+    return [t["duration"] / 1000 for t in tasks if t.get("status") == "SUCCESS"]
+
+
+def run_spark(directory: Path, now: datetime) -> dict[str, Any]:
     from pyspark.sql import SparkSession
 
     from guided_actions.spark import evaluate_all as spark_evaluate_all
 
     with Sampler(spark_kind) as sampler:
-        spark = (
-            SparkSession.builder.master("local[2]")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.shuffle.partitions", "8")
-            .config("spark.sql.adaptive.enabled", "true")
-            .config("spark.driver.memory", "4g")
-            .getOrCreate()
-        )
+        builder = SparkSession.builder.master("local[2]").config("spark.ui.port", "0")
+        for key, value in SPARK_CONF.items():
+            builder = builder.config(key, value)
+        spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
         tables = {p.stem: spark.read.parquet(str(p)) for p in directory.glob("*.parquet")}
         start = time.perf_counter()
-        table = spark_evaluate_all(tables, now).toArrow()
+        actions = spark_evaluate_all(tables, now)
+        fan_out = time.perf_counter() - start
+        table = actions.toArrow()
         seconds = time.perf_counter() - start
+        tasks = _stage_tasks(spark)
         spark.stop()
-    return seconds, table, sampler.peak("jvm"), sampler.peak("python")
+    return {
+        "fan_out": fan_out,
+        "seconds": seconds,
+        "table": table,
+        "jvm": sampler.peak("jvm"),
+        "python": sampler.peak("python"),
+        "tasks": tasks,
+    }
+
+
+def with_issued(document: dict[str, Any], count: int) -> dict[str, Any]:
+    """``document`` with ``count`` issued actions more: random keys, each naming a contact."""
+    rng = random.Random(0)
+    contacts = [c["id"] for c in document["contacts"]]
+    issued = [
+        {"key": f"email_replies:{rng.getrandbits(80):020x}", "contact_ids": [rng.choice(contacts)]}
+        for _ in range(count)
+    ]
+    return {**document, "issued_actions": [*document.get("issued_actions", ()), *issued]}
+
+
+def first_book(snapshot: Snapshot, now: datetime, records: int) -> str:
+    """The first rep's book: its size, the time to make its snapshot from its interchange
+    document and to evaluate it alone, in this process."""
+    user = snapshot.users()[0].id
+    book = snapshot.book([user])
+    document = book.to_dict()
+    held = sum(len(v) for v in document.values() if isinstance(v, list))
+    start = time.perf_counter()
+    Snapshot.from_dict(document)  # what a runner's task does with the book's rows
+    decoded = time.perf_counter() - start
+    start = time.perf_counter()
+    evaluate(book, now, user)
+    return (
+        f"{held:,} records ({held / records:.0%}), decoded in {decoded:.2f} s, evaluated "
+        f"alone in {time.perf_counter() - start:.2f} s"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--contacts-per-user", type=int, default=200)
-    parser.add_argument("--skewed-users", type=int, default=10)
+    parser.add_argument("--parquet", type=Path, help="the synthetic CRM's Parquet directory")
+    parser.add_argument("--skewed-users", type=int, default=50)
     parser.add_argument("--skewed-contacts-per-user", type=int, default=200)
-    parser.add_argument("--engines", default="dask,spark")
+    parser.add_argument("--crms", default="synthetic,skewed")
+    parser.add_argument("--engines", default="single,workers,dask,spark")
+    parser.add_argument("--issued", type=int, default=0, help="issued actions to add")
     args = parser.parse_args()
     engines = args.engines.split(",")
     print(" ".join(["python", *sys.argv]))
 
     from distributed import Client, LocalCluster
 
-    documents = {
-        "synthetic": generate(
-            users=args.users, contacts_per_user=args.contacts_per_user, seed=0, now=NOW
-        ),
-        "skewed": skewed_crm(
-            users=args.skewed_users, contacts_per_user=args.skewed_contacts_per_user
-        ),
-    }
     with tempfile.TemporaryDirectory() as work:
-        for name, document in documents.items():
+        for name in args.crms.split(","):
             now = NOW if name == "synthetic" else SKEWED_NOW
-            snapshot = Snapshot.from_dict(document)
-            directory = Path(work) / name
-            write_parquet(snapshot, directory)
-            records = sum(len(v) for v in document.values() if isinstance(v, list))
-            users = len(document["users"])
-            contacts = len(document["contacts"])
-            print(f"\n{name}: {users} users, {contacts:,} contacts, {records:,} records")
-            # The first rep's book: the skewed CRM's heavy one (in the synthetic CRM every book
-            # has the same shape), the longest task of either runner, evaluated alone here.
-            heaviest = document["users"][0]["id"]
-            book = snapshot.book([heaviest])
-            held = sum(len(r) for r in book.to_dict().values() if isinstance(r, list))
             start = time.perf_counter()
-            evaluate(book, now, heaviest)
-            alone = time.perf_counter() - start
+            if name == "synthetic" and args.parquet is not None:
+                directory = args.parquet
+                snapshot = read_parquet(directory)
+            else:
+                if name == "synthetic":
+                    document = generate(
+                        users=args.users, contacts_per_user=args.contacts_per_user, now=now
+                    )
+                else:
+                    document = skewed_crm(
+                        users=args.skewed_users, contacts_per_user=args.skewed_contacts_per_user
+                    )
+                snapshot = Snapshot.from_dict(document)
+                del document
+                directory = Path(work) / name
+                write_parquet(snapshot, directory)
+            made = time.perf_counter() - start
+            records = sum(len(snapshot.records(n)) for n in snapshot.to_dict() if n != "schema")
+            users = len(snapshot.users())
+            contacts = len(snapshot.records("contacts"))
             print(
-                f"  first rep's book{heaviest}: {held:,} records ({held / records:.0%}), "
-                f"evaluated alone in {alone:.1f} s"
+                f"\n{name}: {users} users, {contacts:,} contacts, {records:,} records "
+                f"(made and written in {made:.1f} s)"
             )
-            del snapshot, document, book
-            seconds, peak, want = single(directory, now)
-            want = sorted_table(want)
-            print(f"  single process  {seconds:8.1f} s   peak {peak / MB:8.0f} MB")
+            print(f"  first rep's book: {first_book(snapshot, now, records)}")
+            if args.issued and name == "synthetic":
+                more = Snapshot.from_dict(with_issued(snapshot.to_dict(), args.issued))
+                print(f"  with {args.issued:,} issued actions: {first_book(more, now, records)}")
+                del more
+            del snapshot
+            want = None
+            for engine, workers in (("single", 1), ("workers", 2)):
+                if engine in engines:
+                    seconds, peak, children, got = single(directory, now, workers)
+                    got = sorted_table(got)
+                    assert want is None or got.equals(want), "workers=2 differs"
+                    want = got
+                    extra = f", its workers {children / MB:.0f} MB" if workers > 1 else ""
+                    print(
+                        f"  single process, workers={workers}  {seconds:8.1f} s   "
+                        f"peak {peak / MB:.0f} MB{extra}"
+                    )
             if "dask" in engines:
                 with (
                     LocalCluster(
@@ -220,17 +333,23 @@ def main() -> None:
                     ) as cluster,
                     Client(cluster) as client,
                 ):
-                    seconds, got, peaks = run_dask(client, directory, now)
-                assert sorted_table(got).equals(want), "dask differs"
-                shown = ", ".join(f"{p / MB:.0f}" for p in peaks)
-                print(f"  dask 2 workers  {seconds:8.1f} s   peak per worker {shown} MB")
-            if "spark" in engines:
-                seconds, got, jvm, python = run_spark(directory, now)
-                assert sorted_table(got).equals(want), "spark differs"
+                    out = run_dask(client, directory, now)
+                assert want is None or sorted_table(out["table"]).equals(want), "dask differs"
+                shown = ", ".join(f"{p / MB:.0f}" for p in out["peaks"])
                 print(
-                    f"  spark local[2]  {seconds:8.1f} s   peak JVM {jvm / MB:.0f} MB, "
-                    f"Python worker {python / MB:.0f} MB"
+                    f"  dask 2 workers  {out['seconds']:8.1f} s (read and fan-out "
+                    f"{out['fan_out']:.1f} s)   peak per worker {shown} MB"
                 )
+                print(f"    evaluation: {spread(out['tasks'])}")
+            if "spark" in engines:
+                out = run_spark(directory, now)
+                assert want is None or sorted_table(out["table"]).equals(want), "spark differs"
+                print(
+                    f"  spark local[2]  {out['seconds']:8.1f} s (read and fan-out "
+                    f"{out['fan_out']:.1f} s)   peak JVM {out['jvm'] / MB:.0f} MB, "
+                    f"Python worker {out['python'] / MB:.0f} MB"
+                )
+                print(f"    evaluation: {spread(out['tasks'])}")
 
 
 if __name__ == "__main__":

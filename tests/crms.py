@@ -11,12 +11,15 @@ document:
 - :func:`crossing_crm`: contacts, companies and mailboxes cross owners everywhere: contacts
   given to other reps (their deals and leads stay), contacts on other reps' companies, inbound
   emails in one rep's mailbox addressed to another, emails that list another rep's contacts;
-  with dismissals, snoozes and issued actions of some of the reps' action keys.
+  with dismissals, snoozes and issued actions of some of the reps' action keys, and dashboards
+  whose ``access`` takes both forms (``"everyone"`` and lists of teams), which an Arrow column
+  holds only as JSON text.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import random
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +27,7 @@ from typing import Any
 from guided_actions import Snapshot, evaluate_all
 from guided_actions.synthetic import generate
 
-__all__ = ["NOW", "crossing_crm", "skewed_crm", "with_state"]
+__all__ = ["NOW", "book_share", "crossing_crm", "skewed_crm", "with_state"]
 
 #: The instant the CRMs are generated around (and evaluated at).
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -47,38 +50,84 @@ def _address(doc: Document, user_id: str) -> str:
 
 
 def skewed_crm(
-    seed: int = 1, *, users: int = 10, contacts_per_user: int = 60, share: float = 0.3
+    seed: int = 1,
+    *,
+    users: int = 10,
+    contacts_per_user: int = 60,
+    share: float = 0.3,
+    state: bool = True,
 ) -> Document:
     """A CRM where the first user concerns about ``share`` of the records.
 
-    The first user takes over the companies of the other reps' contacts (made target accounts)
-    until they concern about ``share`` of the records, and is the primary recipient of the
-    inbound emails of those contacts (a shared mailbox: the emails stay in their reps'
-    mailboxes).
+    The first user takes over a fraction of the companies of the other reps (made target
+    accounts), and is the primary recipient of the inbound emails of those companies' contacts
+    (a shared mailbox: the emails stay in their reps' mailboxes). The fraction that gives
+    ``share`` is found once per ``(seed, users, share)`` on a CRM of as many reps with few
+    contacts each (every rep's book has the same shape whatever their number of contacts), so
+    that a large skewed CRM is made as fast as the generator makes it. ``state``: with
+    :func:`with_state`'s dismissals, snoozes and issued actions.
     """
-    doc = _base(users, contacts_per_user, seed)
+    fraction = _fraction(seed, users, min(contacts_per_user, _CALIBRATION), share)
+    doc = _skewed(
+        generate(users=users, contacts_per_user=contacts_per_user, seed=seed, now=NOW),
+        seed,
+        fraction,
+    )
+    return with_state(doc, seed) if state else doc
+
+
+#: The contacts per user of the CRM the skew is calibrated on.
+_CALIBRATION = 20
+
+
+def _skewed(doc: Document, seed: int, fraction: float) -> Document:
+    """``doc`` (changed in place) with ``fraction`` of the other reps' companies, drawn by
+    ``seed``, given to the first user as target accounts, and the inbound emails of their
+    contacts addressed to the first user first."""
     rng = random.Random(seed)
     heavy = _user_ids(doc)[0]
     heavy_address = _address(doc, heavy)
-    total = sum(len(v) for v in doc.values() if isinstance(v, list))
     others = [c for c in doc["companies"] if c.get("owner_id") != heavy]
     rng.shuffle(others)
-    inbound: dict[str, list[dict[str, Any]]] = {}
-    for email in doc["emails"]:
-        if email.get("direction") == "inbound" and email.get("from_address"):
-            inbound.setdefault(email["from_address"], []).append(email)
-    for taken, company in enumerate(others, start=1):
+    taken = others[: round(fraction * len(others))]
+    for company in taken:
         company["owner_id"] = heavy
         company["target_account"] = True
-        for contact in doc["contacts"]:
-            if company["id"] in contact.get("company_ids", ()):
-                for email in inbound.get(contact.get("email") or "", ()):
-                    email["to"] = [heavy_address, *email.get("to", ())[1:]]
-        if taken % 2 == 0:
-            book = Snapshot.from_dict(doc).book([heavy])
-            if sum(len(book.records(name)) for name in _lists_of(doc)) >= share * total:
-                break
-    return with_state(doc, seed)
+    ids = {company["id"] for company in taken}
+    senders = {
+        contact["email"]
+        for contact in doc["contacts"]
+        if contact.get("email") and ids.intersection(contact.get("company_ids", ()))
+    }
+    for email in doc["emails"]:
+        if email.get("direction") == "inbound" and email.get("from_address") in senders:
+            email["to"] = [heavy_address, *email.get("to", ())[1:]]
+    return doc
+
+
+def book_share(doc: Document, user_id: str) -> float:
+    """The share of the document's records that concern ``user_id`` (their book's)."""
+    snapshot = Snapshot.from_dict(doc)
+    book = snapshot.book([user_id])
+    lists = _lists_of(doc)
+    return sum(len(book.records(name)) for name in lists) / sum(
+        len(snapshot.records(name)) for name in lists
+    )
+
+
+@functools.cache
+def _fraction(seed: int, users: int, contacts_per_user: int, share: float) -> float:
+    """The fraction of the other reps' companies that makes the first user concern ``share``
+    of the records: bisection (to 1/128) on a CRM of that size."""
+    low, high = 0.0, 1.0
+    for _ in range(7):
+        middle = (low + high) / 2
+        doc = generate(users=users, contacts_per_user=contacts_per_user, seed=seed, now=NOW)
+        if book_share(_skewed(doc, seed, middle), _user_ids(doc)[0]) < share:
+            low = middle
+        else:
+            high = middle
+    return high
 
 
 def _lists_of(doc: Document) -> list[str]:
@@ -120,6 +169,11 @@ def crossing_crm(seed: int = 1, *, users: int = 10, contacts_per_user: int = 60)
     for deal in doc["deals"]:
         if rng.random() < 0.2:
             deal["contact_ids"] = list(dict.fromkeys([*deal["contact_ids"], rng.choice(contacts)]))
+    doc["dashboards"] = [
+        {"id": "d1", "access": "everyone", "name": "Pipeline", "view_access_confirmed": True},
+        {"id": "d2", "access": ["team1", "team2"], "name": "Team", "view_access_confirmed": True},
+        {"id": "d3", "access": [], "view_access_confirmed": False},
+    ]
     return with_state(doc, seed)
 
 

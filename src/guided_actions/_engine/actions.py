@@ -217,6 +217,63 @@ class Action:
         )
 
 
+_new = object.__new__
+(
+    _set_key,
+    _set_rule,
+    _set_title,
+    _set_category,
+    _set_priority,
+    _set_user_id,
+    _set_subjects,
+    _set_created_at,
+    _set_expires_at,
+    _set_contact_ids,
+    _set_company_ids,
+    _set_checks,
+    _set_group,
+    _set_members,
+    _set_calls_to_action,
+) = (Action.__dict__[f.name].__set__ for f in attrs.fields(Action))
+
+
+def make_action(
+    key: str,
+    rule: str,
+    title: str,
+    category: Category,
+    priority: Priority,
+    user_id: str,
+    subjects: tuple[Subject, ...],
+    created_at: datetime,
+    expires_at: datetime | None,
+    contact_ids: tuple[str, ...],
+    company_ids: tuple[str, ...],
+    checks: tuple[Check, ...],
+    calls_to_action: tuple[CallToAction, ...],
+) -> Action:
+    """An ungrouped :class:`Action` of these fields, equal to ``Action(key=key, ...)``, made
+    without the frozen class's ``__setattr__`` guard: the engine makes one per proposal kept,
+    hundreds of thousands in a batch."""
+    action = _new(Action)
+    _set_key(action, key)
+    _set_rule(action, rule)
+    _set_title(action, title)
+    _set_category(action, category)
+    _set_priority(action, priority)
+    _set_user_id(action, user_id)
+    _set_subjects(action, subjects)
+    _set_created_at(action, created_at)
+    _set_expires_at(action, expires_at)
+    _set_contact_ids(action, contact_ids)
+    _set_company_ids(action, company_ids)
+    _set_checks(action, checks)
+    _set_group(action, None)
+    _set_members(action, ())
+    _set_calls_to_action(action, calls_to_action)
+    return action
+
+
 #: How long the description of a rule's exception may be: a message is read on one line.
 FAILURE_TEXT_LIMIT = 300
 

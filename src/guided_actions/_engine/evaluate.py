@@ -27,6 +27,7 @@ from guided_actions._engine.actions import (
     Result,
     RuleFailure,
     describe_exception,
+    make_action,
 )
 from guided_actions._engine.config import Config
 from guided_actions._engine.ranking import Ranker, RankingData, deal_amount
@@ -38,6 +39,7 @@ from guided_actions._engine.ruleset import (
     plugin_of,
 )
 from guided_actions._engine.tables import Results
+from guided_actions._model.collector import paused
 from guided_actions._model.records import (
     Call,
     Company,
@@ -92,15 +94,34 @@ def action_key(
     card's covers the user and the group, so the card keeps its key while members change.
     """
     if group is not None:
-        payload: list[object] = [user_id, "group", group]
+        payload = key_payload((user_id, "group", group))
     else:
         assert subject is not None
         assert created_at is not None
-        payload = [user_id, subject[0], subject[1], utc_iso(created_at)]
-    digest = hashlib.blake2b(
-        json.dumps(payload, separators=(",", ":")).encode(), digest_size=10
-    ).hexdigest()
-    return f"{rule_id}:{digest}"
+        payload = key_payload((user_id, subject[0], subject[1], utc_iso(created_at)))
+    return f"{rule_id}:{_blake2b(payload, digest_size=10).hexdigest()}"
+
+
+_blake2b = hashlib.blake2b
+
+
+def key_payload(parts: tuple[str, ...]) -> bytes:
+    """The bytes a key's digest covers: ``json.dumps(list(parts), separators=(",", ":"))``,
+    encoded, and exactly those bytes for every input (keys are persisted).
+
+    Strings that JSON writes as they are (printable ASCII without ``"`` or ``\\``: the ids of
+    nearly every CRM) are joined directly; any other string gives the payload to
+    ``json.dumps``, which escapes it.
+    """
+    for part in parts:
+        if (
+            type(part) is not str
+            or not (part.isascii() and part.isprintable())
+            or '"' in part
+            or "\\" in part
+        ):
+            return json.dumps(list(parts), separators=(",", ":")).encode()
+    return ('["' + '","'.join(parts) + '"]').encode()
 
 
 def associations_of(
@@ -351,16 +372,31 @@ def _validate(rule: Rule, proposal: object, snapshot: SnapshotReader) -> str | N
     return None
 
 
+@functools.cache
+def _trusted_classes() -> frozenset[type[Rule]]:
+    """The classes of the library's own rules, whose proposals need no checking."""
+    return frozenset(type(r) for r in builtin_rules().rules)
+
+
+def trusted(rule: Rule, strict: bool) -> bool:
+    """True when ``rule``'s proposals are taken as they are: a built-in rule (its very class,
+    not a subclass), outside ``strict``. Their checks are built by the library's criteria from
+    validated records, so checking them again would only find what their tests already prove;
+    ``strict`` checks every proposal, built-in ones included."""
+    return not strict and type(rule) in _trusted_classes()
+
+
 def run_rule(
     rule: Rule, ctx: RuleContext, strict: bool, plugin: str | None = None
 ) -> tuple[list[Proposal], RuleFailure | None]:
     """Run one rule, guarded: what it raises, and what is wrong with what it returns, is its
-    failure (raised as :class:`RuleError` when ``strict``), never the evaluation's."""
+    failure (raised as :class:`RuleError` when ``strict``), never the evaluation's. The
+    proposals of a built-in rule are not checked again, outside ``strict`` (:func:`trusted`)."""
     try:
         proposals = list(rule.propose(ctx))
         seen: set[Subject] = set()
         problem = None
-        for proposal in proposals:
+        for proposal in () if trusted(rule, strict) else proposals:
             problem = _validate(rule, proposal, ctx.snapshot)
             if problem is None and proposal.subject in seen:
                 problem = f"proposes {proposal.subject[0]} {short_repr(proposal.subject[1])} twice"
@@ -458,31 +494,37 @@ def actions_of_rule(
     ``explain`` shapes the one proposal about its record with it, so both read a proposal alike.
     """
     snapshot, now, user_id = ctx.snapshot, ctx.now, ctx.user.id
+    rule_id, title, category, priority = rule.id, rule.title, rule.category, rule.priority
+    calls_to_action = rule.calls_to_action
     singles: list[tuple[str, Action]] = []
     for p in proposals:
         if p.created_at is None or not p.conditions_met:
             continue
-        created = p.created_at.astimezone(UTC)
-        expires = p.expires_at.astimezone(UTC) if p.expires_at is not None else None
+        created = p.created_at
+        if created.tzinfo is not UTC:
+            created = created.astimezone(UTC)
+        expires = p.expires_at
+        if expires is not None and expires.tzinfo is not UTC:
+            expires = expires.astimezone(UTC)
         if not in_window(now, created, expires):
             continue
-        key = proposal_key(rule.id, user_id, p, grouped=False)
+        key = action_key(rule_id, user_id, subject=p.subject, created_at=created)
         issued = None if grouped else snapshot.issued_action(key)
         contact_ids, company_ids = associations_of(ctx, p.subject, issued)
-        action = Action(
-            key=key,
-            rule=rule.id,
-            title=rule.title,
-            category=rule.category,
-            priority=rule.priority,
-            user_id=user_id,
-            subjects=(p.subject,),
-            created_at=created,
-            expires_at=expires,
-            contact_ids=contact_ids,
-            company_ids=company_ids,
-            checks=p.checks,
-            calls_to_action=rule.calls_to_action,
+        action = make_action(
+            key,
+            rule_id,
+            title,
+            category,
+            priority,
+            user_id,
+            (p.subject,),
+            created,
+            expires,
+            contact_ids,
+            company_ids,
+            p.checks,
+            calls_to_action,
         )
         singles.append((card_of(p), action))
     if not grouped:
@@ -826,6 +868,7 @@ def evaluate_all(
     rules: RuleSetLike | None = None,
     strict: bool = False,
     users: Iterable[str | User] | None = None,
+    workers: int | None = 1,
 ) -> Results:
     """Every user's result at ``now`` in one pass: ``{user_id: Result}``, in snapshot order (a
     :class:`Results`, the ``dict`` that also gives them as tables).
@@ -834,6 +877,12 @@ def evaluate_all(
     the rules, their configuration and the checks of ``now`` are prepared once (with
     :class:`Settings`, once per distinct effective configuration). ``users`` restricts the pass
     to some users.
+
+    ``workers``: how many processes evaluate the users, ``1`` (this process) by default;
+    ``None`` is one per processor this process may use. The result is equal to that of
+    ``workers=1``, and so is the error when a user's evaluation raises (the first such user in
+    snapshot order). A number below 1 is a :class:`ValueError`, anything but a whole number or
+    ``None`` a :class:`TypeError`. See the how-to "Use every core".
     """
     now_utc = check_now(now)
     chosen = choose_rules(rules)
@@ -842,17 +891,34 @@ def evaluate_all(
         if users is None
         else [_resolve_user(snapshot, u, "user") for u in users]
     )
+    if type(workers) is not int or workers != 1:
+        # Runs of users in worker processes, each run evaluated by this function.
+        from guided_actions._engine import parallel
+
+        return parallel.evaluate_all(
+            evaluate_all,
+            snapshot,
+            now_utc,
+            targets,
+            chosen,
+            config=config,
+            strict=strict,
+            workers=workers,
+        )
     # One preparation per distinct configuration: one in all without Settings.
     prepared: dict[Config | None, _Prepared] = {}
     if config is None or isinstance(config, Config):
         prepared[config] = configure(chosen, config)
     results: dict[str, Result] = {}
     ran: set[str] = set()
-    for u in targets:
-        own = user_config(config, chosen, u)
-        if own not in prepared:
-            prepared[own] = configure(chosen, own)
-        results[u.id] = evaluate_prepared(snapshot, now_utc, u, False, prepared[own], strict)
-        ran.update(r.id for r in prepared[own].rules)
+    # The results made here are kept: the cyclic collector would walk them again and again
+    # while finding nothing to free (see ``_model/collector.py``).
+    with paused():
+        for u in targets:
+            own = user_config(config, chosen, u)
+            if own not in prepared:
+                prepared[own] = configure(chosen, own)
+            results[u.id] = evaluate_prepared(snapshot, now_utc, u, False, prepared[own], strict)
+            ran.update(r.id for r in prepared[own].rules)
     # The rules that ran for some user, in rule-set order (Settings may disable some per user).
     return Results(results, rule_ids=[r.id for r in chosen.rules if r.id in ran])

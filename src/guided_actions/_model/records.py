@@ -13,9 +13,11 @@ from __future__ import annotations
 import functools
 import typing
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from collections.abc import Sequence as PySequence
 from datetime import UTC, datetime
 from math import inf
+from operator import lt
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -144,6 +146,13 @@ class Record:
     def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
         return ()
 
+    @classmethod
+    def _extra_fine(cls, columns: Mapping[str, PySequence[Any]], n_rows: int) -> bool | None:
+        """Whether no record of these columns has a problem of ``_extra_problems``: the same
+        checks made a column at a time, on valid values as they are stored (instants in UTC,
+        lists as tuples, every field given). ``None``: this class checks record by record."""
+        return None
+
 
 @attrs.frozen(kw_only=True)
 class User(Record):
@@ -161,6 +170,10 @@ class User(Record):
             message = zone_name_problem(self.timezone)
             if message is not None:
                 yield Problem(self.record_kind, rid, "timezone", self.timezone, message)
+
+    @classmethod
+    def _extra_fine(cls, columns: Mapping[str, PySequence[Any]], n_rows: int) -> bool | None:
+        return all(zone_name_problem(zone) is None for zone in set(columns["timezone"]))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -181,6 +194,10 @@ class Stage(Record):
     def _extra_problems(self, rid: str | None) -> Iterable[Problem]:
         if self.won is True and self.closed is False:
             yield Problem(self.record_kind, rid, "won", self.won, "a won stage must also be closed")
+
+    @classmethod
+    def _extra_fine(cls, columns: Mapping[str, PySequence[Any]], n_rows: int) -> bool | None:
+        return (True, False) not in set(zip(columns["won"], columns["closed"], strict=True))
 
 
 @attrs.frozen(kw_only=True)
@@ -210,6 +227,13 @@ class Pipeline(Record):
                             "duplicate stage id",
                         )
                     seen.add(stage.id)
+
+    @classmethod
+    def _extra_fine(cls, columns: Mapping[str, PySequence[Any]], n_rows: int) -> bool | None:
+        return all(
+            stages and len({stage.id for stage in stages}) == len(stages)
+            for stages in columns["stages"]
+        )
 
     def stage(self, stage_id: str) -> Stage | None:
         """The stage with that id, or ``None``."""
@@ -292,6 +316,10 @@ class Deal(Record):
         if isinstance(amount, int | float) and not isinstance(amount, bool) and -inf < amount < 0:
             yield Problem(self.record_kind, rid, "amount", amount, "an amount cannot be negative")
 
+    @classmethod
+    def _extra_fine(cls, columns: Mapping[str, PySequence[Any]], n_rows: int) -> bool | None:
+        return min(filter(_is_not_none, columns["amount"]), default=0) >= 0
+
 
 @attrs.frozen(kw_only=True)
 class Email(Record):
@@ -341,6 +369,17 @@ class Call(Record):
                 self.record_kind, rid, "ended_at", e, "a call cannot end before it starts"
             )
 
+    @classmethod
+    def _extra_fine(cls, columns: Mapping[str, PySequence[Any]], n_rows: int) -> bool | None:
+        ended = columns["ended_at"]
+        return not any(
+            e is not None and e < s for e, s in zip(ended, columns["started_at"], strict=True)
+        )
+
+
+def _is_not_none(value: object) -> bool:
+    return value is not None
+
 
 def _both_aware(a: Any, b: Any) -> bool:
     return all(isinstance(x, datetime) and x.tzinfo is not None for x in (a, b))
@@ -366,6 +405,10 @@ class Meeting(Record):
             yield Problem(
                 self.record_kind, rid, "end", self.end, "a meeting cannot end before it starts"
             )
+
+    @classmethod
+    def _extra_fine(cls, columns: Mapping[str, PySequence[Any]], n_rows: int) -> bool | None:
+        return not any(map(lt, columns["end"], columns["start"]))
 
 
 @attrs.frozen(kw_only=True)
@@ -394,6 +437,10 @@ class Task(Record):
             yield Problem(
                 self.record_kind, rid, "sequence_step", step, "a sequence step is at least 1"
             )
+
+    @classmethod
+    def _extra_fine(cls, columns: Mapping[str, PySequence[Any]], n_rows: int) -> bool | None:
+        return min(filter(_is_not_none, columns["sequence_step"]), default=1) >= 1
 
 
 @attrs.frozen(kw_only=True)

@@ -7,6 +7,7 @@ happened by ``now``.
 
 from __future__ import annotations
 
+import operator
 import typing
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -30,7 +31,7 @@ from guided_actions._model.records import (
     User,
 )
 from guided_actions._model.time import day_bounds
-from guided_actions._text.checks import Check, Ref
+from guided_actions._text.checks import Check, Ref, make_ref
 from guided_actions.typing import Activity, ListedKind, SnapshotReader, Subject, SubjectKind
 
 R = typing.TypeVar("R")
@@ -79,12 +80,8 @@ def activity_end(activity: Activity) -> datetime | None:
     return None
 
 
-def _sent_at(email: Email) -> datetime:
-    return email.sent_at
-
-
-def _occurred_at(event: EngagementEvent) -> datetime:
-    return event.occurred_at
+_sent_at: Callable[[Email], datetime] = operator.attrgetter("sent_at")
+_occurred_at: Callable[[EngagementEvent], datetime] = operator.attrgetter("occurred_at")
 
 
 def domain_of(address: str | None) -> str | None:
@@ -105,36 +102,66 @@ def email_is_from(email: Email, contact: Contact) -> bool:
     )
 
 
+_BY_SENT = operator.attrgetter("sent_at", "id")
+
+
 class _Mailbox:
     """The user's mailbox indexed by listed contact and by address, so that "you emailed them"
     and "they emailed you" cost a lookup instead of a scan of the whole mailbox."""
 
     def __init__(self, emails: Iterable[Email]) -> None:
-        self.emails = sorted(emails, key=lambda e: (e.sent_at, e.id))
-        self._by_contact: dict[tuple[str, str], list[Email]] = {}
-        self._by_address: dict[tuple[str, str], list[Email]] = {}
-        self._matched: dict[tuple[str, str, str | None], list[Email]] = {}
+        self.emails = sorted(emails, key=_BY_SENT)
+        # Per direction: emails by listed contact id, emails by case-folded address, and the
+        # answers of :meth:`matching` so far by contact id (with the address they were for).
+        self._by_contact: dict[str, dict[str, list[Email]]] = {"inbound": {}, "outbound": {}}
+        self._by_address: dict[str, dict[str, list[Email]]] = {"inbound": {}, "outbound": {}}
+        self._matched: dict[str, dict[str, tuple[str | None, list[Email]]]] = {
+            "inbound": {},
+            "outbound": {},
+        }
         for e in self.emails:
+            by_contact = self._by_contact[e.direction]
             for cid in e.contact_ids:
-                self._by_contact.setdefault((e.direction, cid), []).append(e)
-            addresses = (e.from_address,) if e.direction == "inbound" else (*e.to, *e.cc)
-            for addr in {a.casefold() for a in addresses if a}:
-                self._by_address.setdefault((e.direction, addr), []).append(e)
+                listed = by_contact.get(cid)
+                if listed is None:
+                    by_contact[cid] = [e]
+                elif listed[-1] is not e:  # a contact listed twice by one email
+                    listed.append(e)
+            if e.direction == "inbound":
+                addresses: set[str] = {e.from_address.casefold()} if e.from_address else set()
+            else:
+                addresses = {a.casefold() for a in (*e.to, *e.cc) if a}
+            by_address = self._by_address[e.direction]
+            for addr in addresses:
+                sent = by_address.get(addr)
+                if sent is None:
+                    by_address[addr] = [e]
+                else:
+                    sent.append(e)
 
     def matching(self, contact: Contact, direction: str) -> list[Email]:
         """Emails of that direction listing the contact or addressed from/to its email, oldest
         first (computed once per contact and direction: several criteria ask)."""
-        key = (direction, contact.id, contact.email)
-        known = self._matched.get(key)
-        if known is not None:
-            return list(known)
-        found = {e.id: e for e in self._by_contact.get((direction, contact.id), ())}
+        matched = self._matched[direction]
+        known = matched.get(contact.id)
+        if known is not None and known[0] == contact.email:
+            return list(known[1])
+        # Each index lists its emails oldest first: only emails found by address alone need
+        # the two lists merged in order.
+        found = list(self._by_contact[direction].get(contact.id, ()))
         if contact.email:
-            for e in self._by_address.get((direction, contact.email.casefold()), ()):
-                found.setdefault(e.id, e)
-        matched = sorted(found.values(), key=lambda e: (e.sent_at, e.id))
-        self._matched[key] = matched
-        return list(matched)
+            by_address = self._by_address[direction].get(contact.email.casefold(), ())
+            if by_address:
+                if found:
+                    listed = {e.id for e in found}
+                    extra = [e for e in by_address if e.id not in listed]
+                    if extra:
+                        found.extend(extra)
+                        found.sort(key=_BY_SENT)
+                else:
+                    found = list(by_address)
+        matched[contact.id] = (contact.email, found)
+        return list(found)
 
 
 #: How :meth:`RuleContext.ref` names a record of each class: its kind and its detail.
@@ -154,15 +181,27 @@ _NAMED: dict[type, tuple[str, Callable[[Any], str | None]]] = {
 }
 
 
+#: :func:`_naming` of each class met so far.
+_NAMING: dict[type, tuple[str, Callable[[Any], str | None]]] = {}
+
+
 def _naming(cls: type) -> tuple[str, Callable[[Any], str | None]]:
     """How :meth:`RuleContext.ref` names an object of ``cls``: as the first record class of its
     MRO (a subclass, a plugin's say, as the class it extends); any other object by its class
     name, with no detail."""
-    for base in cls.__mro__:
-        named = _NAMED.get(base)
-        if named is not None:
-            return named
-    return (cls.__name__.lower(), lambda r: None)
+    known = _NAMING.get(cls)
+    if known is not None:
+        return known
+    named = next((n for base in cls.__mro__ if (n := _NAMED.get(base)) is not None), None)
+    if named is None:
+        named = (cls.__name__.lower(), _no_detail)
+    if len(_NAMING) < 1024:  # classes made on the fly do not grow it without end
+        _NAMING[cls] = named
+    return named
+
+
+def _no_detail(record: object) -> None:
+    return None
 
 
 @attrs.frozen(kw_only=True)
@@ -283,12 +322,13 @@ class RuleContext:
             return True
         if created_at is None:
             return False
+        now = self.now
         if self.ahead:
             # Pending windows too: only an expired window can never open again.
-            if expires_at is not None and expires_at <= self.now:
+            if expires_at is not None and expires_at <= now:
                 return False
-        elif not in_window(self.now, created_at, expires_at):
-            return False
+        elif created_at > now or (expires_at is not None and now >= expires_at):
+            return False  # outside the window (in_window, inlined)
         return possible is None or possible()
 
     def criteria(self, *criteria: Callable[[], Check]) -> tuple[Check, ...] | None:
@@ -300,6 +340,14 @@ class RuleContext:
         failing condition stops it: a wait or a limit is the window's to decide.
         """
         checks: list[Check] = []
+        if self.focus is None and not self.ahead:
+            # Evaluating: the first check that fails ends it.
+            for criterion in criteria:
+                check = criterion()
+                if not check.met:
+                    return None
+                checks.append(check)
+            return tuple(checks)
         for criterion in criteria:
             check = criterion()
             stops = not self.ahead or check.criterion.role == "condition"
@@ -322,6 +370,17 @@ class RuleContext:
     def local(self, instant: datetime) -> datetime:
         """An instant in the user's time zone, as checks carry it (and texts show it)."""
         return instant.astimezone(self._zone)
+
+    def _existing(self, records: Iterable[R]) -> list[R]:
+        """The records that exist at ``now`` (:meth:`exists`, read in one loop)."""
+        kept: list[R] = []
+        now = self.now
+        for record in records:
+            if typing.cast("Contact", record).created_at <= now:
+                kept.append(record)
+            else:
+                self.exists(typing.cast("Contact", record))
+        return kept
 
     def exists(self, record: Contact | Lead | Deal | Task | Note) -> bool:
         """A record created after ``now`` does not exist yet."""
@@ -363,19 +422,19 @@ class RuleContext:
         return found
 
     def contacts_owned(self) -> list[Contact]:
-        return [c for c in self.snapshot.contacts_owned_by(self.user.id) if self.exists(c)]
+        return self._existing(self.snapshot.contacts_owned_by(self.user.id))
 
     def companies_owned(self) -> list[Company]:
         return list(self.snapshot.companies_owned_by(self.user.id))
 
     def leads_owned(self) -> list[Lead]:
-        return [x for x in self.snapshot.leads_owned_by(self.user.id) if self.exists(x)]
+        return self._existing(self.snapshot.leads_owned_by(self.user.id))
 
     def deals_owned(self) -> list[Deal]:
-        return [d for d in self.snapshot.deals_owned_by(self.user.id) if self.exists(d)]
+        return self._existing(self.snapshot.deals_owned_by(self.user.id))
 
     def tasks_owned(self) -> list[Task]:
-        return [t for t in self.snapshot.tasks_owned_by(self.user.id) if self.exists(t)]
+        return self._existing(self.snapshot.tasks_owned_by(self.user.id))
 
     def meetings_owned(self) -> list[Meeting]:
         """Every meeting on the user's calendar, past and future (meetings are scheduled)."""
@@ -385,14 +444,14 @@ class RuleContext:
         return [c for c in self.snapshot.calls_owned_by(self.user.id) if self.happened(c)]
 
     def leads_of(self, contact_id: str) -> list[Lead]:
-        return [x for x in self.snapshot.leads_of_contact(contact_id) if self.exists(x)]
+        return self._existing(self.snapshot.leads_of_contact(contact_id))
 
     def deals_of(self, contact_id: str) -> list[Deal]:
-        return [d for d in self.snapshot.deals_of_contact(contact_id) if self.exists(d)]
+        return self._existing(self.snapshot.deals_of_contact(contact_id))
 
     def contact(self, contact_id: str) -> Contact | None:
         c = self.snapshot.contact(contact_id)
-        return c if c is not None and self.exists(c) else None
+        return c if c is not None and (c.created_at <= self.now or self.exists(c)) else None
 
     def lead(self, lead_id: str) -> Lead | None:
         x = self.snapshot.lead(lead_id)
@@ -538,13 +597,16 @@ class RuleContext:
             return known[1]
         kind, detail = _naming(type(record))
         rid = str(getattr(record, "id", "?"))
-        subjects = self.focus[0] if self.focus is not None else self.subject_kind
-        if kind != subjects and self.private(record):
-            ref = Ref.unnamed()
-        elif self.busy(record):
-            ref = Ref(kind, rid, private=True)
+        if not self.private_meetings:
+            ref = make_ref(kind, rid, detail(record))
         else:
-            ref = Ref(kind, rid, detail(record))
+            subjects = self.focus[0] if self.focus is not None else self.subject_kind
+            if kind != subjects and self.private(record):
+                ref = Ref.unnamed()
+            elif self.busy(record):
+                ref = make_ref(kind, rid, None, True)
+            else:
+                ref = make_ref(kind, rid, detail(record))
         self._refs[id(record)] = (record, ref)
         return ref
 
@@ -556,4 +618,6 @@ class RuleContext:
 
     def refs(self, records: Iterable[object]) -> tuple[Ref, ...]:
         """Several records, by id, as check parameters."""
+        if not records:
+            return ()
         return tuple(sorted((self.ref(r) for r in records), key=lambda r: (r.kind, r.id or "")))

@@ -58,7 +58,7 @@ class Proposal:
     @property
     def conditions_met(self) -> bool:
         """Every check of role ``condition`` holds (waits and limits are the window's)."""
-        return all(c.met for c in self.checks if c.role == "condition")
+        return all(c.met or c.criterion.role != "condition" for c in self.checks)
 
 
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -152,14 +152,19 @@ class Rule:
         have no criteria of their own yet. ``reasons`` is the name this argument had before
         criteria were data; it is still accepted, and adds to ``checks``.
         """
-        given = (*checks, *reasons)
+        if type(checks) is tuple and not reasons and all(type(c) is Check for c in checks):
+            # The usual case: the tuple of checks ``ctx.criteria`` gives, kept as it is.
+            made: tuple[Check, ...] = checks
+        else:
+            made = tuple(
+                c if isinstance(c, Check) else TEXT.check(True, text=str(c))
+                for c in (*checks, *reasons)
+            )
         return Proposal(
             subject=(self.subject_kind, subject_id),
             created_at=created_at,
             expires_at=expires_at,
-            checks=tuple(
-                c if isinstance(c, Check) else TEXT.check(True, text=str(c)) for c in given
-            ),
+            checks=made,
             group=group,
         )
 

@@ -15,14 +15,14 @@ from __future__ import annotations
 import functools
 import typing
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any
 
 import attrs
 
 from guided_actions._model.kinds import BY_CLASS, KINDS
-from guided_actions._model.records import Contact, Email, Record, Task, User
+from guided_actions._model.records import Call, Contact, Email, Meeting, Note, Record, Task, User
 from guided_actions.typing import Activity
 
 __all__ = [
@@ -105,6 +105,17 @@ class Listed:
         if isinstance(activity, Task) and activity.meeting_id is not None:
             return {*ids, *getattr(by_id["meetings"][activity.meeting_id], self.field)}
         return ids if len(ids) < 2 else set(ids)
+
+    def many(self, by_id: ById, activities: Sequence[Any]) -> Iterable[Iterable[str]]:
+        """The keys of each of ``activities`` (of one list), in order: ``self(by_id, a)`` for
+        each, computed a list at a time where no task's meeting is involved."""
+        if set(map(type, activities)) <= _NO_MEETING:
+            return map(set, map(attrgetter(self.field), activities))
+        return map(functools.partial(self, by_id), activities)
+
+
+#: The activities whose keys are their own ids only (a task's include its meeting's).
+_NO_MEETING = frozenset({Call, Email, Meeting, Note})
 
 
 def _listed(field: str) -> KeysOf:
@@ -196,15 +207,19 @@ _DEAL_PIPELINE = Join("pipelines", "deals_pipeline", "id", reads=_STAGES)
 _DEALS_OF_CONTACT = Join("deals", "id", "deals_contact", then=(_DEAL_PIPELINE,))
 _LEADS_OF_CONTACT = Join("leads", "id", "leads_contact", then=(_LEAD_PIPELINE,))
 _ENGAGEMENTS = Join("engagement_events", "id", "engagements")
-#: A lead's contact: its engagements, its deals (the lead's deal amount).
-_CONTACT_OF_LEAD = Join("contacts", "leads_contact", "id", then=(_ENGAGEMENTS, _DEALS_OF_CONTACT))
+_COMPANY_OF_CONTACT = Join("companies", "contacts_company", "id")
+#: What the explanation of a contact reads, whoever owns it, once a rule of yours is about it:
+#: its leads, deals, engagements and company (every rule about contacts is explained on it).
+_ABOUT_CONTACT = (_LEADS_OF_CONTACT, _DEALS_OF_CONTACT, _ENGAGEMENTS, _COMPANY_OF_CONTACT)
+#: A lead's contact (its engagements; its deals: the lead's deal amount), explained as above.
+_CONTACT_OF_LEAD = Join("contacts", "leads_contact", "id", then=_ABOUT_CONTACT)
 #: What an activity of yours names: its deals (deal amounts) and contacts (associations).
 _LISTED = (
     Join("deals", "listing_deal", "id", then=(_DEAL_PIPELINE,)),
     Join("contacts", "listing_contact", "id", reads=("created_at", "company_ids")),
 )
-#: The sender of an email to your address: its leads and its deals.
-_SENDER = (_LEADS_OF_CONTACT, _DEALS_OF_CONTACT)
+#: The sender of an email to your address: its leads and deals, and what explaining it reads.
+_SENDER = _ABOUT_CONTACT
 
 #: Every step from a user record to the records that concern the user (the user's own record
 #: concerns them too). A record concerns a user when a path of steps leads from the user to it.
@@ -223,12 +238,7 @@ CONCERN: tuple[Join, ...] = (
         "contacts",
         "id",
         "contacts_owned",
-        then=(
-            _LEADS_OF_CONTACT,
-            _DEALS_OF_CONTACT,
-            _ENGAGEMENTS,
-            Join("companies", "contacts_company", "id"),
-        ),
+        then=_ABOUT_CONTACT,
     ),
     Join(
         "companies",
@@ -239,11 +249,7 @@ CONCERN: tuple[Join, ...] = (
                 "contacts",
                 "id",
                 "contacts_company",
-                then=(
-                    _ENGAGEMENTS,
-                    _DEALS_OF_CONTACT,
-                    Join("companies", "contacts_company", "id"),
-                ),
+                then=_ABOUT_CONTACT,
             ),
         ),
     ),
@@ -259,7 +265,7 @@ CONCERN: tuple[Join, ...] = (
         "deals_owned",
         then=(
             _DEAL_PIPELINE,
-            Join("contacts", "deals_contact", "id", then=(_DEALS_OF_CONTACT,)),
+            Join("contacts", "deals_contact", "id", then=_ABOUT_CONTACT),
             *_activities("deal"),
         ),
     ),
@@ -306,13 +312,31 @@ def _keys_of(index: Index, by_id: ById) -> Callable[[Any], Iterable[str]]:
     return keys
 
 
-def _fill(index: Index, lists: Mapping[str, Iterable[Record]], by_id: ById) -> dict[str, Any]:
-    table: defaultdict[str, list[Record]] = defaultdict(list)
-    keys_of = _keys_of(index, by_id)
+def _column(spec: str | Callable[[ById, Any], Any], by_id: ById, records: Sequence[Any]) -> Any:
+    """The key (or keys) of each of ``records``, in order, from a field name or a ``(by_id,
+    record)`` function (which may compute them a list at a time: ``many``)."""
+    if isinstance(spec, str):
+        return map(attrgetter(spec), records)
+    many = getattr(spec, "many", None)
+    if many is not None:
+        return many(by_id, records)
+    return map(functools.partial(spec, by_id), records)
+
+
+def _fill(index: Index, lists: Mapping[str, Sequence[Record]], by_id: ById) -> dict[str, Any]:
+    table: defaultdict[Any, list[Record]] = defaultdict(list)
     for name in index.reads:
-        for record in lists[name]:
-            for key in keys_of(record):
+        records = lists[name]
+        if index.key is not None:
+            for key, record in zip(_column(index.key, by_id, records), records, strict=True):
                 table[key].append(record)
+        else:
+            assert index.keys is not None
+            for keys, record in zip(_column(index.keys, by_id, records), records, strict=True):
+                for key in keys:
+                    table[key].append(record)
+    if index.key is not None:
+        table.pop(None, None)  # the records without a key (``key`` gave ``None``) are left out
     table.default_factory = None  # a missing key reads as absent, not as []
     frozen = typing.cast("dict[str, Any]", table)
     for key, records in table.items():
@@ -321,13 +345,15 @@ def _fill(index: Index, lists: Mapping[str, Iterable[Record]], by_id: ById) -> d
 
 
 def build(
-    lists: Mapping[str, Iterable[Record]], indexes: Iterable[Index] = INDEXES
+    lists: Mapping[str, Sequence[Record]], indexes: Iterable[Index] = INDEXES
 ) -> tuple[ById, Tables]:
     """The records by id of every list with a unique field, and every index's table."""
     by_id: dict[str, Mapping[str, Any]] = {}
     for kind in KINDS:
         if kind.id_field is not None:
-            id_of = attrgetter(kind.id_field)
-            by_id[kind.name] = {id_of(r): r for r in lists[kind.name]}
+            records = lists[kind.name]
+            by_id[kind.name] = dict(
+                zip(map(attrgetter(kind.id_field), records), records, strict=True)
+            )
     tables = {index.name: _fill(index, lists, by_id) for index in indexes}
     return by_id, tables

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import typing
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 from operator import attrgetter
 from typing import Any
 
+from guided_actions._model.collector import paused
 from guided_actions._model.document import Decoded, decode, encode
 from guided_actions._model.jsontext import parse
-from guided_actions._model.kinds import BY_CLASS, KINDS, NAMES
+from guided_actions._model.kinds import BY_CLASS, KINDS, NAMES, Kind
 from guided_actions._model.records import (
     Call,
     Company,
@@ -88,54 +90,117 @@ def consistency_problems(
         id_field = kind.id_field
         if id_field is None:
             continue
-        given: Iterable[str]
+        given: Sequence[str]
         if input_ids is not None:
             given = input_ids.get(kind.name, ())
         else:
-            given = map(attrgetter(id_field), lists.get(kind.name, ()))
-        seen: set[str] = set()
-        repeated: set[str] = set()
-        for rid in given:
-            if rid in seen and rid not in repeated:
-                repeated.add(rid)  # one problem per repeated id, however many copies
-                problems.append(
-                    Problem(kind.name, rid, id_field, rid, f"duplicate {id_field}: ids are unique")
-                )
-            seen.add(rid)
+            given = list(map(attrgetter(id_field), lists.get(kind.name, ())))
+        seen = set(given)
         ids[kind.name] = seen
+        if len(seen) < len(given):
+            problems.extend(_duplicate_problems(kind.name, id_field, given))
 
+    # Each check is made first on the set of values a list holds, and only when that finds
+    # something are the records walked, to report each problem where it is, in list order.
     for kind in KINDS:
         key, refs = kind.name, kind.references
-        if not refs:
-            continue
-        for index, record in enumerate(lists.get(key, ())):
-            rid = _record_label(record, index, kind.id_field)
-            for field, target in refs.items():
-                value = getattr(record, field)
-                # Each id once: a list naming one missing id twice is one problem.
-                for ref in dict.fromkeys(value) if isinstance(value, tuple) else (value,):
-                    if ref is not None and ref not in ids[target]:
-                        problems.append(
-                            Problem(key, rid, field, ref, f"no {target} record has this id")
-                        )
+        records = lists.get(key, ())
+        if refs and records and _dangling(records, refs, ids):
+            problems.extend(_reference_problems(kind, records, ids))
 
     if lifecycle_stages is not None:
-        stages = set(lifecycle_stages)
-        # One message for every contact, its list of stages capped: however many contacts and
-        # stages, the problems' texts grow with the document, not with their product.
-        expected = "not one of the lifecycle stages: " + shown_list(lifecycle_stages)
-        for index, contact in enumerate(lists.get("contacts", ())):
-            stage = contact.lifecycle_stage if isinstance(contact, Contact) else None
-            if stage is not None and stage not in stages:
-                rid = _record_label(contact, index, "id")
-                problems.append(Problem("contacts", rid, "lifecycle_stage", stage, expected))
+        contacts = lists.get("contacts", ())
+        if not _known_stages(contacts, lifecycle_stages):
+            problems.extend(_lifecycle_stage_problems(contacts, lifecycle_stages))
     pipelines = {p.id: _Stages(p) for p in lists.get("pipelines", ()) if isinstance(p, Pipeline)}
     for key in ("leads", "deals"):
-        for index, record in enumerate(lists.get(key, ())):
-            if isinstance(record, Lead | Deal):
-                rid = _record_label(record, index, "id")
-                problems.extend(_stage_problems(key, rid, record, pipelines))
+        records = lists.get(key, ())
+        if not _in_stages(key, records, pipelines):
+            for index, record in enumerate(records):
+                if isinstance(record, Lead | Deal):
+                    rid = _record_label(record, index, "id")
+                    problems.extend(_stage_problems(key, rid, record, pipelines))
     return problems
+
+
+def _duplicate_problems(name: str, id_field: str, given: Iterable[str]) -> Iterable[Problem]:
+    """One problem per id given more than once (however many copies), in input order."""
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for rid in given:
+        if rid in seen and rid not in repeated:
+            repeated.add(rid)
+            yield Problem(name, rid, id_field, rid, f"duplicate {id_field}: ids are unique")
+        seen.add(rid)
+
+
+def _dangling(records: Sequence[Record], refs: Mapping[str, str], ids: dict[str, set[str]]) -> bool:
+    """True when some record of the list names an id that its target list lacks."""
+    for field, target in refs.items():
+        values = list(map(attrgetter(field), records))
+        held = set(map(type, values))
+        if held <= {str, type(None)}:  # one id per record, or none
+            named = set(values)
+            named.discard(None)
+        elif held <= {tuple}:  # a list of ids per record
+            named = set(chain.from_iterable(values))
+        else:
+            return True  # walked one by one
+        if not named <= ids[target]:
+            return True
+    return False
+
+
+def _reference_problems(
+    kind: Kind, records: Sequence[Record], ids: dict[str, set[str]]
+) -> Iterable[Problem]:
+    """A problem for every id a record names that its target list lacks, record by record."""
+    key = kind.name
+    for index, record in enumerate(records):
+        rid = _record_label(record, index, kind.id_field)
+        for field, target in kind.references.items():
+            value = getattr(record, field)
+            # Each id once: a list naming one missing id twice is one problem.
+            for ref in dict.fromkeys(value) if isinstance(value, tuple) else (value,):
+                if ref is not None and ref not in ids[target]:
+                    yield Problem(key, rid, field, ref, f"no {target} record has this id")
+
+
+def _known_stages(contacts: Sequence[Record], lifecycle_stages: Sequence[str]) -> bool:
+    """True when every contact's lifecycle stage (if any) is one of ``lifecycle_stages``."""
+    if not set(map(type, contacts)) <= {Contact}:
+        return False  # walked one by one
+    named = set(map(attrgetter("lifecycle_stage"), contacts))
+    named.discard(None)
+    return named <= set(lifecycle_stages)
+
+
+def _lifecycle_stage_problems(
+    contacts: Sequence[Record], lifecycle_stages: Sequence[str]
+) -> Iterable[Problem]:
+    stages = set(lifecycle_stages)
+    # One message for every contact, its list of stages capped: however many contacts and
+    # stages, the problems' texts grow with the document, not with their product.
+    expected = "not one of the lifecycle stages: " + shown_list(lifecycle_stages)
+    for index, contact in enumerate(contacts):
+        stage = contact.lifecycle_stage if isinstance(contact, Contact) else None
+        if stage is not None and stage not in stages:
+            rid = _record_label(contact, index, "id")
+            yield Problem("contacts", rid, "lifecycle_stage", stage, expected)
+
+
+def _in_stages(key: str, records: Sequence[Record], pipelines: Mapping[str, _Stages]) -> bool:
+    """True when every lead (or deal) of ``records`` is in a pipeline of its object and in one
+    of its stages (or in no pipeline of the snapshot: a dangling reference, reported as such)."""
+    cls, wanted = (Lead, "lead") if key == "leads" else (Deal, "deal")
+    if not set(map(type, records)) <= {cls}:
+        return False  # walked one by one
+    pairs = set(map(attrgetter("pipeline_id", "stage_id"), records))
+    for pipeline_id, stage_id in pairs:
+        stages = pipelines.get(pipeline_id)
+        if stages is not None and (stages.pipeline.object != wanted or stage_id not in stages.ids):
+            return False
+    return True
 
 
 class _Stages:
@@ -277,6 +342,9 @@ class Snapshot:
         for kind in KINDS:
             key, cls = kind.name, kind.cls
             records = tuple(given.get(key, ()))
+            if all(issubclass(t, cls) for t in set(map(type, records))):
+                lists[key] = records  # every one a record of the class
+                continue
             for index, record in enumerate(records):
                 if not isinstance(record, cls):
                     records_ok = False
@@ -325,7 +393,8 @@ class Snapshot:
         Raises :class:`~guided_actions.errors.InvalidSnapshotError` listing every problem: those
         of the document and its records, then those across records, all at once.
         """
-        return cls._from_decoded(decode(data))
+        with paused():
+            return cls._from_decoded(decode(data))
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Snapshot:
@@ -342,7 +411,8 @@ class Snapshot:
             raise TypeError(f"text must be a str or UTF-8 bytes, got {short_repr(text)}")
         value: object
         try:
-            return load_json(text)
+            with paused():
+                return load_json(text)
         except json.JSONDecodeError as exc:
             message = f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
             value = exc.doc[exc.pos : exc.pos + 20]  # the text where reading stopped
@@ -358,9 +428,10 @@ class Snapshot:
     def _from_decoded(cls, decoded: Decoded, earlier: Sequence[Problem] = ()) -> Snapshot:
         """The snapshot of a decoded document; ``earlier`` problems (of its text) come first."""
         self = cls.__new__(cls)
-        self._init(
-            decoded.lists, decoded.lifecycle_stages, decoded.ids, (*earlier, *decoded.problems)
-        )
+        with paused():
+            self._init(
+                decoded.lists, decoded.lifecycle_stages, decoded.ids, (*earlier, *decoded.problems)
+            )
         return self
 
     @classmethod
@@ -393,7 +464,8 @@ class Snapshot:
         for key, extra in lists.items():
             given[key].extend(extra)
         self = cls.__new__(cls)
-        self._init(given, lifecycle_stages)
+        with paused():
+            self._init(given, lifecycle_stages)
         return self
 
     def apply(self, changes: Mapping[str, Any]) -> Snapshot:

@@ -19,9 +19,10 @@ A criterion has a **role** that says how it relates to time, which the "why not"
 
 from __future__ import annotations
 
+import operator
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -62,6 +63,23 @@ class Ref:
 
 
 _UNNAMED = Ref("activity", None, private=True)
+
+_new = object.__new__
+_set_ref_kind = Ref.__dict__["kind"].__set__
+_set_ref_id = Ref.__dict__["id"].__set__
+_set_ref_detail = Ref.__dict__["detail"].__set__
+_set_ref_private = Ref.__dict__["private"].__set__
+
+
+def make_ref(kind: str, rid: str | None, detail: str | None, private: bool = False) -> Ref:
+    """``Ref(kind, rid, detail, private)``, equal to it, made without the frozen class's
+    ``__setattr__`` guard: the rule context names hundreds of thousands of records in a batch."""
+    ref = _new(Ref)
+    _set_ref_kind(ref, kind)
+    _set_ref_id(ref, rid)
+    _set_ref_detail(ref, detail)
+    _set_ref_private(ref, private)
+    return ref
 
 
 #: What a check's parameter may hold: plain data only, so checks compare, hash and pickle.
@@ -115,6 +133,11 @@ class Criterion:
     fields: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
     #: The same, sorted: the names of a check given exactly these parameters.
     _names: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
+    #: Reads the values of exactly these parameters, in the order of ``_names``, from the
+    #: keyword arguments of :meth:`check` (``None`` without parameters, see :meth:`check`).
+    _getter: Callable[[Mapping[str, Any]], Any] | None = attrs.field(
+        init=False, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not _ID.fullmatch(self.id):
@@ -123,7 +146,9 @@ class Criterion:
             )
         fields = _template_fields(self.met) | _template_fields(self.unmet)
         object.__setattr__(self, "fields", fields)
-        object.__setattr__(self, "_names", tuple(sorted(fields)))
+        names = tuple(sorted(fields))
+        object.__setattr__(self, "_names", names)
+        object.__setattr__(self, "_getter", operator.itemgetter(*names) if names else None)
 
     def variant(self, *, met: str | None = None, unmet: str | None = None) -> Criterion:
         """The same criterion (same ``id`` and ``role``) worded otherwise, for a check whose data
@@ -139,6 +164,34 @@ class Criterion:
 
     def check(self, met: bool, /, **params: Value) -> Check:
         """The outcome of one evaluation: whether it held, and the data that decided it."""
+        names: tuple[str, ...] | None = self._names
+        getter = self._getter
+        count = len(params)
+        if count != len(self._names):
+            # More parameters than the templates name (a variant's wording names fewer): how
+            # to read them is planned once per criterion and set of names, in call order.
+            plan = _PLANS.get((id(self), tuple(params)))
+            if plan is None or plan[0] is not self:
+                plan = _plan(self, tuple(params))
+            names, getter = plan[1], plan[2]
+        if names is not None:
+            # The usual case, read in one step: exactly the planned parameters, of the common
+            # types. The check shares the plan's sorted names and holds one tuple of values:
+            # checks outlive the evaluation (actions carry them), so they are kept small.
+            try:
+                values = () if getter is None else getter(params)
+            except KeyError:
+                pass  # another parameter instead of one the templates name: said below
+            else:
+                if count == 1:
+                    values = (values,)
+                if _PLAIN.issuperset(map(type, values)):
+                    check = _new(Check)  # as make_check does, one call less
+                    _set_criterion(check, self)
+                    _set_met(check, bool(met))
+                    _set_names(check, names)
+                    _set_values(check, values)
+                    return check
         if not self.fields.issubset(params):
             missing = self.fields.difference(params)
             raise TypeError(
@@ -152,11 +205,32 @@ class Criterion:
                         f"int, bool, datetime, date, timedelta, Ref, a tuple of those, None), got "
                         f"{short_repr(value)}"
                     )
-        # Given exactly the template's parameters (the usual case), the check shares the
-        # criterion's sorted names and holds one tuple of values: checks outlive the evaluation
-        # (actions carry them), so they are kept small.
-        names = self._names if len(params) == len(self._names) else tuple(sorted(params))
+        names = tuple(sorted(params))
         return Check._of(self, bool(met), names, tuple(map(params.__getitem__, names)))
+
+
+#: How :meth:`Criterion.check` reads parameters of other names than its templates':
+#: ``(criterion, sorted names, getter)`` by ``(id(criterion), names in call order)``, the
+#: criterion kept so that its id cannot be another's.
+_PLANS: dict[
+    tuple[int, tuple[str, ...]],
+    tuple[Criterion, tuple[str, ...] | None, Callable[[Mapping[str, Any]], Any] | None],
+] = {}
+
+
+def _plan(
+    criterion: Criterion, given: tuple[str, ...]
+) -> tuple[Criterion, tuple[str, ...] | None, Callable[[Mapping[str, Any]], Any] | None]:
+    """The plan of :meth:`Criterion.check` for parameters of these names; no names when they
+    lack one the templates name (the check then says which)."""
+    if not criterion.fields.issubset(given):
+        return (criterion, None, None)
+    names = tuple(sorted(given))
+    plan = (criterion, names, operator.itemgetter(*names) if names else None)
+    if len(_PLANS) >= 4096:
+        _PLANS.clear()
+    _PLANS[(id(criterion), given)] = plan
+    return plan
 
 
 @attrs.frozen(init=False, repr=False)
@@ -185,6 +259,8 @@ class Check:
     def _of(
         cls, criterion: Criterion, met: bool, names: tuple[str, ...], values: tuple[Value, ...]
     ) -> Check:
+        if cls is Check:
+            return make_check(criterion, met, names, values)
         check = cls.__new__(cls)
         check.__attrs_init__(criterion, met, names, values)
         return check
@@ -217,3 +293,23 @@ class Check:
 
     def __str__(self) -> str:
         return render_check(self)
+
+
+_set_criterion = Check.__dict__["criterion"].__set__
+_set_met = Check.__dict__["met"].__set__
+_set_names = Check.__dict__["_names"].__set__
+_set_values = Check.__dict__["_values"].__set__
+
+
+def make_check(
+    criterion: Criterion, met: bool, names: tuple[str, ...], values: tuple[Value, ...]
+) -> Check:
+    """A :class:`Check` of these fields (``names`` sorted, ``values`` in their order), made
+    without the frozen class's ``__setattr__`` guard: equal to ``Check._of`` and cheaper, since
+    a batch makes hundreds of thousands of them."""
+    check = _new(Check)
+    _set_criterion(check, criterion)
+    _set_met(check, met)
+    _set_names(check, names)
+    _set_values(check, values)
+    return check

@@ -18,7 +18,7 @@ from pyspark.sql import DataFrame, SparkSession
 from crms import NOW, assert_same, crossing_crm, expected, skewed_crm
 from guided_actions import Config, Snapshot, load_rules
 from guided_actions._adapters.distributed import core
-from guided_actions._adapters.distributed.spark import _fan_out, _Keys, _Rows
+from guided_actions._adapters.distributed.spark import _books, _fan_out, _Keys, _Rows, _task_keys
 from guided_actions.errors import InvalidSnapshotError
 from guided_actions.frames import write_parquet
 from guided_actions.rules import BUILTIN_RULES
@@ -143,6 +143,56 @@ class TestFanOut:
         assert sorted(tuple(r[k] for k in key) for r in got) == sorted(
             tuple(r[k] for k in key) for r in want
         )
+
+
+class TestHeavyBooks:
+    @pytest.mark.parametrize("tasks", [1, 3, 4, 17])
+    def test_each_task_key_goes_to_its_own_partition(self, spark: SparkSession, tasks: int) -> None:
+        """``repartition(tasks, key)`` sends the key of partition ``p`` to partition ``p``."""
+        from pyspark.sql import functions as F
+
+        keys = _task_keys(spark, tasks, F)
+        frame = spark.createDataFrame([(k,) for k in keys], "task long").repartition(tasks, "task")
+        got = frame.select("task", F.spark_partition_id().alias("p")).collect()
+        assert sorted((keys.index(row["task"]), row["p"]) for row in got) == [
+            (p, p) for p in range(tasks)
+        ]
+
+    def test_books_are_in_the_partitions_partition_of_chose(
+        self, spark: SparkSession, tmp_path: Path
+    ) -> None:
+        """Each partition of the books holds whole books, those ``partition_of`` placed
+        together by size: the heavy user's book alone, in a task of its own, and the
+        evaluation needs no other shuffle."""
+        from pyspark.sql import functions as F
+
+        document = skewed_crm()
+        tables = frames(spark, document, tmp_path / "crm")
+        rows = None
+        for name, frame in tables.items():
+            part = frame.mapInArrow(_Rows(name), "list string, id string, pos long, json string")
+            rows = part if rows is None else rows.unionByName(part)
+        assert rows is not None
+        rows = rows.localCheckpoint()
+        keys = rows.mapInArrow(_Keys(), "list string, id string, key string, value string")
+        books = _books(spark, rows, keys.localCheckpoint(), F)
+        assert books.rdd.getNumPartitions() == 4  # spark.sql.shuffle.partitions
+        got = books.groupBy(F.spark_partition_id().alias("p"), "user_id").count().collect()
+        sizes = {row["user_id"]: row["count"] for row in got}
+        placed = core.partition_of(sizes, 4)
+        by_partition: dict[int, set[str]] = {}
+        for row in got:
+            by_partition.setdefault(row["p"], set()).add(row["user_id"])
+        assert sorted(map(sorted, by_partition.values())) == sorted(
+            sorted(u for u in placed if placed[u] == p) for p in set(placed.values())
+        )
+        heavy = max(sizes, key=sizes.__getitem__)
+        assert heavy == document["users"][0]["id"]
+        assert {heavy} in by_partition.values()
+        actions = spark_evaluate_all(tables, NOW)
+        plan = actions._jdf.queryExecution().executedPlan().toString()
+        assert plan.count("Exchange hashpartitioning") == 1
+        assert "REPARTITION_BY_NUM" in plan
 
 
 class TestBadInput:

@@ -37,6 +37,8 @@ from guided_actions._adapters.cli.reading import (
 from guided_actions._adapters.cli.render import all_table, table, workspace_table
 from guided_actions._adapters.cli.terminal import csv_lines, write_csv, write_json, write_lines
 from guided_actions._adapters.demo import DEMO_NOW, demo_document
+from guided_actions._adapters.frames.streaming import write_records
+from guided_actions._engine import parallel
 from guided_actions._engine.actions import Result
 from guided_actions._engine.evaluate import evaluate, evaluate_all
 from guided_actions._engine.settings import Settings, duration_text, show_value
@@ -165,23 +167,38 @@ def _evaluate_all(
     ruleset: RuleSet,
     settings: Settings | None,
     category: Category | None,
+    workers: int = 1,
 ) -> dict[str, Result]:
+    """Every user's result; with ``workers`` other than 1 (0: one per processor), evaluated in
+    that many processes, the progress advancing as each run of users is done."""
     users = [u.id for u in snapshot.users()]
     results: dict[str, Result] = {}
     with Progress() as progress:
         start = time.monotonic()
-        for first in range(0, len(users), USERS_PER_STEP):
-            chunk = users[first : first + USERS_PER_STEP]
-            results.update(evaluate_all(snapshot, now, config=settings, rules=ruleset, users=chunk))
+
+        def report(done: int, total: int) -> None:
             progress.update(
                 ngettext(
                     "evaluating: {done}/{count} user",
                     "evaluating: {done}/{count} users",
-                    len(users),
-                ).format(done=len(results), count=len(users)),
-                done=len(results),
-                total=len(users),
+                    total,
+                ).format(done=done, count=total),
+                done=done,
+                total=total,
             )
+
+        if workers == 1:
+            for first in range(0, len(users), USERS_PER_STEP):
+                chunk = users[first : first + USERS_PER_STEP]
+                results.update(
+                    evaluate_all(snapshot, now, config=settings, rules=ruleset, users=chunk)
+                )
+                report(len(results), len(users))
+        else:
+            with parallel.reporting(report):
+                results = evaluate_all(
+                    snapshot, now, config=settings, rules=ruleset, workers=workers or None
+                )
         progress.finish(
             ngettext(
                 "evaluated {count} user in {time}", "evaluated {count} users in {time}", len(users)
@@ -259,13 +276,15 @@ def run_evaluate(args: argparse.Namespace) -> int:
     """``guided-actions evaluate``: one user's actions, or every user's with ``--all``."""
     if args.all and args.viewer is not None:
         raise CliError(_("--viewer applies to one user's actions: it cannot be used with --all"))
+    if not args.all and args.workers != 1:
+        raise CliError(_("--workers applies to every user's actions: use it with --all"))
     _check_output(args)
     now = parse_now(args.now)
     ruleset = load_ruleset(args)
     settings = load_settings(args, ruleset)
     snapshot = read_snapshot(args.snapshot, args.max_input_size)
     if args.all:
-        results = _evaluate_all(snapshot, now, ruleset, settings, args.category)
+        results = _evaluate_all(snapshot, now, ruleset, settings, args.category, args.workers)
         if args.format in TABLE_FORMATS:
             _write_table(args, list(results.values()))
             for uid, r in results.items():
@@ -369,23 +388,33 @@ def run_rules(args: argparse.Namespace) -> int:
 # -- generate -------------------------------------------------------------------------------
 
 
-def _generate_lists(
+def _counted(
     records_of: Iterator[tuple[str, dict[str, Any]]], progress: Progress, contacts: int
-) -> tuple[dict[str, list[dict[str, Any]]], int]:
-    """The records of ``generate(...)`` by list, and how many there are; the progress bar counts
-    the ``contacts`` to make (each rep's book is made contact by contact)."""
-    lists: dict[str, list[dict[str, Any]]] = {key: [] for key in _LISTS}
-    records = 0
-    for key, record in records_of:
-        lists[key].append(record)
-        records += 1
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The records of ``generate(...)`` as they are made; the progress bar counts the
+    ``contacts`` made (each rep's book is made contact by contact)."""
+    made = 0
+    for records, (key, record) in enumerate(records_of, 1):
+        made += key == "contacts"
         progress.update(
             ngettext("generating: {count} record", "generating: {count} records", records).format(
                 count=records
             ),
-            done=len(lists["contacts"]),
+            done=made,
             total=contacts,
         )
+        yield key, record
+
+
+def _generate_lists(
+    records_of: Iterator[tuple[str, dict[str, Any]]], progress: Progress, contacts: int
+) -> tuple[dict[str, list[dict[str, Any]]], int]:
+    """The records of ``generate(...)`` by list, and how many there are."""
+    lists: dict[str, list[dict[str, Any]]] = {key: [] for key in _LISTS}
+    records = 0
+    for key, record in _counted(records_of, progress, contacts):
+        lists[key].append(record)
+        records += 1
     return lists, records
 
 
@@ -413,11 +442,15 @@ def _document_chunks(
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    """``guided-actions generate``: a deterministic synthetic CRM as compact interchange JSON.
+    """``guided-actions generate``: a deterministic synthetic CRM as compact interchange JSON,
+    or with ``--format parquet`` as a directory of Parquet files.
 
     A file is written whole or not at all: the document goes to a temporary file beside it,
-    which replaces the target only once complete (an error or Ctrl-C removes it).
+    which replaces the target only once complete (an error or Ctrl-C removes it). A Parquet
+    directory likewise, written a rep's book at a time without holding the document.
     """
+    if args.format == "parquet" and args.output == "-":
+        raise CliError(_("--format parquet writes a directory: give -o DIR"))
     now = parse_now(args.now)
     try:
         records_of = iter_generate(
@@ -428,7 +461,18 @@ def run_generate(args: argparse.Namespace) -> int:
     target = _("standard output") if args.output == "-" else args.output
     with Progress() as progress:
         start = time.monotonic()
-        lists, records = _generate_lists(records_of, progress, args.users * args.contacts_per_user)
+        contacts = args.users * args.contacts_per_user
+        if args.format == "parquet":
+            records = _generate_parquet(_counted(records_of, progress, contacts), args.output)
+            progress.finish(
+                ngettext(
+                    "wrote {count} record to {file} in {time}",
+                    "wrote {count} records to {file} in {time}",
+                    records,
+                ).format(count=records, file=target, time=seconds(start))
+            )
+            return 0
+        lists, records = _generate_lists(records_of, progress, contacts)
         chunks = _document_chunks(lists, records, progress)
         try:
             if args.output == "-":
@@ -447,6 +491,20 @@ def run_generate(args: argparse.Namespace) -> int:
             ).format(count=records, file=target, time=seconds(start))
         )
     return 0
+
+
+def _generate_parquet(records_of: Iterator[tuple[str, dict[str, Any]]], target: str) -> int:
+    """Stream the records into the Parquet directory ``target``; how many were written."""
+    try:
+        return write_records(records_of, target)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.partition(".")[0] != "pyarrow":
+            raise
+        raise CliError(
+            _("--format parquet needs pyarrow: {command}").format(command=FRAMES_INSTALL)
+        ) from None
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
 
 
 def _write_chunks(out: IO[str], chunks: Iterator[str]) -> None:

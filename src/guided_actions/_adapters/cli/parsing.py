@@ -27,6 +27,7 @@ from guided_actions._text.i18n import N_
 __all__ = [
     "COLOR_OPTION",
     "EXAMPLES",
+    "GENERATE_FORMATS",
     "LOCALE_OPTION",
     "NO_PLUGINS_HELP",
     "TABLE_FORMATS",
@@ -60,13 +61,14 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
             N_("one rep's actions at an instant"),
         ),
         (
-            "guided-actions evaluate demo.json --all --now 2025-05-14T09:30Z --format json",
-            N_("every rep's actions, as JSON"),
-        ),
-        (
             "guided-actions evaluate demo.json --all --now 2025-05-14T09:30Z --format csv "
             "-o actions.csv",
             N_("every action as one tidy table, in a CSV file"),
+        ),
+        (
+            "guided-actions evaluate demo.json --all --now 2025-05-14T09:30Z --workers 0 "
+            "--format json",
+            N_("every rep's actions as JSON, evaluated on every processor"),
         ),
     ),
     "explain": (
@@ -128,6 +130,11 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
             "guided-actions generate --users 2 --contacts-per-user 3 --now 2025-05-14T09:30Z -o -",
             N_("a tiny one, on standard output"),
         ),
+        (
+            "guided-actions generate --users 50 --contacts-per-user 200 --now 2025-05-14T09:30Z "
+            "--format parquet -o crm",
+            N_("the same CRM as a directory of Parquet files, one per list"),
+        ),
     ),
     "completion": (
         (
@@ -152,6 +159,8 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 #: The formats of ``evaluate`` that write the tidy table of actions (``-o FILE``).
 TABLE_FORMATS = ("csv", "parquet")
+#: The formats ``generate`` writes the synthetic CRM in.
+GENERATE_FORMATS = ("json", "parquet")
 LOCALE_HELP = N_(
     "the language of the output, such as fr or fr_CA (default: from LC_ALL, LC_MESSAGES or "
     "LANG; English for a language not shipped)"
@@ -283,6 +292,21 @@ def _seed(text: str) -> int:
         ) from None
 
 
+def _workers(text: str) -> int:
+    """``--workers``: a whole number of processes, 0 for one per processor."""
+    try:
+        workers = int(text)
+    except ValueError:
+        workers = -1
+    if workers < 0:
+        raise argparse.ArgumentTypeError(
+            _(
+                "{text} is not a number of processes: give 1 or more, or 0 for every processor"
+            ).format(text=repr(text))
+        )
+    return workers
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``guided-actions`` and its sub-commands, its help in the language of the
     run."""
@@ -366,7 +390,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def snapshot_arg(p: argparse.ArgumentParser) -> None:
         p.add_argument(
-            "snapshot", metavar="SNAPSHOT.json", help=_("interchange JSON, or - for stdin")
+            "snapshot",
+            metavar="SNAPSHOT.json",
+            help=_("interchange JSON, - for stdin, or a directory of Parquet files, one per list"),
         )
 
     def max_input_size(p: argparse.ArgumentParser) -> None:
@@ -423,6 +449,16 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     ev.add_argument("--category", choices=CATEGORIES, help=_("only the actions of that category"))
+    ev.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        metavar="N",
+        help=_(
+            "with --all: how many processes evaluate the users (default 1; 0: one per "
+            "processor); the output is the same"
+        ),
+    )
     settings_file(ev)
     common(ev)
 
@@ -517,8 +553,9 @@ def build_parser() -> argparse.ArgumentParser:
         "generate",
         help=_("write a synthetic CRM snapshot"),
         description=_(
-            "Write a deterministic synthetic CRM as compact interchange JSON: the same arguments "
-            "always give the same bytes."
+            "Write a deterministic synthetic CRM as compact interchange JSON (the same arguments "
+            "always give the same bytes), or as a directory of Parquet files that "
+            "guided_actions.frames.read_parquet reads, written a rep's book at a time."
         ),
     )
     gen.add_argument("--users", type=_count(1), required=True, metavar="N", help=_("sales reps"))
@@ -536,11 +573,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--now", required=True, metavar="ISO", help=_("the instant the data is spread around")
     )
     gen.add_argument(
+        "--format",
+        choices=GENERATE_FORMATS,
+        default="json",
+        help=_("interchange JSON (default), or Parquet: one file per list in the directory -o"),
+    )
+    gen.add_argument(
         "-o",
         "--output",
         required=True,
         metavar="FILE",
-        help=_("the file to write, or - for stdout"),
+        help=_("the file to write, or - for stdout; with --format parquet, the directory"),
     )
     locale(gen)
 

@@ -22,8 +22,10 @@ from typing import BinaryIO, TextIO
 from guided_actions._adapters.cli.diagnostics import CliError
 from guided_actions._adapters.cli.language import _, ngettext, number
 from guided_actions._adapters.cli.progress import Progress, megabytes, seconds
+from guided_actions._adapters.frames.parquet import read_parquet
 from guided_actions._engine.explain import parse_subject as engine_parse_subject
 from guided_actions._engine.settings import Settings
+from guided_actions._engine.tables import FRAMES_INSTALL
 from guided_actions._model.time import is_aware, parse_instant
 from guided_actions._plugins.loader import RuleSet, load_rules
 from guided_actions._snapshot.snapshot import Snapshot, load_json
@@ -69,8 +71,12 @@ def read_snapshot(source: str, max_size: int = MAX_INPUT_SIZE) -> Snapshot:
 
     On a terminal, a snapshot of at least :data:`BIG_SNAPSHOT` bytes shows its reading as a bar
     (the bytes read of the file's size; for standard input, whose size is unknown, the bytes
-    read so far), then that it is being checked, then how long it all took."""
+    read so far), then that it is being checked, then how long it all took. A directory that
+    holds ``*.parquet`` files is read as Parquet files, one per list (``read_parquet``;
+    ``max_size`` is for JSON text); one without is refused as a directory."""
     name = _stream_name(source)
+    if source != "-" and os.path.isdir(source) and any(Path(source).glob("*.parquet")):
+        return _read_directory(source)
     with Progress() as progress:
         start = time.monotonic()
         size = 0
@@ -107,6 +113,41 @@ def read_snapshot(source: str, max_size: int = MAX_INPUT_SIZE) -> Snapshot:
             progress.finish(
                 _("loaded {file} ({size}) in {time}").format(
                     file=name, size=megabytes(max(size, read[0])), time=seconds(start)
+                )
+            )
+    return snapshot
+
+
+def _read_directory(source: str) -> Snapshot:
+    """A directory of Parquet files, one per list, as ``write_parquet`` and ``generate --format
+    parquet`` write it; a big one shows that it is being read, then how long it took."""
+    files = [p for p in Path(source).glob("*.parquet") if p.is_file()]
+    size = sum(p.stat().st_size for p in files)
+    with Progress() as progress:
+        start = time.monotonic()
+        if size >= BIG_SNAPSHOT:
+            progress.update(
+                _("checking {file} ({size})...").format(file=source, size=megabytes(size)),
+                force=True,
+            )
+        try:
+            snapshot = read_parquet(source)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or exc.name.partition(".")[0] != "pyarrow":
+                raise
+            raise CliError(
+                _("reading a directory of Parquet files needs pyarrow: {command}").format(
+                    command=FRAMES_INSTALL
+                )
+            ) from None
+        except OSError as exc:
+            raise CliError(_cannot_read(source, exc)) from None
+        except InvalidSnapshotError as exc:
+            raise CliError(*_problems_message(source, exc)) from None
+        if size >= BIG_SNAPSHOT:
+            progress.finish(
+                _("loaded {file} ({size}) in {time}").format(
+                    file=source, size=megabytes(size), time=seconds(start)
                 )
             )
     return snapshot

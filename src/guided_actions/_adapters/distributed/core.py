@@ -8,19 +8,32 @@ compact JSON of its interchange object, with its list, id and position) and *key
 each user's rows to :func:`evaluate_book`. :func:`fan_out_local` is the reference interpreter of
 the plan as pyarrow joins: what a runner must produce, user by user.
 
+A column that no Arrow type holds (a dashboard ``access`` that is ``"everyone"`` in one row and
+a list of teams in another) is written as JSON text marked as such in the column's metadata
+(:data:`~guided_actions._adapters.frames.arrow.JSON_COLUMN`); an engine's Parquet reader or its
+Arrow conversion drops that marker (Spark's does, and so does pandas). :func:`rows_of` therefore
+puts it back from the record fields themselves (:func:`json_text_fields`): a text column where
+the field holds no text, or holds a shape no plain text column can (a value of ``access`` other
+than ``"everyone"``), is JSON text when each of its values is.
+
+:func:`partition_of` places the users' books in partitions by size, heavy books alone: both
+runners shuffle the books through it.
+
 pyarrow is imported when first needed (the ``frames`` extra); no engine is imported here.
 The schemas are attributes computed on first access.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
+import sys
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from guided_actions._adapters.frames.arrow import pyarrow
+from guided_actions._adapters.frames.arrow import JSON_COLUMN, pyarrow
 from guided_actions._adapters.frames.reading import interchange_rows
 from guided_actions._engine.config import Config
 from guided_actions._engine.evaluate import RuleSetLike, evaluate
@@ -28,6 +41,7 @@ from guided_actions._engine.settings import Settings
 from guided_actions._engine.tables import ACTION_COLUMNS, arrow_type
 from guided_actions._model.document import SCHEMA, _RecordLoader, record_to_dict
 from guided_actions._model.kinds import BY_NAME, NAMES
+from guided_actions._model.validation import field_types, is_union
 from guided_actions._snapshot.book import PLAN, WHOLE, record_keys
 from guided_actions._snapshot.snapshot import Snapshot
 from guided_actions.errors import InvalidSnapshotError, Problem, short_repr
@@ -42,10 +56,14 @@ __all__ = [
     "ROW_SCHEMA",
     "evaluate_book",
     "fan_out_local",
+    "json_text_fields",
     "keys_of",
+    "partition_of",
     "row_id",
     "rows_of",
 ]
+
+_NONE = type(None)
 
 #: The order of the lists in a document: a book's rows are sorted by list, then position.
 LIST_ORDER: Mapping[str, int] = {name: i for i, name in enumerate(NAMES)}
@@ -110,13 +128,95 @@ def row_id(list_name: str, record: Mapping[str, Any], pos: int) -> str:
     return typing.cast(str, record[id_field])
 
 
+def json_text_fields(list_name: str) -> dict[str, frozenset[str] | None]:
+    """The fields of ``list_name`` whose text column may be JSON text written by
+    ``write_parquet``, each with the texts a plain column of the field may hold instead
+    (``None``: none, the field holds no text).
+
+    A field that may hold free text, an instant (ISO text) or a flag is never one: its text
+    column is read as it is. A field of lists, records or numbers holds no text; a field that
+    is a text of a few values or another shape (``access``: ``"everyone"`` or a list of teams)
+    holds those values as plain text.
+    """
+    found: dict[str, frozenset[str] | None] = {}
+    for name, tp in field_types(BY_NAME[list_name].cls).items():
+        arms = [a for a in (typing.get_args(tp) if is_union(tp) else (tp,)) if a is not _NONE]
+        if any(a is str or a is bool or a is datetime for a in arms):
+            continue
+        literals = [a for a in arms if typing.get_origin(a) is Literal]
+        if len(literals) == len(arms):
+            continue  # a text of a few values, and nothing else
+        found[name] = frozenset(v for a in literals for v in typing.get_args(a)) or None
+    return found
+
+
+def _is_json_text(values: Iterable[Any], plain: frozenset[str] | None) -> bool:
+    """Whether a text column of these values is JSON text: some value is no plain text of the
+    field, and every value is a JSON text."""
+    present = [v for v in values if v is not None]
+    if not present or (plain is not None and all(v in plain for v in present)):
+        return False
+    for value in present:
+        try:
+            json.loads(value)
+        except (TypeError, ValueError):
+            return False
+    return True
+
+
+def _marked(list_name: str, table: Any) -> Any:
+    """``table`` (Arrow or pandas) with the JSON text columns an engine left unmarked marked
+    again (Arrow) or decoded (pandas), as :func:`json_text_fields` tells them."""
+    fields = json_text_fields(list_name)
+    pa = pyarrow()
+    if isinstance(table, pa.RecordBatch):
+        table = pa.Table.from_batches([table])
+    if isinstance(table, pa.Table):
+        for i, field in enumerate(table.schema):
+            if (
+                field.name in fields
+                and (pa.types.is_string(field.type) or pa.types.is_large_string(field.type))
+                and not field.metadata
+                and _is_json_text(table.column(i).to_pylist(), fields[field.name])
+            ):
+                table = table.set_column(i, field.with_metadata(JSON_COLUMN), table.column(i))
+        return table
+    pandas = sys.modules.get("pandas")
+    if pandas is not None and isinstance(table, pandas.DataFrame):
+        decoded = {}
+        for label in table.columns:
+            if label not in fields:
+                continue
+            values = [None if _missing(pandas, v) else v for v in table[label].tolist()]
+            if all(isinstance(v, str | None) for v in values) and _is_json_text(
+                values, fields[label]
+            ):
+                decoded[label] = pandas.Series(
+                    [None if v is None else json.loads(v) for v in values],
+                    index=table.index,
+                    dtype=object,
+                )
+        if decoded:
+            table = table.assign(**decoded)
+    return table
+
+
+def _missing(pandas: Any, value: object) -> bool:
+    """A pandas value that stands for a missing one (``None``, ``NaN``, ``NA``)."""
+    if isinstance(value, float):
+        return value != value
+    return value is None or value is pandas.NA or value is pandas.NaT
+
+
 def rows_of(list_name: str, table: pa.Table | pa.RecordBatch, first_pos: int) -> pa.Table:
     """The rows (:data:`ROW_SCHEMA`) of an Arrow table of the list ``list_name`` in the
     interchange columns (as :func:`guided_actions.frames.write_parquet` writes them), the
     first at position ``first_pos``.
 
     Each row is decoded as :func:`guided_actions.frames.snapshot` decodes it; its ``json`` is its
-    record's interchange object (``Snapshot.to_dict``'s form) as compact JSON. A bad column or
+    record's interchange object (``Snapshot.to_dict``'s form) as compact JSON. A column of JSON
+    text whose marker the engine dropped is read as JSON text (:func:`json_text_fields`); a
+    pandas frame is taken too. A bad column or
     row raises :class:`~guided_actions.errors.InvalidSnapshotError` listing every problem, each
     naming the list, the row (its id, or ``#<position>``) and the field.
     """
@@ -126,7 +226,7 @@ def rows_of(list_name: str, table: pa.Table | pa.RecordBatch, first_pos: int) ->
         raise InvalidSnapshotError(
             [Problem("snapshot", None, None, short_repr(list_name), "unknown record list")]
         )
-    objects, problems = interchange_rows(list_name, table)
+    objects, problems = interchange_rows(list_name, _marked(list_name, table))
     loader = _RecordLoader(problems)
     ids: list[str] = []
     texts: list[str] = []
@@ -248,6 +348,22 @@ def fan_out_local(tables: Mapping[str, pa.Table]) -> pa.Table:
         [("user_id", "ascending"), ("order", "ascending"), ("pos", "ascending")]
     )
     return book.select(["user_id", "list", "id", "pos", "json"]).cast(_schema("BOOK_SCHEMA"))
+
+
+def partition_of(sizes: Mapping[str, int], partitions: int) -> dict[str, int]:
+    """Each user's partition (``0`` to ``partitions - 1``), for books of ``sizes`` rows: the
+    largest book first, each to the partition that holds the fewest rows so far (greedy
+    longest-first bin packing). A book larger than an even share of the rows is therefore
+    alone in its partition, or with small ones, and no partition holds more than 4/3 of the
+    larger of the largest book and an even share. Ties go by user id: the same sizes give the
+    same partitions."""
+    heap = [(0, p) for p in range(partitions)]
+    placed: dict[str, int] = {}
+    for user, size in sorted(sizes.items(), key=lambda item: (-item[1], item[0])):
+        load, partition = heapq.heappop(heap)
+        placed[user] = partition
+        heapq.heappush(heap, (load + size, partition))
+    return placed
 
 
 def book_document(rows: pa.Table, lifecycle_stages: Iterable[str] | None = None) -> dict[str, Any]:

@@ -10,14 +10,14 @@
 2. :data:`~guided_actions._snapshot.book.PLAN` runs as rounds of merges
    (:mod:`guided_actions._adapters.distributed.engines`) until no step reaches anything new; the
    ``(user_id, list, id)`` pairs reached are merged with the rows: each user's book.
-3. The books are shuffled on the user so that each partition holds whole books, heavy books
-   each in a partition of their own (:func:`partition_of`), and each book is evaluated by
+3. Each book is sized (its number of rows), and the books are shuffled on the user so that
+   each partition holds whole books, heavy books each in a partition of their own
+   (``core.partition_of``, as the Spark runner does), and each book is evaluated by
    ``core.evaluate_book``.
 """
 
 from __future__ import annotations
 
-import heapq
 import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -27,6 +27,7 @@ from typing import Any
 import attrs
 
 from guided_actions._adapters.distributed import core
+from guided_actions._adapters.distributed.core import partition_of
 from guided_actions._adapters.distributed.engines import (
     EVERYONE,
     NO_USERS,
@@ -128,19 +129,6 @@ def _rows_and_keys(parts: list[Any]) -> tuple[Any, Any]:
     # one partition, merged without a shuffle).
     keys = keys.repartition(partition_size=PLAN_PARTITION_SIZE).persist()
     return rows, keys
-
-
-def partition_of(sizes: Mapping[str, int], partitions: int) -> dict[str, int]:
-    """Each user's partition, for ``partitions`` partitions of books of ``sizes`` rows: the
-    largest book first, each to the partition that holds the fewest rows so far (so a book
-    larger than an even share of the rows is alone in its partition, or with small ones)."""
-    heap = [(0, p) for p in range(partitions)]
-    placed: dict[str, int] = {}
-    for user, size in sorted(sizes.items(), key=lambda item: (-item[1], item[0])):
-        load, partition = heapq.heappop(heap)
-        placed[user] = partition
-        heapq.heappush(heap, (load + size, partition))
-    return placed
 
 
 # -- the input --------------------------------------------------------------------------------

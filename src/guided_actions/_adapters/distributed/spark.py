@@ -9,9 +9,13 @@
 2. :data:`~guided_actions._snapshot.book.PLAN` runs as rounds of joins
    (:mod:`guided_actions._adapters.distributed.engines`) until no step reaches anything new; the
    ``(user_id, list, id)`` pairs reached are joined back to the rows: each user's book.
-3. The books are grouped by user (``groupBy("user_id").applyInPandas``), and each group is
-   evaluated by ``core.evaluate_book``: one task per user's book, so that a book is in one
-   Python process, as a snapshot must be.
+3. Each book is sized (its number of rows, counted on the ``(user_id, list, id)`` pairs, which
+   are checkpointed for it), and the books are placed in ``spark.sql.shuffle.partitions``
+   partitions by ``core.partition_of`` (heavy books alone, as the Dask runner does). Each
+   partition is a task: the books are repartitioned on a key that Spark's hash partitioning
+   sends to exactly that partition (:func:`_task_keys`), then grouped by partition and user
+   (``groupBy("task", "user_id").applyInPandas``, which needs no other shuffle), and each book
+   is evaluated by ``core.evaluate_book``, in one Python process, as a snapshot must be.
 """
 
 from __future__ import annotations
@@ -87,13 +91,12 @@ def evaluate_all(
     _raise_problems(rows, F)
     keys = rows.mapInArrow(_Keys(), schema(core.KEY_SCHEMA)).localCheckpoint()
 
-    pairs = _fan_out(spark, keys, F)
-    books = pairs.join(rows, ["list", "id"]).select(*core.BOOK_SCHEMA.names)
+    books = _books(spark, rows, keys, F)
     evaluate = functools.partial(_evaluate, _Evaluation(now_utc, config, rules, stages))
     with warnings.catch_warnings():
         # PySpark looks for type hints on the function, which a partial does not have.
         warnings.filterwarnings("ignore", "Cannot infer the eval type", UserWarning)
-        return books.groupBy("user_id").applyInPandas(evaluate, schema(core.ACTIONS_SCHEMA))
+        return books.groupBy("task", "user_id").applyInPandas(evaluate, schema(core.ACTIONS_SCHEMA))
 
 
 def _checked(tables: object) -> tuple[dict[str, Any], list[str] | None]:
@@ -219,6 +222,52 @@ def _fan_out(spark: Any, keys: Any, F: Any) -> Any:
     return own.unionByName(everyone).distinct()
 
 
+def _books(spark: Any, rows: Any, keys: Any, F: Any) -> Any:
+    """Every user's book rows (``core.BOOK_SCHEMA`` after a ``task`` column), in partitions
+    of whole books, as ``core.partition_of`` places them by their number of rows."""
+    pairs = _fan_out(spark, keys, F).localCheckpoint()
+    sizes = {row["user_id"]: row["count"] for row in pairs.groupBy("user_id").count().collect()}
+    tasks = max(1, min(_partitions(spark), len(sizes)))
+    return (
+        pairs.join(F.broadcast(_placement(spark, sizes, tasks, F)), "user_id")
+        .join(rows, ["list", "id"])
+        .select("task", *core.BOOK_SCHEMA.names)
+        .repartition(tasks, "task")
+    )
+
+
+def _partitions(spark: Any) -> int:
+    """The number of tasks that evaluate the books: ``spark.sql.shuffle.partitions`` (the
+    default parallelism when it is not a number, as ``"auto"``)."""
+    value = str(spark.conf.get("spark.sql.shuffle.partitions"))
+    return int(value) if value.isdigit() else int(spark.sparkContext.defaultParallelism)
+
+
+def _placement(spark: Any, sizes: dict[str, int], tasks: int, F: Any) -> Any:
+    """A DataFrame of ``(user_id, task)``: each user's task key (:func:`_task_keys`), for the
+    partition ``core.partition_of`` gives their book among ``tasks``."""
+    keys = _task_keys(spark, tasks, F)
+    placed = core.partition_of(sizes, tasks)
+    return spark.createDataFrame(
+        [(user, keys[p]) for user, p in placed.items()], "user_id string, task long"
+    )
+
+
+def _task_keys(spark: Any, tasks: int, F: Any) -> list[int]:
+    """For each partition ``p`` of ``tasks``, the smallest ``long`` that Spark's hash
+    partitioning (``repartition(tasks, column)``: the Murmur3 ``hash`` of the value, modulo
+    ``tasks``) sends to ``p``: a key per partition, so that no two partitions of
+    ``core.partition_of`` share a task."""
+    found: dict[int, int] = {}
+    size = 8 * tasks
+    while len(found) < tasks:
+        hashed = spark.range(size).select("id", F.expr(f"pmod(hash(id), {tasks})").alias("p"))
+        rows = hashed.groupBy("p").agg(F.min("id").alias("key")).collect()
+        found = {row["p"]: row["key"] for row in rows}
+        size *= 8
+    return [found[p] for p in range(tasks)]
+
+
 @attrs.frozen
 class _Evaluation:
     """What every group's evaluation takes, sent to the executors by pickle."""
@@ -232,7 +281,7 @@ class _Evaluation:
 def _evaluate(evaluation: _Evaluation, key: tuple[Any, ...], frame: Any) -> Any:
     """``applyInPandas`` (with ``evaluation`` bound): one user's book rows to their actions."""
     pa = require("pyarrow", PURPOSE, SPARK_INSTALL)
-    (user_id,) = key
+    user_id = key[-1]  # grouped by task, then user
     columns = {name: frame[name].tolist() for name in core.ROW_SCHEMA.names}
     rows = pa.table(columns, schema=core.ROW_SCHEMA)
     actions = core.evaluate_book(

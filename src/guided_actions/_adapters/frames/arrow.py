@@ -34,6 +34,7 @@ __all__ = [
     "float_fields",
     "instant_fields",
     "integer_fields",
+    "plain_values",
     "pyarrow",
 ]
 
@@ -182,3 +183,48 @@ def column_for(pa: Any, name: str, tp: Any, values: Sequence[Any]) -> tuple[Any,
             return pa.field(name, arrow_type), array
     text = [None if v is None else json.dumps(_json_value(v)) for v in values]
     return pa.field(name, pa.string(), metadata=JSON_COLUMN), pa.array(text, type=pa.string())
+
+
+def plain_values(
+    pa: Any, column: Any, *, json_text: bool, integer: bool, floating: bool
+) -> list[Any]:
+    """The Python values of an Arrow column (not of instants) as an interchange document holds
+    them: JSON text decoded, a decimal of a float field a float, a struct's null fields left out,
+    a float ``NaN`` absent, a whole float of an integer field that integer."""
+    types = pa.types
+    if types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if json_text:
+        return [None if v is None else json.loads(v) for v in column.to_pylist()]
+    arrow_type = column.type
+    if types.is_decimal(arrow_type) and floating:
+        column = column.cast(pa.float64())
+        arrow_type = column.type
+    values = list(column.to_pylist())
+    if _has_struct(types, arrow_type):
+        # A struct has every field of every row: a null one is a field the row does not have.
+        values = [_without_nulls(v) for v in values]
+    elif types.is_floating(arrow_type):
+        # NaN is an absent value; a whole float of an integer field is that integer.
+        values = [
+            None if v is None or v != v else int(v) if integer and v.is_integer() else v
+            for v in values
+        ]
+    return values
+
+
+def _has_struct(types: Any, arrow_type: Any) -> bool:
+    """Whether an Arrow type is a struct or holds one (a list of stages)."""
+    if types.is_struct(arrow_type):
+        return True
+    inner = getattr(arrow_type, "value_type", None)  # the items of any kind of list
+    return inner is not None and _has_struct(types, inner)
+
+
+def _without_nulls(value: Any) -> Any:
+    """A nested value with the null fields of its objects left out."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value

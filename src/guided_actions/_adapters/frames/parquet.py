@@ -11,11 +11,12 @@ through the frames reader: every problem is reported as the JSON loader reports 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import typing
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from guided_actions._model.validation import field_types, shown_list
 from guided_actions._snapshot.snapshot import Snapshot
 from guided_actions.errors import Problem, short_repr
 
-__all__ = ["LIFECYCLE_STAGES", "read_parquet", "write_parquet"]
+__all__ = ["LIFECYCLE_STAGES", "read_parquet", "whole_directory", "write_parquet"]
 
 #: The file name (without ``.parquet``) of the lifecycle stages, written when they are custom.
 LIFECYCLE_STAGES = "lifecycle_stages"
@@ -49,7 +50,7 @@ def write_parquet(snapshot: Snapshot, path: str | os.PathLike[str]) -> None:
     if not isinstance(snapshot, Snapshot):
         raise TypeError(f"write_parquet takes a Snapshot, got {short_repr(snapshot)}")
     target = Path(path)
-    _check_target(target)
+    _check_target(target)  # before the tables are made
     metadata = {SCHEMA_KEY: SCHEMA.encode()}
     tables: dict[str, Any] = {}
     for kind in KINDS:
@@ -89,11 +90,21 @@ def _check_target(target: Path) -> None:
 
 def _write_whole(pa: Any, target: Path, tables: Mapping[str, Any]) -> None:
     """Write the files into a new directory beside ``target``, then rename it to ``target``."""
+    with whole_directory(target) as fresh:
+        for name, table in tables.items():
+            pa.parquet.write_table(table, fresh / f"{name}.parquet")
+
+
+@contextlib.contextmanager
+def whole_directory(target: Path) -> Iterator[Path]:
+    """A new directory beside ``target`` to write into; once the block ends it replaces
+    ``target`` (checked first as :func:`write_parquet` checks it), and when the block raises
+    (an error or Ctrl-C) it is removed and ``target`` is left as it was."""
+    _check_target(target)
     fresh = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     fresh.mkdir()  # with the usual permissions, not mkdtemp's owner-only ones
     try:
-        for name, table in tables.items():
-            pa.parquet.write_table(table, fresh / f"{name}.parquet")
+        yield fresh
         if target.exists():
             old = fresh.with_name(fresh.name + ".old")
             target.rename(old)
@@ -118,6 +129,12 @@ def read_parquet(path: str | os.PathLike[str]) -> Snapshot:
     stages (``lifecycle_stages.parquet``, one column ``id``); other files are left alone.
     Raises :class:`~guided_actions.errors.InvalidSnapshotError` listing every problem.
     """
+    return _read_parquet(path)
+
+
+def _read_parquet(path: str | os.PathLike[str], *, fast: bool = True) -> Snapshot:
+    """:func:`read_parquet`; ``fast=False`` reads the plain way only (the reference the fast
+    path is tested against)."""
     pa = pyarrow()
     directory = Path(path)
     if not directory.is_dir():
@@ -126,7 +143,7 @@ def read_parquet(path: str | os.PathLike[str]) -> Snapshot:
         raise NotADirectoryError(f"not a directory: {directory}")
     files = {p.stem: p for p in directory.glob("*.parquet") if p.is_file()}
     order = {name: i for i, name in enumerate((*NAMES, LIFECYCLE_STAGES))}
-    reader = FramesReader()
+    reader = FramesReader(fast=fast)
     lifecycle: object = None
     for name in sorted(files, key=lambda n: (order.get(n, len(order)), n)):
         file = files[name]
@@ -134,13 +151,13 @@ def read_parquet(path: str | os.PathLike[str]) -> Snapshot:
             table = pa.parquet.read_table(file)
         except (pa.ArrowException, OSError) as exc:
             message = f"not a readable Parquet file: {short_repr(str(exc), 200)}"
-            reader.problems.append(Problem("snapshot", None, name, file.name, message))
+            reader.note(Problem("snapshot", None, name, file.name, message))
             continue
         schema = (table.schema.metadata or {}).get(SCHEMA_KEY)
         if schema is not None and schema != SCHEMA.encode():
             message = f"unsupported schema; expected {SCHEMA!r}"
             value = schema.decode(errors="replace")
-            reader.problems.append(Problem("snapshot", None, name, value, message))
+            reader.note(Problem("snapshot", None, name, value, message))
             continue
         if name == LIFECYCLE_STAGES:
             lifecycle = _lifecycle(reader, table)
@@ -152,7 +169,7 @@ def read_parquet(path: str | os.PathLike[str]) -> Snapshot:
 def _lifecycle(reader: FramesReader, table: Any) -> object:
     """The stage ids of ``lifecycle_stages.parquet``; ``None`` after a problem of its shape."""
     if table.column_names != ["id"]:
-        reader.problems.append(
+        reader.note(
             Problem(
                 "snapshot",
                 None,

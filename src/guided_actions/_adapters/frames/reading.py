@@ -1,5 +1,9 @@
 """Frames in: pandas, polars and pyarrow tables (or any Arrow stream) to a snapshot.
 
+The fast path (:mod:`.fast`) comes first: each column checked as a whole and the records built
+straight from the columns. When it cannot vouch for every value, the frames are read the plain
+way, described here, which is the reference: the fast path gives its snapshot or nothing.
+
 Each frame is converted to Arrow, its columns to the values of an interchange document (native
 timestamps to ISO-8601 text, nulls, ``NaT`` and ``NaN`` to absent values, list and struct columns
 to lists and objects), and the document goes through the document decoder and the snapshot's
@@ -11,10 +15,9 @@ a column given twice, timestamps without a time zone, dates where instants belon
 
 from __future__ import annotations
 
-import json
 import sys
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,8 +26,11 @@ from guided_actions._adapters.frames.arrow import (
     float_fields,
     instant_fields,
     integer_fields,
+    plain_values,
     pyarrow,
 )
+from guided_actions._adapters.frames.fast import Frame, fast_decoded
+from guided_actions._model.collector import paused
 from guided_actions._model.document import SCHEMA, decode
 from guided_actions._model.kinds import BY_NAME, NAMES
 from guided_actions._model.validation import field_types, shown_list
@@ -57,7 +63,15 @@ def snapshot(
     Raises :class:`~guided_actions.errors.InvalidSnapshotError` listing every problem; the
     snapshot equals ``Snapshot.from_dict`` of the same data.
     """
-    reader = FramesReader()
+    return _snapshot(tables, lifecycle_stages)
+
+
+def _snapshot(
+    tables: Mapping[str, object], lifecycle_stages: object, *, fast: bool = True
+) -> Snapshot:
+    """:func:`snapshot`; ``fast=False`` reads the plain way only (the reference the fast path
+    is tested against)."""
+    reader = FramesReader(fast=fast)
     if not isinstance(tables, Mapping):
         raise TypeError(f"tables must map list names to frames, got {short_repr(tables)}")
     for name, frame in tables.items():
@@ -76,13 +90,24 @@ def _first_value(column: Any) -> Any:
 
 
 class FramesReader:
-    """Collects frames, list by list, into an interchange document and the problems found in
-    their columns; :meth:`snapshot` then decodes the document and builds the snapshot."""
+    """Collects frames, list by list, and the problems found on the way; :meth:`snapshot` then
+    builds the snapshot.
 
-    def __init__(self) -> None:
+    It first tries the fast path (:mod:`.fast`): every column checked as a whole, the records
+    built from the columns. When that finds anything that might be a problem, the frames are
+    read the plain way, in the order given: each into the lists of an interchange document
+    with the problems of its columns, and the document through the decoder, so that every
+    problem is the JSON loader's. ``fast=False`` reads the plain way only.
+    """
+
+    def __init__(self, *, fast: bool = True) -> None:
         self.pa = pyarrow()
+        self.fast = fast
+        #: The plain way's interchange document and problems, filled by :meth:`read_plainly`.
         self.document: dict[str, Any] = {"schema": SCHEMA}
         self.problems: list[Problem] = []
+        #: What was given, in order: a frame's columns as a list, or a problem of the input.
+        self.steps: list[Frame | Problem] = []
 
     # -- one frame --------------------------------------------------------------------------
 
@@ -90,13 +115,26 @@ class FramesReader:
         """Read one frame as the list ``name``."""
         if not isinstance(name, str) or name not in BY_NAME:
             key = name if isinstance(name, str) else short_repr(name)
-            self.problems.append(Problem("snapshot", None, key, type(frame).__name__, UNKNOWN_LIST))
+            self.note(Problem("snapshot", None, key, type(frame).__name__, UNKNOWN_LIST))
             return
         read = self._columns(name, frame)
         if read is not None:
-            self.add_columns(name, *read)
+            self.steps.append((name, *read))
 
-    def add_columns(self, name: str, columns: list[tuple[Any, Any]], n_rows: int) -> None:
+    def note(self, problem: Problem) -> None:
+        """A problem of the input itself (a file that cannot be read), in its place."""
+        self.steps.append(problem)
+
+    def read_plainly(self) -> None:
+        """Read every step the plain way: the problems, and each frame into the document."""
+        for step in self.steps:
+            if isinstance(step, Problem):
+                self.problems.append(step)
+            else:
+                self.add_columns(*step)
+        self.steps.clear()
+
+    def add_columns(self, name: str, columns: Sequence[tuple[Any, Any]], n_rows: int) -> None:
         """Read one list from its columns: ``(Arrow field or name, Arrow column or list)``."""
         cls = BY_NAME[name].cls
         types_ = field_types(cls)
@@ -155,10 +193,10 @@ class FramesReader:
                 table = None
         except (pa.ArrowException, TypeError, ValueError) as exc:
             message = f"could not be read as an Arrow table: {short_repr(str(exc), 200)}"
-            self.problems.append(Problem("snapshot", None, name, type(frame).__name__, message))
+            self.note(Problem("snapshot", None, name, type(frame).__name__, message))
             return None
         if table is None:
-            self.problems.append(Problem("snapshot", None, name, type(frame).__name__, NOT_A_FRAME))
+            self.note(Problem("snapshot", None, name, type(frame).__name__, NOT_A_FRAME))
             return None
         return list(zip(table.schema, table.columns, strict=True)), table.num_rows
 
@@ -180,10 +218,12 @@ class FramesReader:
         types = pa.types
         if types.is_dictionary(column.type):
             column = column.cast(column.type.value_type)
-        if json_text:
-            return [None if v is None else json.loads(v) for v in column.to_pylist()]
         arrow_type = column.type
-        if instant and (types.is_timestamp(arrow_type) or types.is_date(arrow_type)):
+        if (
+            instant
+            and not json_text
+            and (types.is_timestamp(arrow_type) or types.is_date(arrow_type))
+        ):
             # One problem for a whole column without a time zone; its values are still read,
             # as UTC, so that every other problem of its rows is found in the same pass.
             if types.is_date(arrow_type):
@@ -192,20 +232,7 @@ class FramesReader:
             elif arrow_type.tz is None:
                 self._column_problem(name, field, column, NAIVE_COLUMN)
             return self._iso_text(column)
-        if types.is_decimal(arrow_type) and floating:
-            column = column.cast(pa.float64())
-            arrow_type = column.type
-        values = list(column.to_pylist())
-        if _has_struct(types, arrow_type):
-            # A struct has every field of every row: a null one is a field the row does not have.
-            values = [_without_nulls(v) for v in values]
-        elif types.is_floating(arrow_type):
-            # NaN is an absent value; a whole float of an integer field is that integer.
-            values = [
-                None if v is None or v != v else int(v) if integer and v.is_integer() else v
-                for v in values
-            ]
-        return values
+        return plain_values(pa, column, json_text=json_text, integer=integer, floating=floating)
 
     def _iso_text(self, column: Any) -> list[Any]:
         """A timestamp column as ISO-8601 text, which the decoder reads as it reads a JSON
@@ -227,37 +254,31 @@ class FramesReader:
     # -- the snapshot -------------------------------------------------------------------------
 
     def snapshot(self, lifecycle_stages: object = None) -> Snapshot:
-        """Decode the document read so far and build its snapshot (or raise every problem)."""
-        document = dict(self.document)
-        if lifecycle_stages is not None:
-            document["lifecycle_stages"] = _stage_list(lifecycle_stages)
-        return Snapshot._from_decoded(decode(document), self.problems)
+        """The snapshot of the frames read so far (or raise every problem)."""
+        stages = None if lifecycle_stages is None else _stage_list(lifecycle_stages)
+        with paused():
+            # Only frames, nothing read the plain way yet: the fast path may vouch for them.
+            frames = [step for step in self.steps if not isinstance(step, Problem)]
+            untouched = not self.problems and self.document.keys() == {"schema"}
+            if self.fast and untouched and len(frames) == len(self.steps):
+                decoded = fast_decoded(self.pa, frames, stages)
+                if decoded is not None:
+                    return Snapshot._from_decoded(decoded)
+            self.read_plainly()
+            document = dict(self.document)
+            if stages is not None:
+                document["lifecycle_stages"] = stages
+            return Snapshot._from_decoded(decode(document), self.problems)
 
 
 def interchange_rows(name: str, frame: object) -> tuple[list[dict[str, Any]], list[Problem]]:
     """The rows of one frame read as the list ``name``, as interchange objects (what
     :meth:`FramesReader.add` puts in the document), and the problems of its columns (a row's
     own problems are the decoder's to find)."""
-    reader = FramesReader()
+    reader = FramesReader(fast=False)
     reader.add(name, frame)
+    reader.read_plainly()
     return list(reader.document.get(name, ())), reader.problems
-
-
-def _has_struct(types: Any, arrow_type: Any) -> bool:
-    """Whether an Arrow type is a struct or holds one (a list of stages)."""
-    if types.is_struct(arrow_type):
-        return True
-    inner = getattr(arrow_type, "value_type", None)  # the items of any kind of list
-    return inner is not None and _has_struct(types, inner)
-
-
-def _without_nulls(value: Any) -> Any:
-    """A nested value with the null fields of its objects left out."""
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
-    return value
 
 
 def _stage_list(stages: object) -> object:

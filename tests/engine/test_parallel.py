@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import re
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -348,6 +350,29 @@ class TestProgress:
             evaluate_all(CRM, NOW)
         evaluate_all(CRM, NOW, workers=2)
         assert seen == []
+
+
+class TestStartMethod:
+    """Forking a process that runs other threads could leave a lock held in the child."""
+
+    @pytest.mark.skipif(
+        sys.platform == "darwin" or "fork" not in multiprocessing.get_all_start_methods(),
+        reason="fork is never chosen where the platform does not offer it safely",
+    )
+    def test_fork_only_with_one_thread(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        with monkeypatch.context() as patch:  # alone (other suites may leave threads behind)
+            patch.setattr(parallel.threading, "active_count", lambda: 1)
+            assert parallel._start_method() == "fork"
+        release = threading.Event()
+        other = threading.Thread(target=release.wait)
+        other.start()
+        try:
+            assert parallel._start_method() == "spawn"
+            # And the spawned workers give what one worker gives.
+            assert_same(evaluate_all(CRM, NOW, workers=2), evaluate_all(CRM, NOW))
+        finally:
+            release.set()
+            other.join()
 
 
 class TestChunks:

@@ -36,6 +36,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -67,7 +68,8 @@ __all__ = ["CHUNKS_PER_WORKER", "cpu_count", "evaluate_all", "reporting", "worke
 #: early takes the next run instead of waiting for the slowest.
 CHUNKS_PER_WORKER = 4
 #: The start method of the worker processes; ``None``: ``fork`` where the platform offers it
-#: (not on macOS, where forking a process is unsafe), else ``spawn``. Tests set it.
+#: (not on macOS, where forking a process is unsafe) and the process runs no other thread, else
+#: ``spawn`` (see ``_start_method``). Tests set it.
 START_METHOD: str | None = None
 
 #: The function ``evaluate_all`` runs on each run of users: ``evaluate_all`` itself, passed in
@@ -144,9 +146,17 @@ def _book_size(snapshot: SnapshotReader, user: User) -> int:
 
 
 def _start_method() -> str:
+    """``fork`` where the platform offers it (not macOS, where forking is unsafe) and this
+    process runs one Python thread; else ``spawn``. A thread of a process that forks may hold
+    a lock (of logging, of an I/O loop) that the child then never sees released: a notebook
+    kernel, a web server or a Dask client runs such threads."""
     if START_METHOD is not None:
         return START_METHOD
-    if sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods():
+    if (
+        sys.platform != "darwin"
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    ):
         return "fork"
     return "spawn"
 

@@ -22,13 +22,14 @@ from __future__ import annotations
 import operator
 import re
 import string
+import weakref
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import attrs
 
-from guided_actions._text.render import render_check
+from guided_actions._text.render import ref_type, render_check
 from guided_actions.errors import short_repr
 
 __all__ = ["Check", "Criterion", "Ref", "Role", "Value"]
@@ -69,6 +70,9 @@ _set_ref_kind = Ref.__dict__["kind"].__set__
 _set_ref_id = Ref.__dict__["id"].__set__
 _set_ref_detail = Ref.__dict__["detail"].__set__
 _set_ref_private = Ref.__dict__["private"].__set__
+
+
+ref_type(Ref)
 
 
 def make_ref(kind: str, rid: str | None, detail: str | None, private: bool = False) -> Ref:
@@ -171,7 +175,7 @@ class Criterion:
             # More parameters than the templates name (a variant's wording names fewer): how
             # to read them is planned once per criterion and set of names, in call order.
             plan = _PLANS.get((id(self), tuple(params)))
-            if plan is None or plan[0] is not self:
+            if plan is None or plan[0]() is not self:
                 plan = _plan(self, tuple(params))
             names, getter = plan[1], plan[2]
         if names is not None:
@@ -211,22 +215,21 @@ class Criterion:
 
 #: How :meth:`Criterion.check` reads parameters of other names than its templates':
 #: ``(criterion, sorted names, getter)`` by ``(id(criterion), names in call order)``, the
-#: criterion kept so that its id cannot be another's.
-_PLANS: dict[
-    tuple[int, tuple[str, ...]],
-    tuple[Criterion, tuple[str, ...] | None, Callable[[Mapping[str, Any]], Any] | None],
-] = {}
+#: criterion held by a weak reference: checked on use, so that its id cannot be another's, and
+#: never kept alive by the cache.
+_Plan = tuple[
+    "weakref.ref[Criterion]", tuple[str, ...] | None, Callable[[Mapping[str, Any]], Any] | None
+]
+_PLANS: dict[tuple[int, tuple[str, ...]], _Plan] = {}
 
 
-def _plan(
-    criterion: Criterion, given: tuple[str, ...]
-) -> tuple[Criterion, tuple[str, ...] | None, Callable[[Mapping[str, Any]], Any] | None]:
+def _plan(criterion: Criterion, given: tuple[str, ...]) -> _Plan:
     """The plan of :meth:`Criterion.check` for parameters of these names; no names when they
     lack one the templates name (the check then says which)."""
     if not criterion.fields.issubset(given):
-        return (criterion, None, None)
+        return (weakref.ref(criterion), None, None)
     names = tuple(sorted(given))
-    plan = (criterion, names, operator.itemgetter(*names) if names else None)
+    plan: _Plan = (weakref.ref(criterion), names, operator.itemgetter(*names) if names else None)
     if len(_PLANS) >= 4096:
         _PLANS.clear()
     _PLANS[(id(criterion), given)] = plan

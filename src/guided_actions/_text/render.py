@@ -27,6 +27,7 @@ as they are, in every language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -155,6 +156,15 @@ def format_value(value: Any, locale: str | None = SOURCE_LOCALE) -> str:
 
 
 def _format(value: Any, lang: str) -> str:
+    # The common types straight from a table of exact types (a report renders millions of
+    # values); anything else, subclasses included, by the tests below.
+    formatter = _BY_TYPE.get(type(value))
+    if formatter is not None:
+        return formatter(value, lang)
+    return _format_any(value, lang)
+
+
+def _format_any(value: Any, lang: str) -> str:
     # Ref is recognised by its attributes, which keeps this module free of imports from the
     # rest of the package.
     if value is None:
@@ -177,6 +187,38 @@ def _format(value: Any, lang: str) -> str:
     if isinstance(kind, str) and hasattr(value, "private"):
         return _format_ref(kind, value.id, value.detail, value.private, lang)
     return str(value)
+
+
+def _format_tuple(value: tuple[Any, ...], lang: str) -> str:
+    if not value:
+        return _word(lang, "none", "value")
+    return _word(lang, ", ", "list separator").join(_format(v, lang) for v in value)
+
+
+def _format_int(value: int, lang: str) -> str:
+    if lang != SOURCE_LOCALE:
+        return format_decimal(value, locale=lang).translate(_SPACES)
+    return str(value)
+
+
+#: The formatter of each exact type that ``_format_any`` would recognise by its tests.
+_BY_TYPE: dict[type, Callable[[Any, str], str]] = {
+    str: lambda value, _lang: value,
+    type(None): lambda _value, lang: _word(lang, "none", "value"),
+    bool: lambda value, lang: _word(lang, "yes" if value else "no", "value"),
+    datetime: _instant,
+    date: _day,
+    timedelta: _duration,
+    tuple: _format_tuple,
+    int: _format_int,
+}
+
+
+def ref_type(cls: type) -> None:
+    """Format the instances of ``cls`` (exactly that class) as the record references they are:
+    the class of :class:`~guided_actions._text.checks.Ref` registers itself, which keeps this
+    module free of imports from the rest of the package."""
+    _BY_TYPE[cls] = lambda ref, lang: _format_ref(ref.kind, ref.id, ref.detail, ref.private, lang)
 
 
 def _format_ref(kind: str, rid: str | None, detail: str | None, private: bool, lang: str) -> str:
@@ -219,4 +261,10 @@ def render_check(check: Check, locale: str | None = SOURCE_LOCALE) -> str:
     filled in."""
     criterion = check.criterion
     template = criterion.met if check.met else criterion.unmet
-    return render_template(template, dict(check.values), locale)
+    lang = resolve_locale(locale)
+    if lang != SOURCE_LOCALE:
+        return render_template(template, dict(check.values), lang)
+    # English, the common case of a table: no translation to try, the parameters read once.
+    return template.format_map(
+        {name: _format(v, lang) for name, v in zip(check._names, check._values, strict=True)}
+    )

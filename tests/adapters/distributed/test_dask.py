@@ -46,9 +46,9 @@ if str(PLUGIN_SRC) not in sys.path:
 import stale_deals  # type: ignore[import-not-found]  # noqa: E402
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
-    """One cluster for the whole session: two worker processes of one thread each, which import
+    """One cluster for this module's tests: two worker processes of one thread each, which import
     the example plugin as this process does (a plugin installed on the workers)."""
     with pytest.MonkeyPatch.context() as patch:
         paths = [str(PLUGIN_SRC), os.environ.get("PYTHONPATH", "")]

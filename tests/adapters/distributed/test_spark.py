@@ -33,9 +33,9 @@ if str(PLUGIN_SRC) not in sys.path:
 import stale_deals  # type: ignore[import-not-found]  # noqa: E402
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def spark() -> Iterator[SparkSession]:
-    """One local Spark for the whole session: two cores, few shuffle partitions, no UI; its
+    """One local Spark for this module's tests: two cores, few shuffle partitions, no UI; its
     Python workers import the example plugin as the driver does (a plugin installed there)."""
     with pytest.MonkeyPatch.context() as patch:
         paths = [str(PLUGIN_SRC), os.environ.get("PYTHONPATH", "")]

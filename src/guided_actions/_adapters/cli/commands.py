@@ -464,25 +464,18 @@ def run_generate(args: argparse.Namespace) -> int:
         contacts = args.users * args.contacts_per_user
         if args.format == "parquet":
             records = _generate_parquet(_counted(records_of, progress, contacts), args.output)
-            progress.finish(
-                ngettext(
-                    "wrote {count} record to {file} in {time}",
-                    "wrote {count} records to {file} in {time}",
-                    records,
-                ).format(count=records, file=target, time=seconds(start))
-            )
-            return 0
-        lists, records = _generate_lists(records_of, progress, contacts)
-        chunks = _document_chunks(lists, records, progress)
-        try:
-            if args.output == "-":
-                _write_chunks(sys.stdout, chunks)
-            else:
-                _write_file(Path(args.output), chunks)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise _cannot_write(target, exc) from None
+        else:
+            lists, records = _generate_lists(records_of, progress, contacts)
+            chunks = _document_chunks(lists, records, progress)
+            try:
+                if args.output == "-":
+                    _write_chunks(sys.stdout, chunks)
+                else:
+                    _write_file(Path(args.output), chunks)
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                raise _cannot_write(target, exc) from None
         progress.finish(
             ngettext(
                 "wrote {count} record to {file} in {time}",

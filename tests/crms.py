@@ -21,6 +21,8 @@ from __future__ import annotations
 import copy
 import functools
 import random
+import subprocess
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -221,3 +223,15 @@ def assert_same(got: Any, want: Any) -> None:
     assert got.num_rows == want.num_rows
     assert got.to_pylist() == want.to_pylist()
     assert len(set(got["key"].to_pylist())) == got.num_rows  # keyed by the action key
+
+
+def assert_imports_no_engine(module: str, roots: tuple[str, ...]) -> None:
+    """Importing ``module`` in a fresh interpreter loads no module under ``roots``."""
+    code = (
+        f"import sys, {module}; "
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {roots!r}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

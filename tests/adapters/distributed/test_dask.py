@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
@@ -22,7 +21,14 @@ from distributed import Client, LocalCluster
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crms import NOW, assert_same, crossing_crm, expected, skewed_crm
+from crms import (
+    NOW,
+    assert_imports_no_engine,
+    assert_same,
+    crossing_crm,
+    expected,
+    skewed_crm,
+)
 from guided_actions import Config, Snapshot, load_rules
 from guided_actions._adapters.distributed import core
 from guided_actions._adapters.distributed.dask import (
@@ -249,11 +255,4 @@ class TestBadInput:
 
     def test_importing_the_module_imports_no_engine(self) -> None:
         """``guided_actions.dask`` imports dask only when ``evaluate_all`` is called."""
-        code = (
-            "import sys, guided_actions.dask; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'pyarrow')))"
-        )
-        out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
-        ).stdout
-        assert out.strip() == "[]"
+        assert_imports_no_engine("guided_actions.dask", ("dask", "pyarrow"))

@@ -4,7 +4,6 @@ as ``guided_actions.evaluate_all`` on the same data, row for row once sorted by 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
@@ -15,7 +14,14 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 
-from crms import NOW, assert_same, crossing_crm, expected, skewed_crm
+from crms import (
+    NOW,
+    assert_imports_no_engine,
+    assert_same,
+    crossing_crm,
+    expected,
+    skewed_crm,
+)
 from guided_actions import Config, Snapshot, load_rules
 from guided_actions._adapters.distributed import core
 from guided_actions._adapters.distributed.spark import _books, _fan_out, _Keys, _Rows, _task_keys
@@ -250,11 +256,4 @@ class TestBadInput:
 
     def test_importing_the_module_imports_no_engine(self) -> None:
         """``guided_actions.spark`` imports pyspark only when ``evaluate_all`` is called."""
-        code = (
-            "import sys, guided_actions.spark; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pyspark', 'pyarrow')))"
-        )
-        out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
-        ).stdout
-        assert out.strip() == "[]"
+        assert_imports_no_engine("guided_actions.spark", ("pyspark", "pyarrow"))

@@ -29,7 +29,7 @@ from guided_actions._model.kinds import BY_NAME, NAMES
 from guided_actions._model.records import Record, User
 from guided_actions._snapshot import book as book_module
 from guided_actions._snapshot import indexes
-from guided_actions._snapshot.book import PLAN, WHOLE, Step, key_names, record_keys
+from guided_actions._snapshot.book import ARCS, PLAN, WHOLE, Step, key_names, record_keys
 from guided_actions._snapshot.indexes import ACTION_KEYS, CONCERN, INDEXES, Join, Listed
 from guided_actions.errors import InvalidRecordError, UnknownUserError
 from guided_actions.rules import BUILTIN_RULES
@@ -316,6 +316,64 @@ class TestThePlanIsDerivedFromTheDeclaration:
             (s.source, s.source_key, s.target) == ("emails", "in_reply_to", "emails")
             for s in repeated
         )
+
+
+def run_steps(roots: Any, keys: Any, lookup: Any) -> dict[str, dict[Any, None]]:
+    """PLAN step by step, each from what its parent reached: the plan's own reading, against
+    which the merged graph (ARCS) is checked."""
+    reached: dict[str, dict[Any, None]] = {}
+    by_step: dict[str, dict[Any, None]] = {}
+    for step in PLAN:
+        sources = roots(step.source) if step.parent is None else by_step[step.parent]
+        found: dict[Any, None] = {}
+        level = list(sources)
+        while level:
+            new = []
+            for item in level:
+                for value in keys(step.source, item).get(step.source_key, ()):
+                    for target in lookup(step.target, step.target_key, value):
+                        if target not in found:
+                            found[target] = None
+                            new.append(target)
+            level = new if step.repeat else []
+        by_step[step.name] = found
+        reached.setdefault(step.target, {}).update(found)
+    return reached
+
+
+class TestTheMergedPlan:
+    @settings(max_examples=60, deadline=None)
+    @given(cases())
+    def test_the_nodes_reach_what_the_steps_reach(
+        self, case: tuple[Snapshot, list[datetime], list[str]]
+    ) -> None:
+        """The book the merged graph gives is the book PLAN's steps give, one by one."""
+        snapshot, _probes, chosen = case
+        merged = snapshot.book(chosen).to_dict()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(book_module, "interpret", run_steps)
+            assert snapshot.book(chosen).to_dict() == merged
+
+    def test_a_few_dozen_nodes_stand_for_the_steps(self) -> None:
+        """Steps that reach the same list and go on the same way are one node: a contact reached
+        as owned, on an owned company or as a lead's is one node, not three."""
+        nodes = {arc.node for arc in ARCS}
+        assert len(nodes) < len(PLAN) / 10
+        owned = {a.node for a in ARCS if a.parent is None and a.target_key == "contacts_owned"}
+        of_companies = {a.node for a in ARCS if a.target_key == "contacts_company"}
+        assert owned == of_companies
+        assert len(owned) == 1
+
+    def test_arcs_follow_the_steps_joins_and_a_thread_repeats(self) -> None:
+        """Every arc is a join of a step; every join of a step is an arc's; the email an email
+        replies to is reached by a node that goes on to itself."""
+        joins = {(a.source, a.source_key, a.target, a.target_key) for a in ARCS}
+        assert joins == {(s.source, s.source_key, s.target, s.target_key) for s in PLAN}
+        again = [a for a in ARCS if a.parent == a.node]
+        assert again
+        assert all((a.source_key, a.target) == ("in_reply_to", "emails") for a in again)
+        roots = {(a.source, a.target, a.target_key) for a in ARCS if a.parent is None}
+        assert roots == {(s.source, s.target, s.target_key) for s in PLAN if s.parent is None}
 
 
 def record_dicts(snapshot: Snapshot, name: str) -> list[tuple[Record, dict[str, Any]]]:

@@ -15,8 +15,8 @@
 
 :data:`WHOLE` names the lists every book holds whole. Both :meth:`Snapshot.book
 <guided_actions._snapshot.snapshot.Snapshot.book>` (through :func:`interpret`) and the fan-out
-over tables (:mod:`guided_actions._adapters.distributed.core`) read :data:`PLAN`; neither
-repeats the relation.
+over tables (:mod:`guided_actions._adapters.distributed`) read :data:`PLAN`, as the few
+dozen nodes of :data:`ARCS`; neither repeats the relation.
 """
 
 from __future__ import annotations
@@ -37,8 +37,10 @@ if typing.TYPE_CHECKING:
     from guided_actions._snapshot.snapshot import Snapshot
 
 __all__ = [
+    "ARCS",
     "PLAN",
     "WHOLE",
+    "Arc",
     "Step",
     "book_lists",
     "interpret",
@@ -190,6 +192,62 @@ def _derive() -> tuple[Step, ...]:
 PLAN: tuple[Step, ...] = _derive()
 
 
+@attrs.frozen
+class Arc:
+    """A join of :data:`ARCS`: the records of ``target`` whose keys under ``target_key`` meet
+    the keys under ``source_key`` of the records node ``parent`` reached (of list ``source``),
+    reached by node ``node``.
+
+    A *node* is a class of steps of :data:`PLAN` that reach the same list and go on from it the
+    same way (the same joins to the same nodes, and the same repetition): what each reaches
+    matters only for what comes after it, so they can be one. ``parent`` ``None``: the roots of
+    ``source``, as for a :class:`Step` without parent. A repeating step's node has an arc to
+    itself.
+    """
+
+    parent: int | None
+    node: int
+    source: str
+    source_key: str
+    target: str
+    target_key: str
+
+
+def _merged(plan: tuple[Step, ...]) -> tuple[Arc, ...]:
+    """The arcs of ``plan`` between its nodes, numbered in the order ``plan`` first reaches
+    them."""
+    below: dict[str | None, list[Step]] = {}
+    for step in plan:
+        below.setdefault(step.parent, []).append(step)
+    signature: dict[str, Hashable] = {}
+    for step in reversed(plan):  # children before parents
+        then = frozenset(
+            (c.source_key, c.target_key, signature[c.name]) for c in below.get(step.name, ())
+        )
+        again = (step.source_key, step.target_key) if step.repeat else None
+        signature[step.name] = (step.target, again, then)
+    number: dict[Hashable, int] = {}
+    for step in plan:
+        number.setdefault(signature[step.name], len(number))
+    arcs: dict[Arc, None] = {}
+    for step in plan:
+        node = number[signature[step.name]]
+        parent = None if step.parent is None else number[signature[step.parent]]
+        join = (step.source, step.source_key, step.target, step.target_key)
+        arcs[Arc(parent, node, *join)] = None
+        if step.repeat:
+            arcs[Arc(node, node, *join)] = None
+    return tuple(arcs)
+
+
+#: :data:`PLAN` as a graph of joins between its nodes (:class:`Arc`): the records a node
+#: reaches, for each user, are the union of what its arcs reach, and the records a user's book
+#: holds are those every node reaches, as for the steps of :data:`PLAN`. A few dozen nodes
+#: stand for the hundreds of steps, so that an engine that runs the plan in rounds over
+#: ``(user, node, record)`` rows holds a record reached along several paths once.
+ARCS: tuple[Arc, ...] = _merged(PLAN)
+
+
 def key_names(list_name: str) -> tuple[str, ...]:
     """The key names :data:`PLAN` uses on ``list_name`` (``"id"`` first when it has one)."""
     names: dict[str, None] = {}
@@ -263,33 +321,45 @@ def interpret(
     keys: Callable[[str, Item], Mapping[str, tuple[str, ...]]],
     lookup: Callable[[str, str, str], Iterable[Item]],
 ) -> dict[str, dict[Item, None]]:
-    """Run :data:`PLAN`: the items (records, or their handles) each list's steps reach.
+    """Run :data:`ARCS` until no node reaches anything new: the items (records, or their
+    handles) each list's nodes reach, for :data:`PLAN`'s steps reach the same.
 
-    ``roots(list)``: the items a step without parent starts from (the users; a whole list);
+    ``roots(list)``: the items an arc without parent starts from (the users; a whole list);
     ``keys(list, item)``: the item's keys (:func:`record_keys`); ``lookup(list, key, value)``:
     the items of ``list`` with ``value`` among their keys under ``key``. Returns, by list, the
-    items reached, each once, in the order first reached.
+    items reached, each once.
     """
+    by_node: dict[int, dict[Item, None]] = {}
     reached: dict[str, dict[Item, None]] = {}
-    by_step: dict[str, dict[Item, None]] = {}
-    for step in PLAN:
-        sources: Iterable[Item] = (
-            roots(step.source) if step.parent is None else by_step[step.parent]
-        )
-        found: dict[Item, None] = {}
-        level = list(sources)
-        while level:
-            new: list[Item] = []
-            for item in level:
-                for value in keys(step.source, item).get(step.source_key, ()):
-                    for target in lookup(step.target, step.target_key, value):
-                        if target not in found:
-                            found[target] = None
-                            new.append(target)
-            level = new if step.repeat else []
-        by_step[step.name] = found
-        reached.setdefault(step.target, {}).update(found)
+    pending: list[tuple[int, list[Item]]] = []
+
+    def follow(arc: Arc, sources: Iterable[Item]) -> None:
+        found = by_node.setdefault(arc.node, {})
+        new: list[Item] = []
+        for item in sources:
+            for value in keys(arc.source, item).get(arc.source_key, ()):
+                for target in lookup(arc.target, arc.target_key, value):
+                    if target not in found:
+                        found[target] = None
+                        new.append(target)
+        if new:
+            reached.setdefault(arc.target, {}).update(dict.fromkeys(new))
+            pending.append((arc.node, new))
+
+    for arc in ARCS:
+        if arc.parent is None:
+            follow(arc, roots(arc.source))
+    while pending:
+        node, items = pending.pop()
+        for arc in _ARCS_FROM.get(node, ()):
+            follow(arc, items)
     return reached
+
+
+_ARCS_FROM: Mapping[int, tuple[Arc, ...]] = {
+    node: tuple(a for a in ARCS if a.parent == node)
+    for node in {a.parent for a in ARCS if a.parent is not None}
+}
 
 
 def _check_plan() -> None:

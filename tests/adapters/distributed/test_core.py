@@ -20,6 +20,7 @@ from guided_actions import Config, Snapshot, evaluate_all
 from guided_actions._adapters.distributed import core
 from guided_actions._model.document import record_to_dict
 from guided_actions._model.kinds import NAMES
+from guided_actions._snapshot.book import record_keys
 from guided_actions.errors import InvalidSnapshotError
 from guided_actions.frames import write_parquet
 from guided_actions.rules import BUILTIN_RULES
@@ -126,7 +127,7 @@ class TestRowsAndKeys:
             }
         )
         rows = core.rows_of("contacts", table, 10)
-        assert rows.schema == core.ROW_SCHEMA
+        assert rows.schema == core.READ_SCHEMA
         assert rows["pos"].to_pylist() == [10, 11]
         assert rows["id"].to_pylist() == ["c1", "c2"]
         assert [json.loads(t) for t in rows["json"].to_pylist()] == [
@@ -141,6 +142,28 @@ class TestRowsAndKeys:
             ("contacts", "c1", "contacts_email", "a@x.test"),
             ("contacts", "c2", "id", "c2"),
         }
+
+    @settings(
+        max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(case=snapshots())
+    def test_rows_by_column_equal_rows_record_by_record_and_keys_are_record_keys(
+        self, case: tuple[Snapshot, datetime, str], tmp_path_factory: Any
+    ) -> None:
+        """The rows read by column (the fast path) are those read record by record, and each
+        row's keys are ``record_keys`` of its interchange object."""
+        snapshot, _now, _user = case
+        for name, table in tables_of(snapshot, tmp_path_factory.mktemp("crm")).items():
+            rows = core.rows_of(name, table, 3)
+            assert rows.equals(core._read_rows(name, core._checked_records(name, table, 3), 3))
+            keys = core.keys_of(rows).to_pylist()
+            want = [
+                {"list": name, "id": rid, "key": key, "value": value}
+                for rid, text in zip(rows["id"].to_pylist(), rows["json"].to_pylist(), strict=True)
+                for key, values in record_keys(name, json.loads(text)).items()
+                for value in values
+            ]
+            assert keys == want
 
     def test_a_list_without_ids_numbers_its_rows(self) -> None:
         table = pa.table({"user_id": ["u1"], "action_key": ["r:1"]})

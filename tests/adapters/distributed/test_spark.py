@@ -24,7 +24,13 @@ from crms import (
 )
 from guided_actions import Config, Snapshot, load_rules
 from guided_actions._adapters.distributed import core
-from guided_actions._adapters.distributed.spark import _books, _fan_out, _Keys, _Rows, _task_keys
+from guided_actions._adapters.distributed.spark import (
+    _books,
+    _checked,
+    _fan_out,
+    _rows_and_keys,
+    _task_keys,
+)
 from guided_actions.errors import InvalidSnapshotError
 from guided_actions.frames import write_parquet
 from guided_actions.rules import BUILTIN_RULES
@@ -133,17 +139,11 @@ class TestFanOut:
         arrow = {p.stem: pa.parquet.read_table(p) for p in directory.glob("*.parquet")}
         key = ("user_id", "list", "json")  # a row without an id is named by its position
         want = core.fan_out_local(arrow).select(list(key)).to_pylist()
-        schema = spark.createDataFrame([], "list string, id string, pos long, json string").schema
-        tables = frames(spark, document, tmp_path / "again")
-        rows = None
-        for name, frame in tables.items():
-            part = frame.mapInArrow(_Rows(name), schema)
-            rows = part if rows is None else rows.unionByName(part)
-        assert rows is not None
-        rows = rows.localCheckpoint()  # as the runner does: read once
-        keys = rows.mapInArrow(_Keys(), "list string, id string, key string, value string")
-        keys = keys.localCheckpoint()
         from pyspark.sql import functions as F
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        tables, _stages = _checked(frames(spark, document, tmp_path / "again"))
+        rows, keys = _rows_and_keys(tables, F, from_arrow_schema)
 
         got = _fan_out(spark, keys, F).join(rows, ["list", "id"]).toArrow().to_pylist()
         assert sorted(tuple(r[k] for k in key) for r in got) == sorted(
@@ -173,15 +173,11 @@ class TestHeavyBooks:
         from pyspark.sql import functions as F
 
         document = skewed_crm()
+        from pyspark.sql.pandas.types import from_arrow_schema
+
         tables = frames(spark, document, tmp_path / "crm")
-        rows = None
-        for name, frame in tables.items():
-            part = frame.mapInArrow(_Rows(name), "list string, id string, pos long, json string")
-            rows = part if rows is None else rows.unionByName(part)
-        assert rows is not None
-        rows = rows.localCheckpoint()
-        keys = rows.mapInArrow(_Keys(), "list string, id string, key string, value string")
-        books = _books(spark, rows, keys.localCheckpoint(), F)
+        rows, keys = _rows_and_keys(_checked(tables)[0], F, from_arrow_schema)
+        books = _books(spark, rows, keys, F)
         assert books.rdd.getNumPartitions() == 4  # spark.sql.shuffle.partitions
         got = books.groupBy(F.spark_partition_id().alias("p"), "user_id").count().collect()
         sizes = {row["user_id"]: row["count"] for row in got}

@@ -1,12 +1,14 @@
 """The engine-agnostic core of the fan-out: interchange tables to rows and keys, every user's book
 as Arrow joins, and one user's book to their action table.
 
-A distributed runner reads each list's table into *rows* (:data:`ROW_SCHEMA`: one record as
-compact JSON of its interchange object, with its list, id and position) and *keys*
-(:data:`KEY_SCHEMA`: every key :data:`~guided_actions._snapshot.book.PLAN` joins on, from
-:func:`~guided_actions._snapshot.book.record_keys`), runs the plan as its own joins, and hands
-each user's rows to :func:`evaluate_book`. :func:`fan_out_local` is the reference interpreter of
-the plan as pyarrow joins: what a runner must produce, user by user.
+A distributed runner reads each list's table into *rows* (:data:`READ_SCHEMA`: one record as
+compact JSON of its interchange object, with its list, id and position, and its keys: every key
+:data:`~guided_actions._snapshot.book.PLAN` joins on, from
+:func:`~guided_actions._snapshot.book.keys_of_record`), explodes the keys into a table of
+their own (:data:`KEY_SCHEMA`: :func:`keys_of`, or the engine's own explode), runs the plan as
+its own joins, and hands each user's rows (:data:`ROW_SCHEMA`) to :func:`evaluate_book`.
+:func:`fan_out_local` is the reference interpreter of the plan as pyarrow joins: what a runner
+must produce, user by user.
 
 A column that no Arrow type holds (a dashboard ``access`` that is ``"everyone"`` in one row and
 a list of teams in another) is written as JSON text marked as such in the column's metadata
@@ -34,15 +36,16 @@ from datetime import datetime
 from typing import Any, Literal
 
 from guided_actions._adapters.frames.arrow import JSON_COLUMN, pyarrow
-from guided_actions._adapters.frames.reading import interchange_rows
+from guided_actions._adapters.frames.reading import fast_records, interchange_rows
 from guided_actions._engine.config import Config
 from guided_actions._engine.evaluate import RuleSetLike, evaluate
 from guided_actions._engine.settings import Settings
 from guided_actions._engine.tables import ACTION_COLUMNS, arrow_type
 from guided_actions._model.document import SCHEMA, _RecordLoader, record_to_dict
 from guided_actions._model.kinds import BY_NAME, NAMES
+from guided_actions._model.records import Record
 from guided_actions._model.validation import field_types, is_union
-from guided_actions._snapshot.book import PLAN, WHOLE, record_keys
+from guided_actions._snapshot.book import PLAN, WHOLE, keys_of_record
 from guided_actions._snapshot.snapshot import Snapshot
 from guided_actions.errors import InvalidSnapshotError, Problem, short_repr
 
@@ -53,6 +56,7 @@ __all__ = [
     "ACTIONS_SCHEMA",
     "BOOK_SCHEMA",
     "KEY_SCHEMA",
+    "READ_SCHEMA",
     "ROW_SCHEMA",
     "evaluate_book",
     "fan_out_local",
@@ -76,8 +80,17 @@ def _schemas(pa: Any) -> dict[str, Any]:
         pa.field("pos", pa.int64(), nullable=False),
         pa.field("json", pa.string(), nullable=False),
     ]
+    key = pa.struct(
+        [
+            pa.field("key", pa.string(), nullable=False),
+            pa.field("value", pa.string(), nullable=False),
+        ]
+    )
     return {
         "ROW_SCHEMA": pa.schema(row),
+        "READ_SCHEMA": pa.schema(
+            [*row, pa.field("keys", pa.list_(pa.field("item", key, nullable=False)), False)]
+        ),
         "KEY_SCHEMA": pa.schema(
             [
                 pa.field("list", pa.string(), nullable=False),
@@ -98,6 +111,9 @@ _SCHEMAS: dict[str, Any] = {}
 #: A row: one record as compact JSON of its interchange object (``json``), its list, its id
 #: (:func:`row_id`) and its position in its input list (``pos``).
 ROW_SCHEMA: pa.Schema
+#: A row as read (:func:`rows_of`): :data:`ROW_SCHEMA` with the record's keys, ``(key,
+#: value)`` pairs, in ``keys``.
+READ_SCHEMA: pa.Schema
 #: A key of a row: one value (``value``) of one key name (``key``) the plan joins on.
 KEY_SCHEMA: pa.Schema
 #: A row of a user's book: :data:`ROW_SCHEMA` with the user's id first.
@@ -107,8 +123,9 @@ ACTIONS_SCHEMA: pa.Schema
 
 
 def __getattr__(name: str) -> Any:
-    """``ROW_SCHEMA``, ``KEY_SCHEMA``, ``BOOK_SCHEMA``, ``ACTIONS_SCHEMA``: made on first use."""
-    if name in ("ROW_SCHEMA", "KEY_SCHEMA", "BOOK_SCHEMA", "ACTIONS_SCHEMA"):
+    """``ROW_SCHEMA``, ``READ_SCHEMA``, ``KEY_SCHEMA``, ``BOOK_SCHEMA``, ``ACTIONS_SCHEMA``:
+    made on first use."""
+    if name in ("ROW_SCHEMA", "READ_SCHEMA", "KEY_SCHEMA", "BOOK_SCHEMA", "ACTIONS_SCHEMA"):
         if not _SCHEMAS:
             _SCHEMAS.update(_schemas(pyarrow()))
         return _SCHEMAS[name]
@@ -209,66 +226,104 @@ def _missing(pandas: Any, value: object) -> bool:
 
 
 def rows_of(list_name: str, table: pa.Table | pa.RecordBatch, first_pos: int) -> pa.Table:
-    """The rows (:data:`ROW_SCHEMA`) of an Arrow table of the list ``list_name`` in the
+    """The rows (:data:`READ_SCHEMA`) of an Arrow table of the list ``list_name`` in the
     interchange columns (as :func:`guided_actions.frames.write_parquet` writes them), the
     first at position ``first_pos``.
 
-    Each row is decoded as :func:`guided_actions.frames.snapshot` decodes it; its ``json`` is its
-    record's interchange object (``Snapshot.to_dict``'s form) as compact JSON. A column of JSON
+    Each row is decoded as :func:`guided_actions.frames.snapshot` decodes it (by column when
+    every column passes its checks as a whole, else record by record); its ``json`` is its
+    record's interchange object (``Snapshot.to_dict``'s form) as compact JSON, its ``keys`` the
+    record's keys (:func:`~guided_actions._snapshot.book.keys_of_record`). A column of JSON
     text whose marker the engine dropped is read as JSON text (:func:`json_text_fields`); a
-    pandas frame is taken too. A bad column or
-    row raises :class:`~guided_actions.errors.InvalidSnapshotError` listing every problem, each
-    naming the list, the row (its id, or ``#<position>``) and the field.
+    pandas frame is taken too. A bad column or row raises
+    :class:`~guided_actions.errors.InvalidSnapshotError` listing every problem, each naming the
+    list, the row (its id, or ``#<position>``) and the field.
     """
-    pa = pyarrow()
     kind = BY_NAME.get(list_name) if isinstance(list_name, str) else None
     if kind is None:
         raise InvalidSnapshotError(
             [Problem("snapshot", None, None, short_repr(list_name), "unknown record list")]
         )
-    objects, problems = interchange_rows(list_name, _marked(list_name, table))
+    table = _marked(list_name, table)
+    records = fast_records(list_name, table)
+    if records is None:
+        records = _checked_records(list_name, table, first_pos)
+    return _read_rows(list_name, records, first_pos)
+
+
+def _checked_records(list_name: str, table: Any, first_pos: int) -> tuple[Record, ...]:
+    """The records of a table, decoded record by record: every problem raised together."""
+    kind = BY_NAME[list_name]
+    objects, problems = interchange_rows(list_name, table)
     loader = _RecordLoader(problems)
-    ids: list[str] = []
-    texts: list[str] = []
+    records: list[Record] = []
     for offset, raw in enumerate(objects):
-        pos = first_pos + offset
         label = raw.get(kind.id_field) if kind.id_field else None
-        label = label if isinstance(label, str) and label else f"#{pos}"
+        label = label if isinstance(label, str) and label else f"#{first_pos + offset}"
         record = loader.load(list_name, kind.cls, raw, label)
-        if record is None:
-            continue
-        obj = record_to_dict(record)
-        ids.append(row_id(list_name, obj, pos))
-        texts.append(json.dumps(obj, separators=(",", ":"), ensure_ascii=False))
+        if record is not None:
+            records.append(record)
     if problems:
         raise InvalidSnapshotError(problems)
+    return tuple(records)
+
+
+def _read_rows(list_name: str, records: Sequence[Record], first_pos: int) -> pa.Table:
+    """The rows (:data:`READ_SCHEMA`) of valid records, the first at ``first_pos``."""
+    pa = pyarrow()
+    ids: list[str] = []
+    texts: list[str] = []
+    offsets = [0]
+    names: list[str] = []
+    values: list[str] = []
+    dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    for pos, record in enumerate(records, first_pos):
+        obj = record_to_dict(record)
+        ids.append(row_id(list_name, obj, pos))
+        texts.append(dumps(obj))
+        for key, found in keys_of_record(list_name, record).items():
+            names.extend([key] * len(found))
+            values.extend(found)
+        offsets.append(len(names))
     n = len(texts)
+    schema = _schema("READ_SCHEMA")
+    pairs = pa.StructArray.from_arrays(
+        [pa.array(names, pa.string()), pa.array(values, pa.string())],
+        fields=list(schema.field("keys").type.value_type),
+    )
     return pa.Table.from_arrays(
         [
             pa.array([list_name] * n, pa.string()),
             pa.array(ids, pa.string()),
             pa.array(range(first_pos, first_pos + n), pa.int64()),
             pa.array(texts, pa.string()),
+            pa.ListArray.from_arrays(
+                pa.array(offsets, pa.int32()), pairs, type=schema.field("keys").type
+            ),
         ],
-        schema=_schema("ROW_SCHEMA"),
+        schema=schema,
     )
 
 
 def keys_of(rows: pa.Table) -> pa.Table:
-    """The keys (:data:`KEY_SCHEMA`) of rows (:data:`ROW_SCHEMA`): one row per key name
-    :data:`~guided_actions._snapshot.book.PLAN` uses on the row's list and per value
-    (:func:`~guided_actions._snapshot.book.record_keys`); a key without values has no row."""
+    """The keys (:data:`KEY_SCHEMA`) of rows (:data:`READ_SCHEMA`): one row per key of each
+    row's ``keys``, after its list and id, in the rows' order."""
     pa = pyarrow()
-    out: dict[str, list[str]] = {"list": [], "id": [], "key": [], "value": []}
-    columns = rows.select(["list", "id", "json"]).to_pydict()
-    for list_name, rid, text in zip(columns["list"], columns["id"], columns["json"], strict=True):
-        for key, values in record_keys(list_name, json.loads(text)).items():
-            for value in values:
-                out["list"].append(list_name)
-                out["id"].append(rid)
-                out["key"].append(key)
-                out["value"].append(value)
-    return pa.Table.from_pydict(out, schema=_schema("KEY_SCHEMA"))
+    pc = pa.compute
+    rows = rows.select(["list", "id", "keys"]).combine_chunks()
+    keys = rows.column("keys")
+    keys = keys.chunk(0) if keys.num_chunks else pa.array([], keys.type)
+    parents = pc.list_parent_indices(keys)
+    pairs = pc.list_flatten(keys)
+    return pa.Table.from_arrays(
+        [
+            rows.column("list").take(parents),
+            rows.column("id").take(parents),
+            pairs.field("key"),
+            pairs.field("value"),
+        ],
+        schema=_schema("KEY_SCHEMA"),
+    )
 
 
 def _pairs(pa: Any, user_ids: Sequence[str], ids: Sequence[str]) -> Any:
@@ -297,11 +352,12 @@ def fan_out_local(tables: Mapping[str, pa.Table]) -> pa.Table:
     and position.
     """
     pa = pyarrow()
-    rows = pa.concat_tables(
+    read = pa.concat_tables(
         [rows_of(name, table, 0) for name, table in tables.items()]
-        or [_schema("ROW_SCHEMA").empty_table()]
+        or [_schema("READ_SCHEMA").empty_table()]
     )
-    keys = keys_of(rows)
+    keys = keys_of(read)
+    rows = read.drop_columns("keys")
     users = rows.filter(pa.compute.equal(rows["list"], "users"))["id"].to_pylist()
     everyone = "\x00"  # the user of what a step from a whole list reaches: every user
     by_step: dict[str, Any] = {}

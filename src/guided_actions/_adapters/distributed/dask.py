@@ -1,15 +1,15 @@
 """The Dask runner: every user's actions over Dask DataFrames or a Parquet directory.
 
-1. Each input partition becomes rows (``core.ROW_SCHEMA``) by ``core.rows_of`` (a Dask
+1. Each input partition becomes rows (``core.READ_SCHEMA``) by ``core.rows_of`` (a Dask
    DataFrame's partitions through ``map_partitions``; a Parquet file's row groups through
    ``from_map``, read with pyarrow, so that a column written as JSON text is read as such). A bad
    record is reported, not raised, in the task, so that every problem of every partition is
    raised together as one :class:`~guided_actions.errors.InvalidSnapshotError`. The rows' keys
-   (``core.KEY_SCHEMA``) come from ``core.keys_of``. Both are persisted: the input is read once,
-   when :func:`evaluate_all` is called.
-2. :data:`~guided_actions._snapshot.book.PLAN` runs as rounds of merges
-   (:mod:`guided_actions._adapters.distributed.engines`) until no step reaches anything new; the
-   ``(user_id, list, id)`` pairs reached are merged with the rows: each user's book.
+   (``core.KEY_SCHEMA``) are their ``keys`` exploded (``core.keys_of``). Both are persisted:
+   the input is read once, when :func:`evaluate_all` is called.
+2. :data:`~guided_actions._snapshot.book.ARCS` (the plan, its steps merged) runs as rounds of
+   merges (:mod:`guided_actions._adapters.distributed.engines`) until no node reaches anything
+   new; the ``(user_id, list, id)`` pairs reached are merged with the rows: each user's book.
 3. Each book is sized (its number of rows), and the books are shuffled on the user so that
    each partition holds whole books, heavy books each in a partition of their own
    (``core.partition_of``, as the Spark runner does), and each book is evaluated by
@@ -72,13 +72,20 @@ def _modules() -> tuple[Any, Any, Any]:
 
 
 def _frame(table: Any, *, arrow: bool = False) -> Any:
-    """An Arrow table as pandas: texts as ``string[pyarrow]`` (Dask's own), or, with ``arrow``,
-    each column of the Arrow type it has (``ArrowDtype``: lists of texts, instants in UTC)."""
+    """An Arrow table as pandas: texts as ``string[pyarrow]`` (Dask's own) and lists as
+    ``ArrowDtype`` (a row's keys), or, with ``arrow``, each column of the Arrow type it has
+    (``ArrowDtype``: lists of texts, instants in UTC)."""
     pa = require("pyarrow", PURPOSE, DASK_INSTALL)
     pd = require("pandas", PURPOSE, DASK_INSTALL)
     if arrow:
         return table.to_pandas(types_mapper=pd.ArrowDtype)
-    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+
+    def mapped(arrow_type: Any) -> Any:
+        if arrow_type == pa.string():
+            return pd.StringDtype("pyarrow")
+        return pd.ArrowDtype(arrow_type) if pa.types.is_list(arrow_type) else None
+
+    return table.to_pandas(types_mapper=mapped)
 
 
 def _table(frame: Any, schema: Any) -> Any:
@@ -120,11 +127,12 @@ def _rows_and_keys(parts: list[Any]) -> tuple[Any, Any]:
     """The rows of the input's parts and their keys, both persisted; every problem of every
     part raised together."""
     dd = require("dask.dataframe", PURPOSE, DASK_INSTALL)
-    rows = dd.concat(parts).persist()
-    found = rows[rows["list"] == PROBLEMS]["json"].compute()
+    read = dd.concat(parts).persist()
+    found = read[read["list"] == PROBLEMS]["json"].compute()
     if len(found):
         raise problems_error(found.tolist())
-    keys = rows.map_partitions(_keys, meta=_frame(core.KEY_SCHEMA.empty_table()))
+    rows = read[core.ROW_SCHEMA.names]
+    keys = read.map_partitions(_keys, meta=_frame(core.KEY_SCHEMA.empty_table()))
     # The plan's merges run over partitions of a size, not of the input's number (small keys:
     # one partition, merged without a shuffle).
     keys = keys.repartition(partition_size=PLAN_PARTITION_SIZE).persist()
@@ -142,7 +150,7 @@ def _frames(tables: object) -> tuple[list[Any], list[str] | None]:
             f"tables must map list names to Dask DataFrames or be a directory, "
             f"got {short_repr(tables)}"
         )
-    meta = _frame(core.ROW_SCHEMA.empty_table())
+    meta = _frame(core.READ_SCHEMA.empty_table())
     problems: list[Problem] = []
     parts: list[Any] = []
     stages: list[str] | None = None
@@ -222,7 +230,7 @@ def _parquet(directory: Path) -> tuple[list[Any], list[str] | None]:
         problems.append(Problem("snapshot", None, "users", None, NO_USERS))
     if problems:
         raise InvalidSnapshotError(problems)
-    meta = _frame(core.ROW_SCHEMA.empty_table())
+    meta = _frame(core.READ_SCHEMA.empty_table())
     return [dd.from_map(_read_row_group, pieces, meta=meta, enforce_metadata=False)], stages
 
 
@@ -237,14 +245,15 @@ def _read_row_group(piece: tuple[str, str, int, int]) -> Any:
 
 def _keys(frame: Any) -> Any:
     """``map_partitions``: rows to their keys."""
-    return _frame(core.keys_of(_table(frame, core.ROW_SCHEMA)))
+    return _frame(core.keys_of(_table(frame, core.READ_SCHEMA)))
 
 
 # -- the plan ---------------------------------------------------------------------------------
 
 
 def _fan_out(keys: Any) -> Any:
-    """The ``(user_id, list, id)`` pairs of every user's book: PLAN's rounds of merges."""
+    """The ``(user_id, list, id)`` pairs of every user's book: the plan's arcs in rounds of
+    merges."""
     pa, _pd, dd = _modules()
     plan = _frame(pa.Table.from_pylist([attrs.asdict(e) for e in edges()]))
     ids = keys[keys["key"] == "id"][["list", "id"]]
@@ -254,16 +263,16 @@ def _fan_out(keys: Any) -> Any:
     frontier = dd.concat(roots)
     source = keys.rename(columns={"list": "source", "key": "source_key"})
     target = keys.rename(columns={"list": "target", "key": "target_key", "id": "target_id"})
-    columns = ["owner", "step", "list", "id"]
+    columns = ["owner", "node", "list", "id"]
     partitions = keys.npartitions
     found: Any = None
     while True:
         reached = (
-            frontier.rename(columns={"step": "parent"})
+            frontier.rename(columns={"node": "parent"})
             .merge(plan, on="parent")
             .merge(source, on=["source", "source_key", "id"])
             .merge(target, on=["target", "target_key", "value"])[
-                ["owner", "step", "target", "target_id"]
+                ["owner", "node", "target", "target_id"]
             ]
             .rename(columns={"target": "list", "target_id": "id"})
             .drop_duplicates()
@@ -287,11 +296,11 @@ def _fan_out(keys: Any) -> Any:
     return dd.concat([own, crossed]).drop_duplicates()
 
 
-def _root(ids: Any, owner: str | None, step: int) -> Any:
+def _root(ids: Any, owner: str | None, node: int) -> Any:
     """Frontier rows of records: owned by ``owner`` (``None``: by the user who is the record)."""
-    rows = ids.assign(owner=ids["id"] if owner is None else owner, step=step)
-    return rows.astype({"owner": "string[pyarrow]", "step": "int64"})[
-        ["owner", "step", "list", "id"]
+    rows = ids.assign(owner=ids["id"] if owner is None else owner, node=node)
+    return rows.astype({"owner": "string[pyarrow]", "node": "int64"})[
+        ["owner", "node", "list", "id"]
     ]
 
 

@@ -1,20 +1,22 @@
 """What the Spark and Dask runners share: the plan of a book as rounds of joins that an engine
 runs, and the problems of bad records carried as rows.
 
-:data:`~guided_actions._snapshot.book.PLAN` is a tree of steps. An engine runs it level by
-level, all steps of a level in the same joins (a few joins per round, whatever the number of
-steps), over a *frontier* of ``(owner, step, list, id)`` rows: the records each step reached in
-the last round, for each user (``owner``).
+An engine runs :data:`~guided_actions._snapshot.book.ARCS` (the plan's steps merged into a few
+dozen nodes) in rounds, all arcs in the same joins (a few joins per round, whatever the number
+of arcs), over a *frontier* of ``(owner, node, list, id)`` rows: the records each node reached
+in the last round, for each user (``owner``). A record reached along several paths of the plan
+to the same node is one row, not one per path.
 
-A round joins the frontier to :func:`edges` (which steps go on from each step: its children,
-and itself again when it repeats), then to the keys of the records it holds (``source_key``),
-then to the records of the target list with one of those values under ``target_key``. What a
-step reached before is taken out, so a repeating step (an email thread) stops when it reaches
-nothing new, and so does the whole: the rounds end when the frontier is empty.
+A round joins the frontier to :func:`edges` (which nodes go on from each node: the arcs, a
+repeating step's node to itself among them), then to the keys of the records it holds
+(``source_key``), then to the records of the target list with one of those values under
+``target_key``. What a node reached before is taken out, so a repeating node (an email thread)
+stops when it reaches nothing new, and so does the whole: the rounds end when the frontier is
+empty.
 
-The first frontier is the roots of :data:`PLAN`: each user's own record (the steps without a
-parent whose source is ``"users"``), and the whole lists the other steps without a parent start
-from, owned by :data:`EVERYONE`: what they reach is in every book, as the lists of
+The first frontier is the roots of the plan: each user's own record (the arcs without a parent
+whose source is ``"users"``), and the whole lists the other arcs without a parent start from,
+owned by :data:`EVERYONE`: what they reach is in every book, as the lists of
 :data:`~guided_actions._snapshot.book.WHOLE` are.
 
 Bad records are found in the tasks that read the input. A task does not raise (its engine
@@ -36,7 +38,7 @@ import attrs
 from guided_actions._adapters.distributed import core
 from guided_actions._adapters.frames.arrow import pyarrow
 from guided_actions._adapters.frames.parquet import LIFECYCLE_STAGES
-from guided_actions._snapshot.book import PLAN, WHOLE
+from guided_actions._snapshot.book import ARCS, WHOLE
 from guided_actions.errors import InvalidSnapshotError, Problem
 
 __all__ = [
@@ -61,22 +63,23 @@ NO_USERS = "no users list: every book starts from a user"
 
 #: The owner of the records every book holds (no user has it: ids are not empty).
 EVERYONE = ""
-#: The step number of the first frontier's rows of a user's own record.
+#: The node number of the first frontier's rows of a user's own record.
 USER_ROOT = -1
 
 
 def root_of(list_name: str) -> int:
-    """The step number of the first frontier's rows of a whole list a step starts from."""
+    """The node number of the first frontier's rows of a whole list an arc starts from."""
     return -2 - WHOLE.index(list_name)
 
 
 @attrs.frozen
 class Edge:
-    """A step (``step``, its number in :data:`PLAN`) that goes on from the records another step
-    (``parent``), or a root, reached."""
+    """An arc of :data:`~guided_actions._snapshot.book.ARCS` as an engine joins it: node
+    ``node`` goes on from the records node ``parent`` (or a root: :data:`USER_ROOT`,
+    :func:`root_of`) reached."""
 
     parent: int
-    step: int
+    node: int
     source: str
     source_key: str
     target: str
@@ -84,24 +87,19 @@ class Edge:
 
 
 #: The columns of an edge table, in :class:`Edge`'s order.
-EDGE_COLUMNS = ("parent", "step", "source", "source_key", "target", "target_key")
+EDGE_COLUMNS = ("parent", "node", "source", "source_key", "target", "target_key")
 
 
 def edges() -> Iterator[Edge]:
-    """Every edge of :data:`PLAN`: each step from its parent (or its root), and each repeating
-    step from itself."""
-    number = {step.name: i for i, step in enumerate(PLAN)}
-    for i, step in enumerate(PLAN):
-        if step.parent is not None:
-            parent = number[step.parent]
-        elif step.source == "users":
+    """Every arc of :data:`~guided_actions._snapshot.book.ARCS`, its roots numbered."""
+    for arc in ARCS:
+        if arc.parent is not None:
+            parent = arc.parent
+        elif arc.source == "users":
             parent = USER_ROOT
         else:
-            parent = root_of(step.source)
-        keys = (step.source, step.source_key, step.target, step.target_key)
-        yield Edge(parent, i, *keys)
-        if step.repeat:
-            yield Edge(i, i, *keys)
+            parent = root_of(arc.source)
+        yield Edge(parent, arc.node, arc.source, arc.source_key, arc.target, arc.target_key)
 
 
 def rows_or_problems(list_name: str, table: Any, first_pos: int) -> Any:
@@ -113,8 +111,14 @@ def rows_or_problems(list_name: str, table: Any, first_pos: int) -> Any:
     except InvalidSnapshotError as exc:
         pa = pyarrow()
         text = base64.b64encode(pickle.dumps(exc.problems)).decode("ascii")
-        columns = {"list": [PROBLEMS], "id": [list_name], "pos": [first_pos], "json": [text]}
-        return pa.table(columns, schema=core.ROW_SCHEMA)
+        columns = {
+            "list": [PROBLEMS],
+            "id": [list_name],
+            "pos": [first_pos],
+            "json": [text],
+            "keys": [[]],
+        }
+        return pa.table(columns, schema=core.READ_SCHEMA)
 
 
 def problems_error(texts: Iterable[str]) -> InvalidSnapshotError:

@@ -1,13 +1,14 @@
 """The Spark runner: every user's actions over PySpark DataFrames.
 
-1. Each input DataFrame becomes rows (``core.ROW_SCHEMA``) by ``mapInArrow`` calling
+1. Each input DataFrame becomes rows (``core.READ_SCHEMA``) by ``mapInArrow`` calling
    ``core.rows_of`` on each Arrow batch; a bad record is reported, not raised, in the task, so
    that every problem of every partition is raised together, on the driver, as one
    :class:`~guided_actions.errors.InvalidSnapshotError`. The rows' keys (``core.KEY_SCHEMA``)
-   come from ``core.keys_of``. Both are checkpointed (``localCheckpoint``): the input is read
-   once, when :func:`evaluate_all` is called.
-2. :data:`~guided_actions._snapshot.book.PLAN` runs as rounds of joins
-   (:mod:`guided_actions._adapters.distributed.engines`) until no step reaches anything new; the
+   are their ``keys`` column exploded by Spark (``inline``). Both are checkpointed
+   (``localCheckpoint``): the input is read once, when :func:`evaluate_all` is called.
+2. :data:`~guided_actions._snapshot.book.ARCS` (the plan, its steps merged) runs as rounds of
+   joins (:mod:`guided_actions._adapters.distributed.engines`) until no node reaches anything
+   new; the
    ``(user_id, list, id)`` pairs reached are joined back to the rows: each user's book.
 3. Each book is sized (its number of rows, counted on the ``(user_id, list, id)`` pairs, which
    are checkpointed for it), and the books are placed in ``spark.sql.shuffle.partitions``
@@ -83,13 +84,7 @@ def evaluate_all(
     frames, stages = _checked(tables)
     spark = next(iter(frames.values())).sparkSession
     schema = arrow_types.from_arrow_schema
-
-    parts = [
-        frame.mapInArrow(_Rows(name), schema(core.ROW_SCHEMA)) for name, frame in frames.items()
-    ]
-    rows = reduce(lambda a, b: a.unionByName(b), parts).localCheckpoint()
-    _raise_problems(rows, F)
-    keys = rows.mapInArrow(_Keys(), schema(core.KEY_SCHEMA)).localCheckpoint()
+    rows, keys = _rows_and_keys(frames, F, schema)
 
     books = _books(spark, rows, keys, F)
     evaluate = functools.partial(_evaluate, _Evaluation(now_utc, config, rules, stages))
@@ -97,6 +92,18 @@ def evaluate_all(
         # PySpark looks for type hints on the function, which a partial does not have.
         warnings.filterwarnings("ignore", "Cannot infer the eval type", UserWarning)
         return books.groupBy("task", "user_id").applyInPandas(evaluate, schema(core.ACTIONS_SCHEMA))
+
+
+def _rows_and_keys(frames: Mapping[str, Any], F: Any, schema: Any) -> tuple[Any, Any]:
+    """The rows (``core.ROW_SCHEMA``) of the input DataFrames and their keys, both
+    checkpointed; every problem of every partition raised together."""
+    parts = [
+        frame.mapInArrow(_Rows(name), schema(core.READ_SCHEMA)) for name, frame in frames.items()
+    ]
+    read = reduce(lambda a, b: a.unionByName(b), parts).localCheckpoint()
+    _raise_problems(read, F)
+    keys = read.select("list", "id", F.inline("keys")).localCheckpoint()
+    return read.drop("keys"), keys
 
 
 def _checked(tables: object) -> tuple[dict[str, Any], list[str] | None]:
@@ -147,15 +154,6 @@ class _Rows:
             pos += batch.num_rows
 
 
-class _Keys:
-    """``mapInArrow``: rows to their keys."""
-
-    def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
-        pa = require("pyarrow", PURPOSE, SPARK_INSTALL)
-        for batch in batches:
-            yield from core.keys_of(pa.Table.from_batches([batch])).to_batches()
-
-
 def _raise_problems(rows: Any, F: Any) -> None:
     found = rows.filter(F.col("list") == PROBLEMS).select("json").collect()
     if found:
@@ -163,25 +161,26 @@ def _raise_problems(rows: Any, F: Any) -> None:
 
 
 def _fan_out(spark: Any, keys: Any, F: Any) -> Any:
-    """The ``(user_id, list, id)`` pairs of every user's book: PLAN's rounds of joins."""
+    """The ``(user_id, list, id)`` pairs of every user's book: the plan's arcs in rounds of
+    joins."""
     edge_rows = [tuple(getattr(e, c) for c in EDGE_COLUMNS) for e in edges()]
     plan = F.broadcast(
         spark.createDataFrame(
             edge_rows,
-            "parent long, step long, source string, source_key string, "
+            "parent long, node long, source string, source_key string, "
             "target string, target_key string",
         )
     )
     ids = keys.filter(F.col("key") == "id")
     roots = [
         ids.filter(F.col("list") == "users").select(
-            F.col("id").alias("owner"), F.lit(USER_ROOT).alias("step"), "list", "id"
+            F.col("id").alias("owner"), F.lit(USER_ROOT).alias("node"), "list", "id"
         )
     ]
     for name in {e.source for e in edges() if e.parent < USER_ROOT}:
         roots.append(
             ids.filter(F.col("list") == name).select(
-                F.lit(EVERYONE).alias("owner"), F.lit(root_of(name)).alias("step"), "list", "id"
+                F.lit(EVERYONE).alias("owner"), F.lit(root_of(name)).alias("node"), "list", "id"
             )
         )
     frontier = reduce(lambda a, b: a.unionByName(b), roots)
@@ -197,15 +196,15 @@ def _fan_out(spark: Any, keys: Any, F: Any) -> Any:
     found = None
     while True:
         reached = (
-            frontier.withColumnRenamed("step", "parent")
+            frontier.withColumnRenamed("node", "parent")
             .join(plan, ["parent"])
             .join(source, ["source", "source_key", "id"])
             .join(target, ["target", "target_key", "value"])
-            .select("owner", "step", F.col("target").alias("list"), F.col("target_id").alias("id"))
+            .select("owner", "node", F.col("target").alias("list"), F.col("target_id").alias("id"))
             .distinct()
         )
         if found is not None:
-            reached = reached.join(found, ["owner", "step", "list", "id"], "left_anti")
+            reached = reached.join(found, ["owner", "node", "list", "id"], "left_anti")
         reached = reached.localCheckpoint()
         if reached.isEmpty():
             break

@@ -40,7 +40,7 @@ from guided_actions._model.kinds import BY_NAME, NAMES
 from guided_actions._model.records import Record
 from guided_actions._model.validation import MAX_YEAR, MIN_YEAR, field_types, id_fields, is_union
 
-__all__ = ["Frame", "fast_decoded"]
+__all__ = ["Frame", "fast_decoded", "fast_list"]
 
 
 #: One frame read as a list: its name, its ``(Arrow field or name, column)`` pairs, its rows.
@@ -67,7 +67,7 @@ def fast_decoded(pa: Any, frames: Sequence[Frame], lifecycle_stages: object) -> 
     lists: dict[str, tuple[Record, ...]] = dict.fromkeys(NAMES, ())
     ids: dict[str, tuple[str, ...]] = {}
     for name, columns, n_rows in frames:
-        records = _records(pa, name, columns, n_rows)
+        records = fast_list(pa, name, columns, n_rows)
         if records is None:
             return None
         lists[name] = records
@@ -90,7 +90,7 @@ def fast_decoded(pa: Any, frames: Sequence[Frame], lifecycle_stages: object) -> 
     )
 
 
-def _records(
+def fast_list(
     pa: Any, name: str, columns: Sequence[tuple[Any, Any]], n_rows: int
 ) -> tuple[Record, ...] | None:
     """The records of one list, or ``None`` when one of its columns might hold a problem."""

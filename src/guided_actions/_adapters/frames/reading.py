@@ -29,15 +29,16 @@ from guided_actions._adapters.frames.arrow import (
     plain_values,
     pyarrow,
 )
-from guided_actions._adapters.frames.fast import Frame, fast_decoded
+from guided_actions._adapters.frames.fast import Frame, fast_decoded, fast_list
 from guided_actions._model.collector import paused
 from guided_actions._model.document import SCHEMA, decode
 from guided_actions._model.kinds import BY_NAME, NAMES
+from guided_actions._model.records import Record
 from guided_actions._model.validation import field_types, shown_list
 from guided_actions._snapshot.snapshot import Snapshot
 from guided_actions.errors import Problem, short_repr
 
-__all__ = ["FramesReader", "interchange_rows", "snapshot"]
+__all__ = ["FramesReader", "fast_records", "interchange_rows", "snapshot"]
 
 NOT_A_FRAME = "expected a pandas, polars or pyarrow frame, or an object with __arrow_c_stream__"
 UNKNOWN_LIST = "unknown record list; expected one of " + shown_list(NAMES, quote=True)
@@ -269,6 +270,18 @@ class FramesReader:
             if stages is not None:
                 document["lifecycle_stages"] = stages
             return Snapshot._from_decoded(decode(document), self.problems)
+
+
+def fast_records(name: str, frame: object) -> tuple[Record, ...] | None:
+    """The records of one frame read as the list ``name`` by the fast path (each column checked
+    as a whole, the records built from the columns), or ``None`` when anything might be a
+    problem: :func:`interchange_rows` and the decoder then read it, and name each problem."""
+    reader = FramesReader()
+    reader.add(name, frame)
+    if len(reader.steps) != 1 or isinstance(reader.steps[0], Problem):
+        return None
+    _name, columns, n_rows = reader.steps[0]
+    return fast_list(reader.pa, name, columns, n_rows)
 
 
 def interchange_rows(name: str, frame: object) -> tuple[list[dict[str, Any]], list[Problem]]:

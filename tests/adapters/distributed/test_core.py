@@ -134,13 +134,15 @@ class TestRowsAndKeys:
             {"id": "c1", "owner_id": "u1", "email": "A@X.test", "created_at": AT},
             {"id": "c2", "created_at": AT},
         ]
+        c1, c2 = core.record_handle("contacts", 10), core.record_handle("contacts", 11)
+        assert rows["rid"].to_pylist() == [c1, c2]
         keys = core.keys_of(rows)
         assert keys.schema == core.KEY_SCHEMA
         assert set(zip(*keys.to_pydict().values(), strict=True)) == {
-            ("contacts", "c1", "id", "c1"),
-            ("contacts", "c1", "contacts_owned", "u1"),
-            ("contacts", "c1", "contacts_email", "a@x.test"),
-            ("contacts", "c2", "id", "c2"),
+            ("contacts", c1, "id", "c1"),
+            ("contacts", c1, "contacts_owned", "u1"),
+            ("contacts", c1, "contacts_email", "a@x.test"),
+            ("contacts", c2, "id", "c2"),
         }
 
     @settings(
@@ -158,12 +160,22 @@ class TestRowsAndKeys:
             assert rows.equals(core._read_rows(name, core._checked_records(name, table, 3), 3))
             keys = core.keys_of(rows).to_pylist()
             want = [
-                {"list": name, "id": rid, "key": key, "value": value}
-                for rid, text in zip(rows["id"].to_pylist(), rows["json"].to_pylist(), strict=True)
+                {"list": name, "rid": rid, "key": key, "value": value}
+                for rid, text in zip(rows["rid"].to_pylist(), rows["json"].to_pylist(), strict=True)
                 for key, values in record_keys(name, json.loads(text)).items()
                 for value in values
             ]
             assert keys == want
+
+    def test_handles_are_unique_and_positions_have_a_bound(self) -> None:
+        """Each list's handles follow its positions, apart from every other list's; a position
+        past the bound is an error, not a handle of another list."""
+        assert core.record_handle("users", core.POSITIONS - 1) < core.record_handle("pipelines", 0)
+        table = pa.table({"user_id": ["u1"], "action_key": ["r:1"]})
+        last = core.rows_of("dismissals", table, core.POSITIONS - 1)
+        assert last["rid"].to_pylist() == [core.record_handle("dismissals", core.POSITIONS - 1)]
+        with pytest.raises(ValueError, match="not below"):
+            core.rows_of("dismissals", table, core.POSITIONS)
 
     def test_a_list_without_ids_numbers_its_rows(self) -> None:
         table = pa.table({"user_id": ["u1"], "action_key": ["r:1"]})

@@ -149,7 +149,7 @@ class TestFanOut:
         want = core.fan_out_local(arrow).select(list(key)).to_pylist()
         for parts in (_parquet(directory)[0], _frames(dask_frames(directory))[0]):
             rows, keys = _rows_and_keys(parts)
-            got = _fan_out(keys).merge(rows, on=["list", "id"]).compute()
+            got = _fan_out(rows, keys).merge(rows, on="rid").compute()
             assert sorted(got[list(key)].itertuples(index=False, name=None)) == sorted(
                 tuple(r[k] for k in key) for r in want
             )

@@ -145,7 +145,7 @@ class TestFanOut:
         tables, _stages = _checked(frames(spark, document, tmp_path / "again"))
         rows, keys = _rows_and_keys(tables, F, from_arrow_schema)
 
-        got = _fan_out(spark, keys, F).join(rows, ["list", "id"]).toArrow().to_pylist()
+        got = _fan_out(spark, rows, keys, F).join(rows, "rid").toArrow().to_pylist()
         assert sorted(tuple(r[k] for k in key) for r in got) == sorted(
             tuple(r[k] for k in key) for r in want
         )

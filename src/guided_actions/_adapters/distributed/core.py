@@ -63,6 +63,7 @@ __all__ = [
     "json_text_fields",
     "keys_of",
     "partition_of",
+    "record_handle",
     "row_id",
     "rows_of",
 ]
@@ -89,12 +90,16 @@ def _schemas(pa: Any) -> dict[str, Any]:
     return {
         "ROW_SCHEMA": pa.schema(row),
         "READ_SCHEMA": pa.schema(
-            [*row, pa.field("keys", pa.list_(pa.field("item", key, nullable=False)), False)]
+            [
+                *row,
+                pa.field("rid", pa.int64(), nullable=False),
+                pa.field("keys", pa.list_(pa.field("item", key, nullable=False)), False),
+            ]
         ),
         "KEY_SCHEMA": pa.schema(
             [
                 pa.field("list", pa.string(), nullable=False),
-                pa.field("id", pa.string(), nullable=False),
+                pa.field("rid", pa.int64(), nullable=False),
                 pa.field("key", pa.string(), nullable=False),
                 pa.field("value", pa.string(), nullable=False),
             ]
@@ -111,10 +116,11 @@ _SCHEMAS: dict[str, Any] = {}
 #: A row: one record as compact JSON of its interchange object (``json``), its list, its id
 #: (:func:`row_id`) and its position in its input list (``pos``).
 ROW_SCHEMA: pa.Schema
-#: A row as read (:func:`rows_of`): :data:`ROW_SCHEMA` with the record's keys, ``(key,
-#: value)`` pairs, in ``keys``.
+#: A row as read (:func:`rows_of`): :data:`ROW_SCHEMA` with the record's handle (``rid``:
+#: :func:`record_handle`) and its keys, ``(key, value)`` pairs, in ``keys``.
 READ_SCHEMA: pa.Schema
-#: A key of a row: one value (``value``) of one key name (``key``) the plan joins on.
+#: A key of a row: one value (``value``) of one key name (``key``) the plan joins on, after
+#: the row's list and handle.
 KEY_SCHEMA: pa.Schema
 #: A row of a user's book: :data:`ROW_SCHEMA` with the user's id first.
 BOOK_SCHEMA: pa.Schema
@@ -143,6 +149,17 @@ def row_id(list_name: str, record: Mapping[str, Any], pos: int) -> str:
     if id_field is None:
         return f"#{pos}"
     return typing.cast(str, record[id_field])
+
+
+#: Positions are below this: a record's handle holds its list and its position.
+POSITIONS = 1 << 48
+
+
+def record_handle(list_name: str, pos: int) -> int:
+    """The handle of the record at position ``pos`` of the list ``list_name``: one integer for
+    its list and its position, unique in the input, that the engines join on instead of texts.
+    ``pos`` is below :data:`POSITIONS`."""
+    return LIST_ORDER[list_name] * POSITIONS + pos
 
 
 def json_text_fields(list_name: str) -> dict[str, frozenset[str] | None]:
@@ -286,7 +303,10 @@ def _read_rows(list_name: str, records: Sequence[Record], first_pos: int) -> pa.
             values.extend(found)
         offsets.append(len(names))
     n = len(texts)
+    if first_pos < 0 or first_pos + n > POSITIONS:
+        raise ValueError(f"positions {first_pos} to {first_pos + n} are not below {POSITIONS}")
     schema = _schema("READ_SCHEMA")
+    handle = record_handle(list_name, first_pos)
     pairs = pa.StructArray.from_arrays(
         [pa.array(names, pa.string()), pa.array(values, pa.string())],
         fields=list(schema.field("keys").type.value_type),
@@ -297,6 +317,7 @@ def _read_rows(list_name: str, records: Sequence[Record], first_pos: int) -> pa.
             pa.array(ids, pa.string()),
             pa.array(range(first_pos, first_pos + n), pa.int64()),
             pa.array(texts, pa.string()),
+            pa.array(range(handle, handle + n), pa.int64()),
             pa.ListArray.from_arrays(
                 pa.array(offsets, pa.int32()), pairs, type=schema.field("keys").type
             ),
@@ -307,10 +328,10 @@ def _read_rows(list_name: str, records: Sequence[Record], first_pos: int) -> pa.
 
 def keys_of(rows: pa.Table) -> pa.Table:
     """The keys (:data:`KEY_SCHEMA`) of rows (:data:`READ_SCHEMA`): one row per key of each
-    row's ``keys``, after its list and id, in the rows' order."""
+    row's ``keys``, after its list and handle, in the rows' order."""
     pa = pyarrow()
     pc = pa.compute
-    rows = rows.select(["list", "id", "keys"]).combine_chunks()
+    rows = rows.select(["list", "rid", "keys"]).combine_chunks()
     keys = rows.column("keys")
     keys = keys.chunk(0) if keys.num_chunks else pa.array([], keys.type)
     parents = pc.list_parent_indices(keys)
@@ -318,7 +339,7 @@ def keys_of(rows: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(
         [
             rows.column("list").take(parents),
-            rows.column("id").take(parents),
+            rows.column("rid").take(parents),
             pairs.field("key"),
             pairs.field("value"),
         ],
@@ -326,8 +347,8 @@ def keys_of(rows: pa.Table) -> pa.Table:
     )
 
 
-def _pairs(pa: Any, user_ids: Sequence[str], ids: Sequence[str]) -> Any:
-    return pa.table({"user_id": pa.array(user_ids, pa.string()), "id": pa.array(ids, pa.string())})
+def _pairs(pa: Any, user_ids: Sequence[str], rids: Sequence[int]) -> Any:
+    return pa.table({"user_id": pa.array(user_ids, pa.string()), "rid": pa.array(rids, pa.int64())})
 
 
 def _distinct(table: Any) -> Any:
@@ -335,10 +356,10 @@ def _distinct(table: Any) -> Any:
 
 
 def _step_keys(pa: Any, keys: Any, list_name: str, key: str) -> Any:
-    """The ``(id, value)`` pairs of one list under one key name."""
+    """The ``(rid, value)`` pairs of one list under one key name."""
     pc = pa.compute
     mask = pc.and_(pc.equal(keys["list"], list_name), pc.equal(keys["key"], key))
-    return keys.filter(mask).select(["id", "value"])
+    return keys.filter(mask).select(["rid", "value"])
 
 
 def fan_out_local(tables: Mapping[str, pa.Table]) -> pa.Table:
@@ -352,13 +373,14 @@ def fan_out_local(tables: Mapping[str, pa.Table]) -> pa.Table:
     and position.
     """
     pa = pyarrow()
-    read = pa.concat_tables(
+    pc = pa.compute
+    rows = pa.concat_tables(
         [rows_of(name, table, 0) for name, table in tables.items()]
         or [_schema("READ_SCHEMA").empty_table()]
     )
-    keys = keys_of(read)
-    rows = read.drop_columns("keys")
-    users = rows.filter(pa.compute.equal(rows["list"], "users"))["id"].to_pylist()
+    keys = keys_of(rows)
+    user_rows = rows.filter(pc.equal(rows["list"], "users"))
+    users, user_rids = user_rows["id"].to_pylist(), user_rows["rid"].to_pylist()
     everyone = "\x00"  # the user of what a step from a whole list reaches: every user
     by_step: dict[str, Any] = {}
     reached: list[Any] = []
@@ -366,43 +388,37 @@ def fan_out_local(tables: Mapping[str, pa.Table]) -> pa.Table:
         if step.parent is not None:
             sources = by_step[step.parent]
         elif step.source == "users":
-            sources = _pairs(pa, users, users)
+            sources = _pairs(pa, users, user_rids)
         else:
-            ids = rows.filter(pa.compute.equal(rows["list"], step.source))["id"].to_pylist()
-            sources = _pairs(pa, [everyone] * len(ids), ids)
+            rids = rows.filter(pc.equal(rows["list"], step.source))["rid"].to_pylist()
+            sources = _pairs(pa, [everyone] * len(rids), rids)
         source_keys = _step_keys(pa, keys, step.source, step.source_key)
         target_keys = _step_keys(pa, keys, step.target, step.target_key)
         found = _pairs(pa, [], [])
         level = sources
         while level.num_rows:
-            values = level.join(source_keys, "id", join_type="inner").select(["user_id", "value"])
+            values = level.join(source_keys, "rid", join_type="inner").select(["user_id", "value"])
             targets = values.join(target_keys, "value", join_type="inner")
-            new = _distinct(targets.select(["user_id", "id"]))
+            new = _distinct(targets.select(["user_id", "rid"]))
             if found.num_rows:
-                new = new.join(found, ["user_id", "id"], join_type="left anti")
-            found = pa.concat_tables([found, new.select(["user_id", "id"])])
+                new = new.join(found, ["user_id", "rid"], join_type="left anti")
+            found = pa.concat_tables([found, new.select(["user_id", "rid"])])
             level = new if step.repeat else _pairs(pa, [], [])
         by_step[step.name] = found
-        reached.append(
-            found.append_column("list", pa.array([step.target] * found.num_rows, pa.string()))
-        )
+        reached.append(found)
     for name in WHOLE:
-        ids = rows.filter(pa.compute.equal(rows["list"], name))["id"].to_pylist()
-        whole = _pairs(pa, [everyone] * len(ids), ids)
-        reached.append(whole.append_column("list", pa.array([name] * len(ids), pa.string())))
-    pairs = _distinct(pa.concat_tables([t.select(["user_id", "list", "id"]) for t in reached]))
-    shared = pairs.filter(pa.compute.equal(pairs["user_id"], everyone)).drop_columns("user_id")
-    own = pairs.filter(pa.compute.not_equal(pairs["user_id"], everyone))
+        rids = rows.filter(pc.equal(rows["list"], name))["rid"].to_pylist()
+        reached.append(_pairs(pa, [everyone] * len(rids), rids))
+    pairs = _distinct(pa.concat_tables(reached))
+    shared = pairs.filter(pc.equal(pairs["user_id"], everyone)).drop_columns("user_id")
+    own = pairs.filter(pc.not_equal(pairs["user_id"], everyone))
     users_table = pa.table({"user_id": pa.array(users, pa.string())})
     crossed = users_table.append_column("k", pa.array([0] * len(users), pa.int8())).join(
         shared.append_column("k", pa.array([0] * shared.num_rows, pa.int8())), "k"
     )
-    pairs = _distinct(pa.concat_tables([own, crossed.select(["user_id", "list", "id"])]))
-    book = pairs.join(rows, ["list", "id"], join_type="inner")
-    order = pa.array([LIST_ORDER[name] for name in book["list"].to_pylist()], pa.int64())
-    book = book.append_column("order", order).sort_by(
-        [("user_id", "ascending"), ("order", "ascending"), ("pos", "ascending")]
-    )
+    pairs = _distinct(pa.concat_tables([own, crossed.select(["user_id", "rid"])]))
+    book = pairs.join(rows.drop_columns("keys"), "rid", join_type="inner")
+    book = book.sort_by([("user_id", "ascending"), ("rid", "ascending")])
     return book.select(["user_id", "list", "id", "pos", "json"]).cast(_schema("BOOK_SCHEMA"))
 
 

@@ -29,15 +29,18 @@ import attrs
 from guided_actions._adapters.distributed import core
 from guided_actions._adapters.distributed.core import partition_of
 from guided_actions._adapters.distributed.engines import (
+    EDGE_COLUMNS,
     EVERYONE,
+    JOIN_COLUMNS,
     NO_USERS,
     PROBLEMS,
     USER_ROOT,
     WHOLE,
     edges,
+    joins,
     lifecycle_problem,
     problems_error,
-    root_of,
+    roots,
     rows_or_problems,
 )
 from guided_actions._adapters.frames.arrow import SCHEMA_KEY
@@ -110,11 +113,11 @@ def evaluate_all(
         parts, stages = _frames(tables)
     rows, keys = _rows_and_keys(parts)
 
-    pairs = _fan_out(keys).persist()
+    pairs = _fan_out(rows, keys).persist()
     sizes = pairs["user_id"].value_counts().compute()
     partitions = max(1, rows.npartitions)
     placed = partition_of(sizes.to_dict(), partitions)
-    books = pairs.merge(rows, on=["list", "id"])
+    books = pairs.merge(rows, on="rid")
     books["partition"] = books["user_id"].map(placed, meta=("partition", "int64"))
     # Exactly one partition per value: each user in the partition partition_of chose.
     books = books.set_index("partition", divisions=[*range(partitions), partitions - 1])
@@ -131,7 +134,7 @@ def _rows_and_keys(parts: list[Any]) -> tuple[Any, Any]:
     found = read[read["list"] == PROBLEMS]["json"].compute()
     if len(found):
         raise problems_error(found.tolist())
-    rows = read[core.ROW_SCHEMA.names]
+    rows = read[[*core.ROW_SCHEMA.names, "rid"]]
     keys = read.map_partitions(_keys, meta=_frame(core.KEY_SCHEMA.empty_table()))
     # The plan's merges run over partitions of a size, not of the input's number (small keys:
     # one partition, merged without a shuffle).
@@ -251,30 +254,38 @@ def _keys(frame: Any) -> Any:
 # -- the plan ---------------------------------------------------------------------------------
 
 
-def _fan_out(keys: Any) -> Any:
-    """The ``(user_id, list, id)`` pairs of every user's book: the plan's arcs in rounds of
-    merges."""
-    pa, _pd, dd = _modules()
-    plan = _frame(pa.Table.from_pylist([attrs.asdict(e) for e in edges()]))
-    ids = keys[keys["key"] == "id"][["list", "id"]]
-    roots = [_root(ids[ids["list"] == "users"], None, USER_ROOT)]
-    for name in sorted({e.source for e in edges() if e.parent < USER_ROOT}):
-        roots.append(_root(ids[ids["list"] == name], EVERYONE, root_of(name)))
-    frontier = dd.concat(roots)
-    source = keys.rename(columns={"list": "source", "key": "source_key"})
-    target = keys.rename(columns={"list": "target", "key": "target_key", "id": "target_id"})
-    columns = ["owner", "node", "list", "id"]
+def _fan_out(rows: Any, keys: Any) -> Any:
+    """The ``(user_id, rid)`` pairs of every user's book: the links of the plan's joins, then
+    its arcs in rounds of merges."""
+    _pa, pd, dd = _modules()
+    text = pd.StringDtype("pyarrow")
+    plan = pd.DataFrame([attrs.astuple(e) for e in edges()], columns=list(EDGE_COLUMNS))
+    numbered = pd.DataFrame(joins(), columns=list(JOIN_COLUMNS)).astype(
+        {"source": text, "source_key": text, "target": text, "target_key": text}
+    )
+    source = keys.merge(numbered, left_on=["list", "key"], right_on=["source", "source_key"])
+    target = keys.rename(columns={"list": "target", "key": "target_key", "rid": "target_rid"})
+    links = (
+        source[["rid", "join", "target", "target_key", "value"]]
+        .merge(target, on=["target", "target_key", "value"])[["rid", "join", "target_rid"]]
+        .drop_duplicates()
+        .persist()
+    )
+    users = rows[rows["list"] == "users"][["rid", "id"]]
+    starts = [users.assign(owner=users["rid"], node=USER_ROOT)[["owner", "node", "rid"]]]
+    for name, node in roots().items():
+        records = rows[rows["list"] == name][["rid"]]
+        starts.append(records.assign(owner=EVERYONE, node=node)[["owner", "node", "rid"]])
+    frontier = dd.concat(starts)
+    columns = ["owner", "node", "rid"]
     partitions = keys.npartitions
     found: Any = None
     while True:
         reached = (
             frontier.rename(columns={"node": "parent"})
-            .merge(plan, on="parent")
-            .merge(source, on=["source", "source_key", "id"])
-            .merge(target, on=["target", "target_key", "value"])[
-                ["owner", "node", "target", "target_id"]
-            ]
-            .rename(columns={"target": "list", "target_id": "id"})
+            .merge(plan, on="parent")[["owner", "node", "join", "rid"]]
+            .merge(links, on=["rid", "join"])[["owner", "node", "target_rid"]]
+            .rename(columns={"target_rid": "rid"})
             .drop_duplicates()
         )
         if found is not None:
@@ -287,21 +298,14 @@ def _fan_out(keys: Any) -> Any:
         found = reached if found is None else dd.concat([found, reached])
         found = found.repartition(npartitions=partitions).persist()
         frontier = reached
-    users = ids[ids["list"] == "users"][["id"]].rename(columns={"id": "user_id"})
-    whole = ids[ids["list"].isin(list(WHOLE))].assign(owner=EVERYONE)[["owner", "list", "id"]]
-    pairs = whole if found is None else dd.concat([found[["owner", "list", "id"]], whole])
-    everyone = pairs[pairs["owner"] == EVERYONE][["list", "id"]]
-    crossed = everyone.assign(k=0).merge(users.assign(k=0), on="k")[["user_id", "list", "id"]]
-    own = pairs[pairs["owner"] != EVERYONE].rename(columns={"owner": "user_id"})
+    whole = rows[rows["list"].isin(list(WHOLE))][["rid"]].assign(owner=EVERYONE)
+    pairs = whole if found is None else dd.concat([found[["owner", "rid"]], whole])
+    everyone = pairs[pairs["owner"] == EVERYONE][["rid"]]
+    user_ids = users[["id"]].rename(columns={"id": "user_id"})
+    crossed = everyone.assign(k=0).merge(user_ids.assign(k=0), on="k")[["user_id", "rid"]]
+    owners = users.rename(columns={"rid": "owner", "id": "user_id"})
+    own = pairs[pairs["owner"] != EVERYONE].merge(owners, on="owner")[["user_id", "rid"]]
     return dd.concat([own, crossed]).drop_duplicates()
-
-
-def _root(ids: Any, owner: str | None, node: int) -> Any:
-    """Frontier rows of records: owned by ``owner`` (``None``: by the user who is the record)."""
-    rows = ids.assign(owner=ids["id"] if owner is None else owner, node=node)
-    return rows.astype({"owner": "string[pyarrow]", "node": "int64"})[
-        ["owner", "node", "list", "id"]
-    ]
 
 
 # -- the evaluation ---------------------------------------------------------------------------

@@ -2,17 +2,20 @@
 runs, and the problems of bad records carried as rows.
 
 An engine runs :data:`~guided_actions._snapshot.book.ARCS` (the plan's steps merged into a few
-dozen nodes) in rounds, all arcs in the same joins (a few joins per round, whatever the number
-of arcs), over a *frontier* of ``(owner, node, list, id)`` rows: the records each node reached
-in the last round, for each user (``owner``). A record reached along several paths of the plan
-to the same node is one row, not one per path.
+dozen nodes) in two parts, with joins of integers.
 
-A round joins the frontier to :func:`edges` (which nodes go on from each node: the arcs, a
-repeating step's node to itself among them), then to the keys of the records it holds
-(``source_key``), then to the records of the target list with one of those values under
-``target_key``. What a node reached before is taken out, so a repeating node (an email thread)
-stops when it reaches nothing new, and so does the whole: the rounds end when the frontier is
-empty.
+First the *links*: every pair of records one join of the plan connects, once, as ``(rid, join,
+target_rid)`` (records by their handle, ``core.record_handle``; joins by their number in
+:data:`JOINS`): the keys of the join's source list under its source key meet the keys of its
+target list under its target key, in one join of the keys with themselves.
+
+Then rounds over a *frontier* of ``(owner, node, rid)`` rows: the records each node reached in
+the last round, for each user (``owner``: the user's own handle). A round joins the frontier
+to :func:`edges` (which nodes go on from each node, by which join: the arcs, a repeating
+step's node to itself among them), then to the links. What a node reached before is taken out,
+so a repeating node (an email thread) stops when it reaches nothing new, and so does the whole:
+the rounds end when the frontier is empty. A record reached along several paths of the plan to
+the same node is one row, not one per path, and no round reads a text.
 
 The first frontier is the roots of the plan: each user's own record (the arcs without a parent
 whose source is ``"users"``), and the whole lists the other arcs without a parent start from,
@@ -30,7 +33,7 @@ from __future__ import annotations
 
 import base64
 import pickle
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -44,15 +47,19 @@ from guided_actions.errors import InvalidSnapshotError, Problem
 __all__ = [
     "EDGE_COLUMNS",
     "EVERYONE",
+    "JOINS",
+    "JOIN_COLUMNS",
     "NO_USERS",
     "PROBLEMS",
     "USER_ROOT",
     "WHOLE",
     "Edge",
     "edges",
+    "joins",
     "lifecycle_problem",
     "problems_error",
     "root_of",
+    "roots",
     "rows_or_problems",
 ]
 
@@ -61,8 +68,8 @@ PROBLEMS = ""
 #: The problem of an input without users (every book starts from one).
 NO_USERS = "no users list: every book starts from a user"
 
-#: The owner of the records every book holds (no user has it: ids are not empty).
-EVERYONE = ""
+#: The owner of the records every book holds (no record has this handle).
+EVERYONE = -1
 #: The node number of the first frontier's rows of a user's own record.
 USER_ROOT = -1
 
@@ -72,26 +79,40 @@ def root_of(list_name: str) -> int:
     return -2 - WHOLE.index(list_name)
 
 
+#: The joins of the plan's arcs, each once: ``(source, source_key, target, target_key)``; an
+#: edge names its join by its number here.
+JOINS: tuple[tuple[str, str, str, str], ...] = tuple(
+    dict.fromkeys((a.source, a.source_key, a.target, a.target_key) for a in ARCS)
+)
+#: The columns of a table of :data:`JOINS`: the number, then the join.
+JOIN_COLUMNS = ("join", "source", "source_key", "target", "target_key")
+
+
+def joins() -> list[tuple[int, str, str, str, str]]:
+    """The rows of a table of :data:`JOINS` (:data:`JOIN_COLUMNS`)."""
+    return [(number, *join) for number, join in enumerate(JOINS)]
+
+
 @attrs.frozen
 class Edge:
     """An arc of :data:`~guided_actions._snapshot.book.ARCS` as an engine joins it: node
-    ``node`` goes on from the records node ``parent`` (or a root: :data:`USER_ROOT`,
-    :func:`root_of`) reached."""
+    ``node`` goes on, by the join numbered ``join`` in :data:`JOINS`, from the records node
+    ``parent`` (or a root: :data:`USER_ROOT`, :func:`root_of`) reached."""
 
     parent: int
     node: int
-    source: str
-    source_key: str
-    target: str
-    target_key: str
+    join: int
 
 
 #: The columns of an edge table, in :class:`Edge`'s order.
-EDGE_COLUMNS = ("parent", "node", "source", "source_key", "target", "target_key")
+EDGE_COLUMNS = ("parent", "node", "join")
 
 
-def edges() -> Iterator[Edge]:
-    """Every arc of :data:`~guided_actions._snapshot.book.ARCS`, its roots numbered."""
+def edges() -> list[Edge]:
+    """Every arc of :data:`~guided_actions._snapshot.book.ARCS`, its roots and its join
+    numbered."""
+    number = {join: i for i, join in enumerate(JOINS)}
+    found: list[Edge] = []
     for arc in ARCS:
         if arc.parent is not None:
             parent = arc.parent
@@ -99,7 +120,14 @@ def edges() -> Iterator[Edge]:
             parent = USER_ROOT
         else:
             parent = root_of(arc.source)
-        yield Edge(parent, arc.node, arc.source, arc.source_key, arc.target, arc.target_key)
+        join = number[(arc.source, arc.source_key, arc.target, arc.target_key)]
+        found.append(Edge(parent, arc.node, join))
+    return found
+
+
+def roots() -> dict[str, int]:
+    """The whole lists arcs start from, each with its root's node number."""
+    return {a.source: root_of(a.source) for a in ARCS if a.parent is None and a.source != "users"}
 
 
 def rows_or_problems(list_name: str, table: Any, first_pos: int) -> Any:
@@ -116,6 +144,7 @@ def rows_or_problems(list_name: str, table: Any, first_pos: int) -> Any:
             "id": [list_name],
             "pos": [first_pos],
             "json": [text],
+            "rid": [-1],
             "keys": [[]],
         }
         return pa.table(columns, schema=core.READ_SCHEMA)

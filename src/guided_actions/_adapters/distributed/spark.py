@@ -39,9 +39,10 @@ from guided_actions._adapters.distributed.engines import (
     USER_ROOT,
     WHOLE,
     edges,
+    joins,
     lifecycle_problem,
     problems_error,
-    root_of,
+    roots,
     rows_or_problems,
 )
 from guided_actions._adapters.frames.parquet import LIFECYCLE_STAGES
@@ -102,7 +103,7 @@ def _rows_and_keys(frames: Mapping[str, Any], F: Any, schema: Any) -> tuple[Any,
     ]
     read = reduce(lambda a, b: a.unionByName(b), parts).localCheckpoint()
     _raise_problems(read, F)
-    keys = read.select("list", "id", F.inline("keys")).localCheckpoint()
+    keys = read.select("list", "rid", F.inline("keys")).localCheckpoint()
     return read.drop("keys"), keys
 
 
@@ -160,76 +161,82 @@ def _raise_problems(rows: Any, F: Any) -> None:
         raise problems_error([row["json"] for row in found])
 
 
-def _fan_out(spark: Any, keys: Any, F: Any) -> Any:
-    """The ``(user_id, list, id)`` pairs of every user's book: the plan's arcs in rounds of
-    joins."""
-    edge_rows = [tuple(getattr(e, c) for c in EDGE_COLUMNS) for e in edges()]
+def _fan_out(spark: Any, rows: Any, keys: Any, F: Any) -> Any:
+    """The ``(user_id, rid)`` pairs of every user's book: the links of the plan's joins, then
+    its arcs in rounds of joins."""
     plan = F.broadcast(
         spark.createDataFrame(
-            edge_rows,
-            "parent long, node long, source string, source_key string, "
-            "target string, target_key string",
+            [tuple(getattr(e, c) for c in EDGE_COLUMNS) for e in edges()],
+            "parent long, node long, join long",
         )
     )
-    ids = keys.filter(F.col("key") == "id")
-    roots = [
-        ids.filter(F.col("list") == "users").select(
-            F.col("id").alias("owner"), F.lit(USER_ROOT).alias("node"), "list", "id"
+    numbered = F.broadcast(
+        spark.createDataFrame(
+            joins(), "join long, source string, source_key string, target string, target_key string"
         )
-    ]
-    for name in {e.source for e in edges() if e.parent < USER_ROOT}:
-        roots.append(
-            ids.filter(F.col("list") == name).select(
-                F.lit(EVERYONE).alias("owner"), F.lit(root_of(name)).alias("node"), "list", "id"
-            )
-        )
-    frontier = reduce(lambda a, b: a.unionByName(b), roots)
-    source = keys.select(
-        F.col("list").alias("source"), F.col("key").alias("source_key"), "id", "value"
     )
+    source = keys.join(
+        numbered, (keys["list"] == numbered["source"]) & (keys["key"] == numbered["source_key"])
+    ).select("rid", "join", "target", "target_key", "value")
     target = keys.select(
         F.col("list").alias("target"),
         F.col("key").alias("target_key"),
         "value",
-        F.col("id").alias("target_id"),
+        F.col("rid").alias("target_rid"),
     )
+    links = (
+        source.join(target, ["target", "target_key", "value"])
+        .select("rid", "join", "target_rid")
+        .distinct()
+        .localCheckpoint()
+    )
+    users = rows.filter(F.col("list") == "users").select("rid", F.col("id").alias("user_id"))
+    starts = [users.select(F.col("rid").alias("owner"), F.lit(USER_ROOT).alias("node"), "rid")]
+    for name, node in roots().items():
+        starts.append(
+            rows.filter(F.col("list") == name).select(
+                F.lit(EVERYONE).alias("owner"), F.lit(node).alias("node"), "rid"
+            )
+        )
+    frontier = reduce(lambda a, b: a.unionByName(b), starts)
     found = None
     while True:
         reached = (
             frontier.withColumnRenamed("node", "parent")
             .join(plan, ["parent"])
-            .join(source, ["source", "source_key", "id"])
-            .join(target, ["target", "target_key", "value"])
-            .select("owner", "node", F.col("target").alias("list"), F.col("target_id").alias("id"))
+            .join(links, ["rid", "join"])
+            .select("owner", "node", F.col("target_rid").alias("rid"))
             .distinct()
         )
         if found is not None:
-            reached = reached.join(found, ["owner", "node", "list", "id"], "left_anti")
+            reached = reached.join(found, ["owner", "node", "rid"], "left_anti")
         reached = reached.localCheckpoint()
         if reached.isEmpty():
             break
         found = reached if found is None else found.unionByName(reached)
         frontier = reached
 
-    users = ids.filter(F.col("list") == "users").select(F.col("id").alias("user_id"))
-    whole = ids.filter(F.col("list").isin(list(WHOLE))).select(
-        F.lit(EVERYONE).alias("owner"), "list", "id"
+    whole = rows.filter(F.col("list").isin(list(WHOLE))).select(
+        F.lit(EVERYONE).alias("owner"), "rid"
     )
-    pairs = whole if found is None else found.select("owner", "list", "id").unionByName(whole)
-    everyone = pairs.filter(F.col("owner") == EVERYONE).drop("owner").crossJoin(users)
-    own = pairs.filter(F.col("owner") != EVERYONE).withColumnRenamed("owner", "user_id")
+    pairs = whole if found is None else found.select("owner", "rid").unionByName(whole)
+    everyone = (
+        pairs.filter(F.col("owner") == EVERYONE).drop("owner").crossJoin(users.select("user_id"))
+    )
+    owners = F.broadcast(users.select(F.col("rid").alias("owner"), "user_id"))
+    own = pairs.filter(F.col("owner") != EVERYONE).join(owners, "owner").drop("owner")
     return own.unionByName(everyone).distinct()
 
 
 def _books(spark: Any, rows: Any, keys: Any, F: Any) -> Any:
     """Every user's book rows (``core.BOOK_SCHEMA`` after a ``task`` column), in partitions
     of whole books, as ``core.partition_of`` places them by their number of rows."""
-    pairs = _fan_out(spark, keys, F).localCheckpoint()
+    pairs = _fan_out(spark, rows, keys, F).localCheckpoint()
     sizes = {row["user_id"]: row["count"] for row in pairs.groupBy("user_id").count().collect()}
     tasks = max(1, min(_partitions(spark), len(sizes)))
     return (
         pairs.join(F.broadcast(_placement(spark, sizes, tasks, F)), "user_id")
-        .join(rows, ["list", "id"])
+        .join(rows, ["rid"])
         .select("task", *core.BOOK_SCHEMA.names)
         .repartition(tasks, "task")
     )

@@ -274,8 +274,12 @@ def main() -> None:
     parser.add_argument("--crms", default="synthetic,skewed")
     parser.add_argument("--engines", default="single,workers,dask,spark")
     parser.add_argument("--issued", type=int, default=0, help="issued actions to add")
+    parser.add_argument(
+        "--driver-memory", default=SPARK_CONF["spark.driver.memory"], help="Spark's driver memory"
+    )
     args = parser.parse_args()
     engines = args.engines.split(",")
+    SPARK_CONF["spark.driver.memory"] = args.driver_memory
     print(" ".join(["python", *sys.argv]))
 
     from distributed import Client, LocalCluster

@@ -134,11 +134,12 @@ def _rows_and_keys(parts: list[Any]) -> tuple[Any, Any]:
     found = read[read["list"] == PROBLEMS]["json"].compute()
     if len(found):
         raise problems_error(found.tolist())
-    rows = read[[*core.ROW_SCHEMA.names, "rid"]]
     keys = read.map_partitions(_keys, meta=_frame(core.KEY_SCHEMA.empty_table()))
     # The plan's merges run over partitions of a size, not of the input's number (small keys:
     # one partition, merged without a shuffle).
     keys = keys.repartition(partition_size=PLAN_PARTITION_SIZE).persist()
+    # The rows without their keys: what is read is let go once both are held.
+    rows = read[[*core.ROW_SCHEMA.names, "rid"]].persist()
     return rows, keys
 
 

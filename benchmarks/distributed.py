@@ -10,6 +10,11 @@ needs Java)::
     python benchmarks/distributed.py --parquet DIR            # a CRM already in Parquet
     python benchmarks/distributed.py --issued 50000 --engines none   # what issued actions cost
 
+A million contacts: write them once with ``guided-actions generate --users 2000
+--contacts-per-user 500 --now 2025-03-03T12:00:00Z --format parquet -o DIR``, then
+``python benchmarks/distributed.py --parquet DIR --crms synthetic --engines single,dask,spark
+--driver-memory 10g`` (about 25 minutes on two cores, 12 GB at the peak).
+
 The synthetic CRM is ``guided_actions.synthetic.generate(users=…, contacts_per_user=…, seed=0,
 now=…)``, written once as a Parquet directory (``guided_actions.frames.write_parquet``), or the
 directory ``--parquet`` names; the skewed one is ``skewed_crm`` of ``tests/crms.py``
@@ -26,7 +31,7 @@ concerns ~30 % of the records). Then, for each CRM, once each:
 
 Each runner's table is checked equal to the single process's, sorted by key. Prints the wall
 time of each stage and the peak resident memory of each process: the single process's own,
-each Dask worker's (``getrusage`` run on the workers) and Spark's JVM and Python workers'
+each Dask worker's (``VmHWM``, read on the workers) and Spark's JVM and Python workers'
 (sampled from ``/proc`` every 0.1 s: the JVM holds the rows between stages, the Python workers
 run the library's code, a user's book in one of them). For the evaluation stage it prints the
 longest task against the median task (Dask: the task stream; Spark: the stage's task list
@@ -75,7 +80,8 @@ from crms import skewed_crm  # noqa: E402
 NOW = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 MB = 1024 * 1024
 
-#: Spark's settings here; the how-to's "Sizing partitions" gives those for 1 M contacts.
+#: Spark's settings here (``--driver-memory`` sets the driver's); the how-to's "Size the
+#: partitions" says what a million contacts took.
 SPARK_CONF = {
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "8",
@@ -85,28 +91,40 @@ SPARK_CONF = {
 }
 
 
+def own_peak() -> int:
+    """This process's peak resident memory since it started: ``VmHWM`` (``ru_maxrss`` is kept
+    across ``exec``, so a process spawned by a large one would report its parent's peak)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def _single(directory: str, now: datetime, workers: int, out: Any) -> None:
-    """In a fresh process: the single-process table, its time and the process's peak memory
-    (its children's too, with workers)."""
+    """In a fresh process (of one thread, so that its workers are forked, as a caller's
+    would be): the single-process table, its time and the process's peak memory."""
     start = time.perf_counter()
     table = evaluate_all(read_parquet(directory), now, workers=workers).to_arrow()
     seconds = time.perf_counter() - start
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    out.send((seconds, peak, children, sink.getvalue().to_pybytes()))
+    out.send((seconds, own_peak(), sink.getvalue().to_pybytes()))
 
 
 def single(directory: Path, now: datetime, workers: int) -> tuple[float, int, int, pa.Table]:
+    """The single process's time, peak memory, its largest worker's peak (sampled from this
+    process, with workers) and table."""
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     process = context.Process(target=_single, args=(str(directory), now, workers, send))
     process.start()
-    seconds, peak, children, data = receive.recv()
+    with Sampler(lambda child: None if child.pid == process.pid else "worker") as sampler:
+        seconds, peak, data = receive.recv()
     process.join()
-    return seconds, peak, children, pa.ipc.open_stream(data).read_all()
+    return seconds, peak, sampler.peak("worker"), pa.ipc.open_stream(data).read_all()
 
 
 class Sampler:
@@ -183,7 +201,7 @@ def run_dask(client: Any, directory: Path, now: datetime) -> dict[str, Any]:
         for task in stream.data
         if "_evaluate" in task["key"] or "evaluate" in str(task["key"])
     ]
-    peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    peaks = client.run(own_peak)
     return {
         "fan_out": fan_out,
         "seconds": seconds,
@@ -325,7 +343,7 @@ def main() -> None:
                     got = sorted_table(got)
                     assert want is None or got.equals(want), "workers=2 differs"
                     want = got
-                    extra = f", its workers {children / MB:.0f} MB" if workers > 1 else ""
+                    extra = f", its largest worker {children / MB:.0f} MB" if workers > 1 else ""
                     print(
                         f"  single process, workers={workers}  {seconds:8.1f} s   "
                         f"peak {peak / MB:.0f} MB{extra}"

@@ -7,9 +7,11 @@
    raised together as one :class:`~guided_actions.errors.InvalidSnapshotError`. The rows' keys
    (``core.KEY_SCHEMA``) are their ``keys`` exploded (``core.keys_of``). Both are persisted:
    the input is read once, when :func:`evaluate_all` is called.
-2. :data:`~guided_actions._snapshot.book.ARCS` (the plan, its steps merged) runs as rounds of
-   merges (:mod:`guided_actions._adapters.distributed.engines`) until no node reaches anything
-   new; the ``(user_id, list, id)`` pairs reached are merged with the rows: each user's book.
+2. The links of the plan's joins are merged once, then
+   :data:`~guided_actions._snapshot.book.ARCS` (the plan, its steps merged) runs as rounds of
+   merges of record handles (:mod:`guided_actions._adapters.distributed.engines`) until no node
+   reaches anything new; the ``(user_id, rid)`` pairs reached are merged with the rows: each
+   user's book.
 3. Each book is sized (its number of rows), and the books are shuffled on the user so that
    each partition holds whole books, heavy books each in a partition of their own
    (``core.partition_of``, as the Spark runner does), and each book is evaluated by

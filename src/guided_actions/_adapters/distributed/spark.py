@@ -6,12 +6,13 @@
    :class:`~guided_actions.errors.InvalidSnapshotError`. The rows' keys (``core.KEY_SCHEMA``)
    are their ``keys`` column exploded by Spark (``inline``). Both are checkpointed
    (``localCheckpoint``): the input is read once, when :func:`evaluate_all` is called.
-2. :data:`~guided_actions._snapshot.book.ARCS` (the plan, its steps merged) runs as rounds of
-   joins (:mod:`guided_actions._adapters.distributed.engines`) until no node reaches anything
-   new; the
-   ``(user_id, list, id)`` pairs reached are joined back to the rows: each user's book.
-3. Each book is sized (its number of rows, counted on the ``(user_id, list, id)`` pairs, which
-   are checkpointed for it), and the books are placed in ``spark.sql.shuffle.partitions``
+2. The links of the plan's joins are joined once, then
+   :data:`~guided_actions._snapshot.book.ARCS` (the plan, its steps merged) runs as rounds of
+   joins of record handles (:mod:`guided_actions._adapters.distributed.engines`) until no node
+   reaches anything new; the ``(user_id, rid)`` pairs reached are joined back to the rows: each
+   user's book.
+3. Each book is sized (its number of rows, counted on the ``(user_id, rid)`` pairs, which are
+   checkpointed for it), and the books are placed in ``spark.sql.shuffle.partitions``
    partitions by ``core.partition_of`` (heavy books alone, as the Dask runner does). Each
    partition is a task: the books are repartitioned on a key that Spark's hash partitioning
    sends to exactly that partition (:func:`_task_keys`), then grouped by partition and user

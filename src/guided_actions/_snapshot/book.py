@@ -241,8 +241,8 @@ def _merged(plan: tuple[Step, ...]) -> tuple[Arc, ...]:
 
 
 #: :data:`PLAN` as a graph of joins between its nodes (:class:`Arc`): the records a node
-#: reaches, for each user, are the union of what its arcs reach, and the records a user's book
-#: holds are those every node reaches, as for the steps of :data:`PLAN`. A few dozen nodes
+#: reaches, for each user, are the union of what its arcs reach, and a user's book holds the
+#: records its nodes reach, as it holds those the steps of :data:`PLAN` reach. A few dozen nodes
 #: stand for the hundreds of steps, so that an engine that runs the plan in rounds over
 #: ``(user, node, record)`` rows holds a record reached along several paths once.
 ARCS: tuple[Arc, ...] = _merged(PLAN)

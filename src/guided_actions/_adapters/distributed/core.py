@@ -288,6 +288,9 @@ def _checked_records(list_name: str, table: Any, first_pos: int) -> tuple[Record
 def _read_rows(list_name: str, records: Sequence[Record], first_pos: int) -> pa.Table:
     """The rows (:data:`READ_SCHEMA`) of valid records, the first at ``first_pos``."""
     pa = pyarrow()
+    n = len(records)
+    if first_pos < 0 or first_pos + n > POSITIONS:
+        raise ValueError(f"positions {first_pos} to {first_pos + n} are not below {POSITIONS}")
     ids: list[str] = []
     texts: list[str] = []
     offsets = [0]
@@ -302,9 +305,6 @@ def _read_rows(list_name: str, records: Sequence[Record], first_pos: int) -> pa.
             names.extend([key] * len(found))
             values.extend(found)
         offsets.append(len(names))
-    n = len(texts)
-    if first_pos < 0 or first_pos + n > POSITIONS:
-        raise ValueError(f"positions {first_pos} to {first_pos + n} are not below {POSITIONS}")
     schema = _schema("READ_SCHEMA")
     handle = record_handle(list_name, first_pos)
     pairs = pa.StructArray.from_arrays(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import re
+import struct
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -284,6 +286,22 @@ class TestErrors:
 
         with parallel.reporting(interrupt), pytest.raises(KeyboardInterrupt):
             evaluate_all(CRM, NOW, workers=2)
+
+    def test_stopped_while_a_result_was_half_written(self) -> None:
+        """A worker stopped in the middle of writing its result leaves half a message in the
+        results pipe: stopping the pool still ends, and leaves no worker."""
+        context = multiprocessing.get_context("fork")
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        pool.submit(time.sleep, 60)
+        while not getattr(pool, "_processes", None):
+            time.sleep(0.01)
+        # A header announcing 1,000 bytes, and ten of them: what a worker stopped mid-write
+        # leaves for the pool's reader.
+        pool._result_queue._writer._send(struct.pack("!i", 1000) + b"x" * 10)
+        stopping = threading.Thread(target=parallel._stop, args=(pool,), daemon=True)
+        stopping.start()
+        stopping.join(timeout=60)
+        assert not stopping.is_alive()
 
     @pytest.mark.parametrize("workers", [0, -1, -10])
     def test_too_few_workers(self, workers: int) -> None:

@@ -321,8 +321,19 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         terminate()
         return
     processes: Mapping[int, Any] = getattr(pool, "_processes", None) or {}
-    for process in list(processes.values()):
+    stopped = list(processes.values())
+    for process in stopped:
         process.terminate()
+    for process in stopped:
+        process.join()
+    # A worker stopped while it wrote its result leaves the pool's reader waiting for the rest
+    # of that message, for ever: the caller's own end of the results pipe keeps it open. With
+    # every worker gone, closing that end lets the reader see the pipe's end, and the pool
+    # shut down as broken.
+    results = getattr(pool, "_result_queue", None)
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        writer.close()
     pool.shutdown(wait=True, cancel_futures=True)
 
 

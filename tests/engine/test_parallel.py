@@ -297,7 +297,8 @@ class TestErrors:
             time.sleep(0.01)
         # A header announcing 1,000 bytes, and ten of them: what a worker stopped mid-write
         # leaves for the pool's reader.
-        pool._result_queue._writer._send(struct.pack("!i", 1000) + b"x" * 10)
+        writer = pool._result_queue._writer  # type: ignore[attr-defined]
+        writer._send(struct.pack("!i", 1000) + b"x" * 10)
         stopping = threading.Thread(target=parallel._stop, args=(pool,), daemon=True)
         stopping.start()
         stopping.join(timeout=60)

@@ -361,7 +361,8 @@ class TestTheMergedPlan:
         assert len(nodes) < len(PLAN) / 10
         owned = {a.node for a in ARCS if a.parent is None and a.target_key == "contacts_owned"}
         of_companies = {a.node for a in ARCS if a.target_key == "contacts_company"}
-        assert owned == of_companies
+        of_leads = {a.node for a in ARCS if a.source_key == "leads_contact"}
+        assert owned == of_companies == of_leads
         assert len(owned) == 1
 
     def test_arcs_follow_the_steps_joins_and_a_thread_repeats(self) -> None:

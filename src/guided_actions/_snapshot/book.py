@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from operator import attrgetter
 from typing import Any, TypeVar
 
 import attrs
@@ -261,8 +262,10 @@ def key_names(list_name: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-_KEY_NAMES: Mapping[str, tuple[str, ...]] = {name: key_names(name) for name in NAMES}
 _NO_RECORDS: Mapping[str, Mapping[str, Any]] = {}
+
+#: How a record gives its values under one key name.
+_KeyReader = Callable[[Record], tuple[str, ...]]
 
 
 def _values(value: object) -> tuple[str, ...]:
@@ -273,23 +276,32 @@ def _values(value: object) -> tuple[str, ...]:
     return (typing.cast(str, value),)
 
 
-def _record_key(list_name: str, key: str, record: Record) -> tuple[str, ...]:
+def _reader(list_name: str, key: str) -> _KeyReader:
+    """How a record of ``list_name`` gives its values under ``key``: a field of its own, or
+    the index's key function, which reads the record alone."""
     field = _field_of(list_name, key)
     if field is not None:
-        return _values(getattr(record, field))
+        get = attrgetter(field)
+        return lambda record: _values(get(record))
     index = _INDEX[key]
     spec = index.key if index.key is not None else index.keys
     assert spec is not None
     assert not isinstance(spec, str)
-    found = spec(_NO_RECORDS, record)  # a key function that reads the record alone
+    function = typing.cast(Callable[[Mapping[str, Any], Record], Any], spec)
     if index.key is not None:
-        return _values(found)
-    return tuple(dict.fromkeys(typing.cast(Iterable[str], found)))
+        return lambda record: _values(function(_NO_RECORDS, record))
+    return lambda record: tuple(dict.fromkeys(function(_NO_RECORDS, record)))
+
+
+#: For each list, the key names :data:`PLAN` uses on it, each with its reader: resolved once.
+_KEY_READERS: Mapping[str, tuple[tuple[str, _KeyReader], ...]] = {
+    name: tuple((key, _reader(name, key)) for key in key_names(name)) for name in NAMES
+}
 
 
 def keys_of_record(list_name: str, record: Record) -> dict[str, tuple[str, ...]]:
     """:func:`record_keys` of a record object of ``list_name``."""
-    return {key: _record_key(list_name, key, record) for key in _KEY_NAMES[list_name]}
+    return {key: read(record) for key, read in _KEY_READERS[list_name]}
 
 
 def record_keys(list_name: str, record: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:

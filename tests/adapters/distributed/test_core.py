@@ -176,6 +176,10 @@ class TestRowsAndKeys:
         assert last["rid"].to_pylist() == [core.record_handle("dismissals", core.POSITIONS - 1)]
         with pytest.raises(ValueError, match="not below"):
             core.rows_of("dismissals", table, core.POSITIONS)
+        first = core.rows_of("dismissals", table, 0)
+        assert first["rid"].to_pylist() == [core.record_handle("dismissals", 0)]
+        with pytest.raises(ValueError, match="not below"):
+            core.rows_of("dismissals", table, -1)
 
     def test_a_list_without_ids_numbers_its_rows(self) -> None:
         table = pa.table({"user_id": ["u1"], "action_key": ["r:1"]})

@@ -4,19 +4,26 @@ from Dask DataFrames or from a Parquet directory."""
 
 from __future__ import annotations
 
+import bisect
+import functools
+import itertools
 import logging
 import os
 import sys
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import dask
 import dask.dataframe as dd
 import pandas as pd
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
+from dask._expr import Expr
 from distributed import Client, LocalCluster
 from hypothesis import given
 from hypothesis import strategies as st
@@ -34,6 +41,7 @@ from guided_actions._adapters.distributed import core
 from guided_actions._adapters.distributed.dask import (
     _fan_out,
     _frames,
+    _held,
     _parquet,
     _rows_and_keys,
     partition_of,
@@ -153,6 +161,102 @@ class TestFanOut:
             assert sorted(got[list(key)].itertuples(index=False, name=None)) == sorted(
                 tuple(r[k] for k in key) for r in want
             )
+
+    def test_keys_of_many_partitions(
+        self, client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Keys cut into partitions of a few kilobytes, as a large CRM's are: the plan's merges
+        shuffle (with a ``distributed`` client, Dask's p2p shuffle, inside the frames the
+        runner holds) and reach the same rows as the reference."""
+        monkeypatch.setattr("guided_actions._adapters.distributed.dask.PLAN_PARTITION_SIZE", "64kB")
+        directory = parquet(crossing_crm(seed=8, users=4, contacts_per_user=25), tmp_path)
+        arrow = {p.stem: pq.read_table(p) for p in directory.glob("*.parquet")}
+        key = ("user_id", "list", "json")
+        want = core.fan_out_local(arrow).select(list(key)).to_pylist()
+        rows, keys = _rows_and_keys(_parquet(directory)[0])
+        assert keys.npartitions > 1
+        got = _fan_out(rows, keys).merge(rows, on="rid").compute()
+        assert sorted(got[list(key)].itertuples(index=False, name=None)) == sorted(
+            tuple(r[k] for k in key) for r in want
+        )
+
+
+def slowly(directory: Path) -> Any:
+    """``map_partitions``: a partition that takes a while, then leaves a file naming the
+    process that computed it."""
+
+    def partition(frame: pd.DataFrame, partition_info: Mapping[str, Any] | None = None) -> Any:
+        time.sleep(0.3)
+        number = partition_info["number"] if partition_info is not None else 0
+        (directory / f"{number}.done").write_text(str(os.getpid()))
+        return frame
+
+    return partition
+
+
+class TestHeldFrames:
+    """A frame the runner holds (``_held``) is computed before it is returned, so that this
+    process builds no expression while the scheduler, a thread of this process under a
+    ``LocalCluster``, builds one's tasks: on Python 3.11 the two can deadlock on the locks of
+    ``functools.cached_property``, and CI once hung there."""
+
+    def test_returned_once_computed_on_the_workers(self, client: Client, tmp_path: Path) -> None:
+        frame = dd.from_pandas(pd.DataFrame({"x": range(40)}), npartitions=4)
+        held = _held(frame.map_partitions(slowly(tmp_path), meta=frame._meta))
+        done = {p.name: p.read_text() for p in tmp_path.glob("*.done")}
+        assert sorted(done) == ["0.done", "1.done", "2.done", "3.done"]
+        assert str(os.getpid()) not in done.values()
+        assert held.divisions == frame.divisions
+        assert held.compute()["x"].tolist() == list(range(40))
+        assert len(list(tmp_path.glob("*.done"))) == 4  # computed once, not again
+
+    def test_a_local_scheduler_holds_it_here(self, client: Client, tmp_path: Path) -> None:
+        """Where the caller chose one of Dask's local schedulers, the frame is computed in this
+        process, by ``persist``."""
+        frame = dd.from_pandas(pd.DataFrame({"x": range(10)}), npartitions=2)
+        with dask.config.set(scheduler="synchronous"):
+            held = _held(frame.map_partitions(slowly(tmp_path), meta=frame._meta))
+            done = {p.read_text() for p in tmp_path.glob("*.done")}
+            assert done == {str(os.getpid())}
+            assert held.compute()["x"].tolist() == list(range(10))
+
+    def test_no_expression_is_built_while_the_scheduler_builds_one(
+        self, client: Client, tmp_path: Path
+    ) -> None:
+        """Every computation of a Dask expression's cached property is timed, by thread: none
+        that this process's main thread starts begins while another thread (the scheduler's)
+        is computing one. A deadlock needs one such start."""
+        calls: list[tuple[int, float, float, str]] = []
+        original = functools.cached_property.__get__
+
+        def timed(self: Any, instance: Any, owner: Any = None) -> Any:
+            if not isinstance(instance, Expr):
+                return original(self, instance, owner)
+            start = time.perf_counter()
+            try:
+                return original(self, instance, owner)
+            finally:
+                name = f"{type(instance).__name__}.{self.attrname}"
+                calls.append((threading.get_ident(), start, time.perf_counter(), name))
+
+        directory = parquet(crossing_crm(seed=7, users=3, contacts_per_user=15), tmp_path)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(functools.cached_property, "__get__", timed)
+            actions = collected(dask_evaluate_all(directory, NOW))
+        assert actions.num_rows > 0
+        main = threading.get_ident()
+        theirs = sorted((start, end) for thread, start, end, _name in calls if thread != main)
+        assert theirs  # the scheduler's thread builds tasks from expressions in this process
+        starts = [start for start, _end in theirs]
+        ends = list(itertools.accumulate((end for _start, end in theirs), max))
+        inside = [
+            name
+            for thread, start, _end, name in calls
+            if thread == main
+            and (i := bisect.bisect_right(starts, start) - 1) >= 0
+            and ends[i] > start
+        ]
+        assert inside == []
 
 
 class TestHeavyBooks:

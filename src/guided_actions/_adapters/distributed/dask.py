@@ -5,8 +5,8 @@
    ``from_map``, read with pyarrow, so that a column written as JSON text is read as such). A bad
    record is reported, not raised, in the task, so that every problem of every partition is
    raised together as one :class:`~guided_actions.errors.InvalidSnapshotError`. The rows' keys
-   (``core.KEY_SCHEMA``) are their ``keys`` exploded (``core.keys_of``). Both are persisted:
-   the input is read once, when :func:`evaluate_all` is called.
+   (``core.KEY_SCHEMA``) are their ``keys`` exploded (``core.keys_of``). Both are held in the
+   cluster (:func:`_held`): the input is read once, when :func:`evaluate_all` is called.
 2. The links of the plan's joins are merged once, then
    :data:`~guided_actions._snapshot.book.ARCS` (the plan, its steps merged) runs as rounds of
    merges of record handles (:mod:`guided_actions._adapters.distributed.engines`) until no node
@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -115,7 +116,7 @@ def evaluate_all(
         parts, stages = _frames(tables)
     rows, keys = _rows_and_keys(parts)
 
-    pairs = _fan_out(rows, keys).persist()
+    pairs = _held(_fan_out(rows, keys))
     sizes = pairs["user_id"].value_counts().compute()
     partitions = max(1, rows.npartitions)
     placed = partition_of(sizes.to_dict(), partitions)
@@ -129,20 +130,51 @@ def evaluate_all(
 
 
 def _rows_and_keys(parts: list[Any]) -> tuple[Any, Any]:
-    """The rows of the input's parts and their keys, both persisted; every problem of every
-    part raised together."""
+    """The rows of the input's parts and their keys, both held; every problem of every part
+    raised together."""
     dd = require("dask.dataframe", PURPOSE, DASK_INSTALL)
-    read = dd.concat(parts).persist()
+    read = _held(dd.concat(parts))
     found = read[read["list"] == PROBLEMS]["json"].compute()
     if len(found):
         raise problems_error(found.tolist())
     keys = read.map_partitions(_keys, meta=_frame(core.KEY_SCHEMA.empty_table()))
     # The plan's merges run over partitions of a size, not of the input's number (small keys:
     # one partition, merged without a shuffle).
-    keys = keys.repartition(partition_size=PLAN_PARTITION_SIZE).persist()
+    keys = _held(keys.repartition(partition_size=PLAN_PARTITION_SIZE))
     # The rows without their keys: what is read is let go once both are held.
-    rows = read[[*core.ROW_SCHEMA.names, "rid"]].persist()
+    rows = _held(read[[*core.ROW_SCHEMA.names, "rid"]])
     return rows, keys
+
+
+def _held(frame: Any) -> Any:
+    """``frame`` computed and held in the workers' memory, as ``persist`` holds it, returned once
+    every partition is computed.
+
+    ``persist`` returns at once, while the scheduler still turns the expression it was sent into
+    tasks, and with a ``LocalCluster`` (what ``Client()`` starts) that scheduler is a thread of
+    this process. On Python 3.11, each ``functools.cached_property`` takes one lock shared by
+    every instance, and Dask's expressions compute their metadata through such properties: this
+    process building its next expression while the scheduler's thread builds the last one's
+    tasks can take two of those locks in opposite orders and wait for ever. So, on a
+    ``distributed`` client, the frame's expression is turned into its partitions' tasks here,
+    before anything is sent (``to_delayed``), the tasks are computed and waited for, and the
+    frame is taken back from their futures: no expression is built while the scheduler builds
+    one. On Dask's local schedulers ``persist`` computes before it returns anyway.
+    """
+    base = require("dask.base", PURPOSE, DASK_INSTALL)
+    dd = require("dask.dataframe", PURPOSE, DASK_INSTALL)
+    client = getattr(base.get_scheduler(), "__self__", None)
+    distributed = sys.modules.get("distributed")
+    if distributed is None or not isinstance(client, distributed.Client):
+        return frame.persist()
+    # Optimized first: lowering may compute what it needs (a repartition by size, its partitions'
+    # sizes), and must do so before a property such as the divisions is read.
+    frame = frame.optimize()
+    meta = frame._meta
+    divisions = frame.divisions if frame.known_divisions else None
+    futures = client.compute(frame.to_delayed(optimize_graph=False))
+    distributed.wait(futures)
+    return dd.from_delayed(futures, meta=meta, divisions=divisions, verify_meta=False)
 
 
 # -- the input --------------------------------------------------------------------------------
@@ -268,11 +300,10 @@ def _fan_out(rows: Any, keys: Any) -> Any:
     )
     source = keys.merge(numbered, left_on=["list", "key"], right_on=["source", "source_key"])
     target = keys.rename(columns={"list": "target", "key": "target_key", "rid": "target_rid"})
-    links = (
+    links = _held(
         source[["rid", "join", "target", "target_key", "value"]]
         .merge(target, on=["target", "target_key", "value"])[["rid", "join", "target_rid"]]
         .drop_duplicates()
-        .persist()
     )
     users = rows[rows["list"] == "users"][["rid", "id"]]
     starts = [users.assign(owner=users["rid"], node=USER_ROOT)[["owner", "node", "rid"]]]
@@ -295,11 +326,11 @@ def _fan_out(rows: Any, keys: Any) -> Any:
             joined = reached.merge(found, on=columns, how="left", indicator=True)
             reached = joined[joined["_merge"] == "left_only"][columns]
         # As many partitions as the keys have, round after round (a merge would double them).
-        reached = reached.repartition(npartitions=partitions).persist()
+        reached = _held(reached.repartition(npartitions=partitions))
         if len(reached) == 0:
             break
         found = reached if found is None else dd.concat([found, reached])
-        found = found.repartition(npartitions=partitions).persist()
+        found = _held(found.repartition(npartitions=partitions))
         frontier = reached
     whole = rows[rows["list"].isin(list(WHOLE))][["rid"]].assign(owner=EVERYONE)
     pairs = whole if found is None else dd.concat([found[["owner", "rid"]], whole])

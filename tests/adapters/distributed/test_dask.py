@@ -201,6 +201,8 @@ class TestHeldFrames:
     ``functools.cached_property``, and CI once hung there."""
 
     def test_returned_once_computed_on_the_workers(self, client: Client, tmp_path: Path) -> None:
+        """Every partition has run, on a worker, when ``_held`` returns (``persist`` returns
+        before any has); the frame it returns is not computed again."""
         frame = dd.from_pandas(pd.DataFrame({"x": range(40)}), npartitions=4)
         held = _held(frame.map_partitions(slowly(tmp_path), meta=frame._meta))
         done = {p.name: p.read_text() for p in tmp_path.glob("*.done")}

@@ -147,20 +147,33 @@ class TestEqualsEvaluateAll:
         assert_same(collected(dask_evaluate_all(dask_frames(directory, 1), NOW)), want)
 
 
+#: What names a row of a book (a row without an id is named by its position).
+BOOK_ROW = ("user_id", "list", "json")
+
+
+def reference_books(directory: Path) -> list[tuple[Any, ...]]:
+    """Every user's book rows, by the pyarrow reference interpreter of the plan."""
+    arrow = {p.stem: pq.read_table(p) for p in directory.glob("*.parquet")}
+    want = core.fan_out_local(arrow).select(list(BOOK_ROW)).to_pylist()
+    return sorted(tuple(r[k] for k in BOOK_ROW) for r in want)
+
+
+def dask_books(rows: dd.DataFrame, keys: dd.DataFrame) -> list[tuple[Any, ...]]:
+    """Every user's book rows, by Dask's rounds of merges."""
+    got = _fan_out(rows, keys).merge(rows, on="rid").compute()
+    return sorted(got[list(BOOK_ROW)].itertuples(index=False, name=None))
+
+
 class TestFanOut:
     def test_books_equal_the_reference_fan_out(self, client: Client, tmp_path: Path) -> None:
         """Dask's rounds of merges reach, for every user, exactly the rows the pyarrow
-        reference interpreter of the plan reaches."""
+        reference interpreter of the plan reaches; small keys are one partition."""
         directory = parquet(crossing_crm(seed=4, users=4, contacts_per_user=25), tmp_path)
-        arrow = {p.stem: pq.read_table(p) for p in directory.glob("*.parquet")}
-        key = ("user_id", "list", "json")  # a row without an id is named by its position
-        want = core.fan_out_local(arrow).select(list(key)).to_pylist()
+        want = reference_books(directory)
         for parts in (_parquet(directory)[0], _frames(dask_frames(directory))[0]):
             rows, keys = _rows_and_keys(parts)
-            got = _fan_out(rows, keys).merge(rows, on="rid").compute()
-            assert sorted(got[list(key)].itertuples(index=False, name=None)) == sorted(
-                tuple(r[k] for k in key) for r in want
-            )
+            assert keys.npartitions == 1
+            assert dask_books(rows, keys) == want
 
     def test_keys_of_many_partitions(
         self, client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -170,15 +183,9 @@ class TestFanOut:
         runner holds) and reach the same rows as the reference."""
         monkeypatch.setattr("guided_actions._adapters.distributed.dask.PLAN_PARTITION_SIZE", "64kB")
         directory = parquet(crossing_crm(seed=8, users=4, contacts_per_user=25), tmp_path)
-        arrow = {p.stem: pq.read_table(p) for p in directory.glob("*.parquet")}
-        key = ("user_id", "list", "json")
-        want = core.fan_out_local(arrow).select(list(key)).to_pylist()
         rows, keys = _rows_and_keys(_parquet(directory)[0])
         assert keys.npartitions > 1
-        got = _fan_out(rows, keys).merge(rows, on="rid").compute()
-        assert sorted(got[list(key)].itertuples(index=False, name=None)) == sorted(
-            tuple(r[k] for k in key) for r in want
-        )
+        assert dask_books(rows, keys) == reference_books(directory)
 
 
 def slowly(directory: Path) -> Any:
